@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .unsafeFlags(["-warnings-as-errors"])
+]
+
+let package = Package(
+    name: "argosy",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "argosy", targets: ["argosy"]),
+        .executable(name: "argosy-exec", targets: ["ArgosyExec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "ArgosyModel",
+            dependencies: [
+                "Yams",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "ArgosyExpressions", dependencies: ["ArgosyModel"], swiftSettings: strict),
+        .target(name: "ArgosyEngine", dependencies: ["ArgosyModel", "ArgosyExpressions"], swiftSettings: strict),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "ArgosyStore", dependencies: ["ArgosyModel", "CSQLite"], swiftSettings: strict),
+        .target(name: "ArgosyRuntime", dependencies: ["ArgosyModel"], swiftSettings: strict),
+        .target(
+            name: "ArgosyController",
+            dependencies: ["ArgosyEngine", "ArgosyStore", "ArgosyRuntime"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ArgosyCLI",
+            dependencies: [
+                "ArgosyController",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "argosy", dependencies: ["ArgosyCLI"], swiftSettings: strict),
+        // The step supervisor: mount namespace, private /tmp, volume mounts, log capture, exit status.
+        .executableTarget(
+            name: "ArgosyExec",
+            cSettings: [.unsafeFlags(["-Wall", "-Werror", "-O2"])]
+        ),
+        .target(
+            name: "ArgosyTestSupport",
+            dependencies: ["ArgosyEngine", "ArgosyStore", "ArgosyRuntime", "ArgosyController"],
+            path: "Tests/ArgosyTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ArgosyTests",
+            dependencies: ["ArgosyTestSupport", "ArgosyCLI"],
+            swiftSettings: strict
+        ),
+    ]
+)
