@@ -27,10 +27,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "ArgosyExpressions", dependencies: ["ArgosyModel"], swiftSettings: strict),
-        .target(name: "ArgosyEngine", dependencies: ["ArgosyModel", "ArgosyExpressions"], swiftSettings: strict),
+        .target(
+            name: "ArgosyEngine",
+            dependencies: [
+                "ArgosyModel", "ArgosyExpressions",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "ArgosyStore", dependencies: ["ArgosyModel", "CSQLite"], swiftSettings: strict),
-        .target(name: "ArgosyRuntime", dependencies: ["ArgosyModel"], swiftSettings: strict),
+        .target(name: "CArgosySupport", cSettings: [.unsafeFlags(["-Wall", "-Werror"])]),
+        .target(name: "ArgosyRuntime", dependencies: ["ArgosyModel", "CArgosySupport"], swiftSettings: strict),
         .target(
             name: "ArgosyController",
             dependencies: ["ArgosyEngine", "ArgosyStore", "ArgosyRuntime"],

@@ -1,1 +1,810 @@
-int main(void) { return 0; }
+/*
+ * argosy-exec: the step supervisor of Argosy's local runtime, the local counterpart
+ * of Argo's pod + wait container.
+ *
+ *   argosy-exec --dir STEPDIR [--sandbox] [--workdir DIR] [--bind SRC:DST[:ro]]...
+ *               [--tmpfs DST]... [--output NAME=PATH]... [--stdin FILE]
+ *               -- PROGRAM [ARGS...]
+ *
+ * It sets up the sandbox, starts the step (leader of its own process group), pumps
+ * the step's stdout/stderr into STEPDIR/log and STEPDIR/stdout, forwards
+ * SIGTERM/SIGINT/SIGHUP to the step's group, copies output files from the step's
+ * view once it exited, and writes STEPDIR/exit last and durably, so that a restarted
+ * controller can re-attach through STEPDIR/pid and STEPDIR/exit.
+ *
+ * Everything under STEPDIR is written relative to a directory fd opened first: the
+ * sandbox may hide STEPDIR's path (STEPDIR under /tmp, /tmp replaced by a tmpfs).
+ */
+#define _GNU_SOURCE
+#include "include/argosy_exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: argosy-exec --dir STEPDIR [--sandbox] [--workdir DIR] [--bind SRC:DST[:ro]]...\n"
+    "                   [--tmpfs DST]... [--output NAME=PATH]... [--stdin FILE]\n"
+    "                   -- PROGRAM [ARGS...]\n";
+
+/*
+ * Once the step's main process exited, its process group is killed and the pipes are
+ * drained until EOF. Only a process that left the group (setsid) can hold them open
+ * longer; we stop reading after this grace period rather than wait for it forever.
+ */
+#define AX_DRAIN_GRACE_MS 500
+
+/* What the child reports through its close-on-exec pipe when the step cannot start. */
+enum child_stage { STAGE_SETUP = 1, STAGE_WORKDIR, STAGE_EXEC, STAGE_INTERPRETER };
+struct child_report {
+    int stage;
+    int err; /* errno */
+};
+
+struct supervisor {
+    struct ax_options opt;
+    int dirfd; /* STEPDIR */
+    int sigfd; /* signalfd: SIGCHLD, SIGTERM, SIGINT, SIGHUP */
+    int stdin_fd; /* the step's stdin */
+    int log_fd, stdout_fd; /* STEPDIR/log, STEPDIR/stdout */
+    int out_r, err_r; /* read ends of the step's stdout/stderr pipes; -1 at EOF */
+    pid_t pid; /* the step; 0 before it is started */
+    bool exited; /* the step exited (a zombie until reaped) */
+    struct timespec drain_deadline;
+    bool started; /* exec succeeded: outputs are worth copying */
+    bool log_failed; /* a write to log/stdout failed (reported once) */
+    int exit_code;
+    int signal;
+    char error[AX_ERR_MAX]; /* "" or why the supervisor could not run the step */
+};
+
+/* One buffer for the log pump; the supervisor is single-threaded. */
+static char pump_buf[1 << 16];
+
+static void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warnx_(const char *fmt, ...)
+{
+    char msg[AX_ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* Diagnostics only: nothing useful to do if stderr is gone. */
+    (void)fprintf(stderr, "argosy-exec: %s\n", msg);
+}
+
+/* Record that the step could not be run (the first failure wins). */
+static void fail(struct supervisor *s, int exit_code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail(struct supervisor *s, int exit_code, const char *fmt, ...)
+{
+    if (s->error[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(s->error, sizeof s->error, fmt, ap);
+    va_end(ap);
+    s->exit_code = exit_code;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Command line                                                               */
+
+/* Value of option `name` at argv[*i] ("--name VALUE" or "--name=VALUE"), or NULL. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0)
+        return NULL;
+    if (arg[n] == '=')
+        return arg + n + 1;
+    if (arg[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* SRC:DST[:ro|:rw]; the first ':' separates SRC from DST. */
+static int parse_bind(const char *arg, struct ax_bind *b, char *err, size_t errlen)
+{
+    const char *colon = strchr(arg, ':');
+    if (!colon || colon == arg) {
+        ax_errf(err, errlen, "--bind %s: expected SRC:DST[:ro]", arg);
+        return -1;
+    }
+    const char *dst = colon + 1;
+    size_t dst_len = strlen(dst);
+    b->ro = false;
+    if (dst_len >= 3 && (strcmp(dst + dst_len - 3, ":ro") == 0 || strcmp(dst + dst_len - 3, ":rw") == 0)) {
+        b->ro = dst[dst_len - 1] == 'o';
+        dst_len -= 3;
+    }
+    if (dst_len == 0 || dst[0] != '/') {
+        ax_errf(err, errlen, "--bind %s: DST must be an absolute path", arg);
+        return -1;
+    }
+    b->src = strndup(arg, (size_t)(colon - arg));
+    b->dst = strndup(dst, dst_len);
+    b->src_fd = -1;
+    if (!b->src || !b->dst) {
+        ax_errf(err, errlen, "--bind %s: out of memory", arg);
+        return -1;
+    }
+    return 0;
+}
+
+/* NAME=PATH; NAME becomes a file name under STEPDIR/outputs. */
+static int parse_output(const char *arg, struct ax_output *o, char *err, size_t errlen)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || eq[1] == '\0') {
+        ax_errf(err, errlen, "--output %s: expected NAME=PATH", arg);
+        return -1;
+    }
+    size_t n = (size_t)(eq - arg);
+    if (memchr(arg, '/', n) || n > NAME_MAX || (n == 1 && arg[0] == '.') ||
+        (n == 2 && arg[0] == '.' && arg[1] == '.')) {
+        ax_errf(err, errlen, "--output %s: NAME must be a plain file name", arg);
+        return -1;
+    }
+    /* NAME is copied (argv stays intact for ps); PATH points into argv. */
+    o->name = strndup(arg, n);
+    o->path = eq + 1;
+    if (!o->name) {
+        ax_errf(err, errlen, "--output %s: out of memory", arg);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Parse the command line into opt. On error, fill err and return -1, but keep
+ * looking for --dir so that the failure can still be recorded in STEPDIR/exit.
+ */
+static int parse_args(int argc, char **argv, struct ax_options *opt, char *err, size_t errlen)
+{
+    size_t cap = argc > 0 ? (size_t)argc : 1; /* no list can be longer than argv */
+    opt->binds = calloc(cap, sizeof *opt->binds);
+    opt->tmpfs = calloc(cap, sizeof *opt->tmpfs);
+    opt->outputs = calloc(cap, sizeof *opt->outputs);
+    if (!opt->binds || !opt->tmpfs || !opt->outputs) {
+        ax_errf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    char msg[AX_ERR_MAX] = "";
+    int i;
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        bool missing = false;
+        if (strcmp(arg, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(arg, "--sandbox") == 0) {
+            opt->sandbox = true;
+        } else if ((v = option_value(argc, argv, &i, "--dir", &missing))) {
+            opt->dir = v;
+        } else if ((v = option_value(argc, argv, &i, "--workdir", &missing))) {
+            opt->workdir = v;
+        } else if ((v = option_value(argc, argv, &i, "--stdin", &missing))) {
+            opt->stdin_path = v;
+        } else if ((v = option_value(argc, argv, &i, "--tmpfs", &missing))) {
+            if (v[0] != '/')
+                ax_errf(msg, sizeof msg, "--tmpfs %s: must be an absolute path", v);
+            else
+                opt->tmpfs[opt->ntmpfs++] = v;
+        } else if ((v = option_value(argc, argv, &i, "--bind", &missing))) {
+            if (parse_bind(v, &opt->binds[opt->nbinds], msg, sizeof msg) == 0)
+                opt->nbinds++;
+        } else if ((v = option_value(argc, argv, &i, "--output", &missing))) {
+            if (parse_output(v, &opt->outputs[opt->noutputs], msg, sizeof msg) == 0)
+                opt->noutputs++;
+        } else if (missing) {
+            ax_errf(msg, sizeof msg, "%s: missing value", arg);
+        } else {
+            ax_errf(msg, sizeof msg, "unknown option %s (PROGRAM must follow --)", arg);
+        }
+        if (msg[0] && rc == 0) {
+            ax_errf(err, errlen, "%s", msg);
+            rc = -1;
+        }
+        msg[0] = '\0';
+    }
+    if (rc == 0 && !opt->dir) {
+        ax_errf(err, errlen, "missing --dir STEPDIR");
+        rc = -1;
+    }
+    if (rc == 0 && i >= argc) {
+        ax_errf(err, errlen, "missing -- PROGRAM [ARGS...]");
+        rc = -1;
+    }
+    opt->argv = i < argc ? argv + i : NULL;
+    return rc;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Start-up                                                                   */
+
+/*
+ * Make sure fds 0-2 are open, so that no fd we open lands there: dup2(fd, fd) would
+ * then silently keep close-on-exec and the step would start without stdin/stdout.
+ */
+static int ensure_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int nfd = open("/dev/null", O_RDWR);
+        if (nfd < 0)
+            return -1;
+        if (nfd != fd) { /* cannot happen: open returns the lowest free fd */
+            (void)close(nfd);
+            errno = EBADF;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Receive SIGCHLD/SIGTERM/SIGINT/SIGHUP through a signalfd: blocked, so they queue
+ * instead of interrupting us. They must not be ignored (a SIG_IGN inherited from the
+ * caller, e.g. SIGINT for a background job of a shell, would discard them; SIGCHLD
+ * ignored would even auto-reap the step), so their disposition is reset to default.
+ */
+static int setup_signals(struct supervisor *s)
+{
+    static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP};
+    sigset_t set;
+    if (sigemptyset(&set) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (sigaddset(&set, sigs[i]) < 0)
+            return -1;
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (sigaction(sigs[i], &sa, NULL) < 0)
+            return -1;
+    /* Writing to a closed stderr must not kill the supervisor (the step resets it). */
+    sa.sa_handler = SIG_IGN;
+    if (sigaction(SIGPIPE, &sa, NULL) < 0)
+        return -1;
+    s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    return s->sigfd < 0 ? -1 : 0;
+}
+
+/* Open everything the step needs before the sandbox may hide the caller's paths. */
+static int prepare_step(struct supervisor *s)
+{
+    const char *in = s->opt.stdin_path ? s->opt.stdin_path : "/dev/null";
+    s->stdin_fd = open(in, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (s->stdin_fd < 0) {
+        fail(s, AX_EXIT_SUPERVISOR, "stdin: %s: %s", in, strerror(errno));
+        return -1;
+    }
+    s->log_fd = openat(s->dirfd, "log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (s->log_fd < 0) {
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: create log: %s", strerror(errno));
+        return -1;
+    }
+    s->stdout_fd = openat(s->dirfd, "stdout", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (s->stdout_fd < 0) {
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: create stdout: %s", strerror(errno));
+        return -1;
+    }
+    if (s->opt.sandbox) {
+        char err[AX_ERR_MAX];
+        if (ax_sandbox_setup(&s->opt, err, sizeof err) < 0) {
+            fail(s, AX_EXIT_SUPERVISOR, "%s", err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The step process (between clone and exec)                                  */
+
+/* Give the step a pristine signal state: default dispositions, nothing blocked. */
+static int reset_signals(void)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        /* Fails (EINVAL) only for signals reserved by the C library: nothing to reset. */
+        (void)sigaction(sig, &dfl, NULL);
+    }
+    sigset_t none;
+    if (sigemptyset(&none) < 0)
+        return -1;
+    return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void child_report_and_exit(int report_fd, int stage, int err) __attribute__((noreturn));
+static void child_report_and_exit(int report_fd, int stage, int err)
+{
+    struct child_report r = {stage, err};
+    /* A single write below PIPE_BUF is atomic. If it fails, the supervisor still sees
+     * the exit status below; there is nobody else to tell. */
+    ssize_t n = write(report_fd, &r, sizeof r);
+    (void)n;
+    _exit(stage == STAGE_EXEC && (err == ENOENT || err == ENOTDIR) ? AX_EXIT_NOT_FOUND
+          : stage == STAGE_EXEC || stage == STAGE_INTERPRETER ? AX_EXIT_CANNOT_EXEC
+                                                               : AX_EXIT_SUPERVISOR);
+}
+
+/* What the step process needs; it lives on the supervisor's stack (shared memory). */
+struct child_args {
+    const struct supervisor *s;
+    int out_w, err_w, report_fd;
+    pid_t parent;
+};
+
+/*
+ * The step process, from clone to execvp. It shares the supervisor's memory
+ * (CLONE_VM, see spawn_step), so it only makes system calls and writes nothing but
+ * its own stack; the supervisor stays suspended until the exec or _exit.
+ */
+static int run_child(void *arg)
+{
+    const struct child_args *a = arg;
+    const struct supervisor *s = a->s;
+    int out_w = a->out_w, err_w = a->err_w, report_fd = a->report_fd;
+    pid_t parent = a->parent;
+    /* Own process group first, so that a signal to -pid from now on reaches us. */
+    if (setpgid(0, 0) < 0)
+        child_report_and_exit(report_fd, STAGE_SETUP, errno);
+    /* If the supervisor dies (SIGKILL, OOM), nobody could record the step's exit:
+     * don't let it run unobserved. Check for a supervisor that died before this. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        child_report_and_exit(report_fd, STAGE_SETUP, errno);
+    if (getppid() != parent)
+        _exit(AX_EXIT_SUPERVISOR);
+    if (dup2(s->stdin_fd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+        child_report_and_exit(report_fd, STAGE_SETUP, errno);
+    /* Our own fds are close-on-exec; this also keeps fds leaked by the caller from
+     * reaching the step. Needs Linux 5.11; on older kernels this is best effort. */
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS && errno != EINVAL)
+        child_report_and_exit(report_fd, STAGE_SETUP, errno);
+    if (reset_signals() < 0)
+        child_report_and_exit(report_fd, STAGE_SETUP, errno);
+    if (s->opt.workdir && chdir(s->opt.workdir) < 0)
+        child_report_and_exit(report_fd, STAGE_WORKDIR, errno);
+    execvp(s->opt.argv[0], s->opt.argv);
+    int err = errno;
+    /* ENOENT for a path that exists: its #! interpreter or ELF loader is missing. */
+    if (err == ENOENT && strchr(s->opt.argv[0], '/') && access(s->opt.argv[0], F_OK) == 0)
+        child_report_and_exit(report_fd, STAGE_INTERPRETER, err);
+    child_report_and_exit(report_fd, STAGE_EXEC, err);
+}
+
+/* Turn the child's report into the exit record's error. */
+static void record_child_failure(struct supervisor *s, const struct child_report *r)
+{
+    const char *prog = s->opt.argv[0];
+    switch (r->stage) {
+    case STAGE_WORKDIR:
+        fail(s, AX_EXIT_SUPERVISOR, "workdir: %s: %s", s->opt.workdir, strerror(r->err));
+        break;
+    case STAGE_INTERPRETER:
+        fail(s, AX_EXIT_CANNOT_EXEC, "exec: bad interpreter or missing loader: %s", prog);
+        break;
+    case STAGE_EXEC:
+        if (r->err == ENOENT || r->err == ENOTDIR)
+            fail(s, AX_EXIT_NOT_FOUND, "exec: no such program: %s", prog);
+        else if (r->err == EACCES || r->err == EPERM)
+            fail(s, AX_EXIT_CANNOT_EXEC, "exec: permission denied: %s", prog);
+        else if (r->err == ENOEXEC)
+            fail(s, AX_EXIT_CANNOT_EXEC, "exec: not an executable format: %s", prog);
+        else
+            fail(s, AX_EXIT_CANNOT_EXEC, "exec: %s: %s", prog, strerror(r->err));
+        break;
+    default:
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: set up step process: %s", strerror(r->err));
+        break;
+    }
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        /* Pipe and read-only fds: close cannot lose data we care about. */
+        (void)close(*fd);
+        *fd = -1;
+    }
+}
+
+/* Kill what is left of the step's process group (the group exists while pid does). */
+static void kill_step_group(struct supervisor *s, int sig)
+{
+    if (s->pid > 0 && kill(-s->pid, sig) < 0 && errno != ESRCH)
+        warnx_("kill step group %ld: %s", (long)s->pid, strerror(errno));
+}
+
+/*
+ * Stack for the step process until its exec: execvp needs a few KiB (a PATH_MAX
+ * buffer) plus, for a script without #!, a copy of argv. Untouched pages cost nothing.
+ */
+static size_t child_stack_size(char *const *argv)
+{
+    size_t argc = 0;
+    while (argv[argc])
+        argc++;
+    long pagesize = sysconf(_SC_PAGESIZE);
+    size_t page = pagesize > 0 ? (size_t)pagesize : 4096;
+    size_t size = (argc + 2) * sizeof(char *) + 64 * 1024;
+    return (size + page - 1) / page * page;
+}
+
+/*
+ * Start the step with stdout/stderr on pipes, write STEPDIR/pid, and learn whether
+ * the exec worked through a close-on-exec pipe that carries its errno on failure.
+ */
+static int spawn_step(struct supervisor *s)
+{
+    int out[2], err[2], rep[2];
+    if (pipe2(out, O_CLOEXEC) < 0)
+        goto pipe_failed;
+    if (pipe2(err, O_CLOEXEC) < 0) {
+        close_fd(&out[0]), close_fd(&out[1]);
+        goto pipe_failed;
+    }
+    if (pipe2(rep, O_CLOEXEC) < 0) {
+        close_fd(&out[0]), close_fd(&out[1]), close_fd(&err[0]), close_fd(&err[1]);
+        goto pipe_failed;
+    }
+    struct child_args args = {s, out[1], err[1], rep[1], getpid()};
+    pid_t pid = -1;
+    int clone_errno = 0;
+    /*
+     * CLONE_VM|CLONE_VFORK, like posix_spawn: no page tables to copy and no
+     * copy-on-write faults afterwards, which makes a fork+exec noticeably cheaper.
+     * The child runs on its own stack (so it cannot clobber our frames) and we are
+     * suspended until it has exec'd or exited.
+     */
+    size_t stack_size = child_stack_size(s->opt.argv);
+    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+    if (stack == MAP_FAILED) {
+        clone_errno = errno;
+    } else {
+        /* The stack grows down (x86-64, arm64): pass its top. */
+        pid = clone(run_child, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+        if (pid < 0)
+            clone_errno = errno;
+        if (munmap(stack, stack_size) < 0)
+            warnx_("munmap: %s", strerror(errno));
+    }
+    close_fd(&out[1]), close_fd(&err[1]), close_fd(&rep[1]), close_fd(&s->stdin_fd);
+    s->out_r = out[0], s->err_r = err[0];
+    if (pid < 0) {
+        close_fd(&rep[0]);
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: clone: %s", strerror(clone_errno));
+        return -1;
+    }
+    s->pid = pid;
+    /* The child does this itself first thing; doing it here too closes the window in
+     * which a signal to -pid would miss it. EACCES: it already exec'd (and so had set
+     * its group); ESRCH: it already exited. */
+    if (setpgid(pid, pid) < 0 && errno != EACCES && errno != ESRCH)
+        warnx_("setpgid %ld: %s", (long)pid, strerror(errno));
+    if (ax_write_pid_file(s->dirfd, "pid", pid) < 0) {
+        /* Without a pid file nobody could stop the step: don't run it. */
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: write pid: %s", strerror(errno));
+        kill_step_group(s, SIGKILL);
+    }
+    struct child_report r;
+    ssize_t n;
+    do
+        n = read(rep[0], &r, sizeof r);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        warnx_("read exec status: %s", strerror(errno));
+    close_fd(&rep[0]);
+    if (n == (ssize_t)sizeof r)
+        record_child_failure(s, &r);
+    else if (!s->error[0])
+        s->started = true; /* EOF: the exec closed the pipe */
+    return 0;
+
+pipe_failed:
+    fail(s, AX_EXIT_SUPERVISOR, "supervisor: pipe: %s", strerror(errno));
+    return -1;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Supervision: log pump, signals, exit                                      */
+
+static void note_log_failure(struct supervisor *s, const char *what)
+{
+    if (!s->log_failed)
+        warnx_("write %s: %s (still draining the step's output)", what, strerror(errno));
+    s->log_failed = true;
+}
+
+/* Move one chunk from a pipe to log (and to stdout for the stdout pipe). */
+static void pump(struct supervisor *s, int *fd, bool is_stdout)
+{
+    ssize_t n = read(*fd, pump_buf, sizeof pump_buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) { /* EOF (or a read error, which we can only treat as such) */
+        if (n < 0)
+            warnx_("read step %s: %s", is_stdout ? "stdout" : "stderr", strerror(errno));
+        close_fd(fd);
+        return;
+    }
+    /* Plain write(2)s: every chunk is in the file (and visible to `logs -f`) at once. */
+    if (ax_write_all(s->log_fd, pump_buf, (size_t)n) < 0)
+        note_log_failure(s, "log");
+    if (is_stdout && ax_write_all(s->stdout_fd, pump_buf, (size_t)n) < 0)
+        note_log_failure(s, "stdout");
+}
+
+/* The step's main process exited? Observe it without reaping (WNOWAIT). */
+static void check_step(struct supervisor *s)
+{
+    if (s->exited || s->pid <= 0)
+        return;
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_PID, (id_t)s->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
+        warnx_("waitid: %s", strerror(errno));
+        return;
+    }
+    if (info.si_pid != s->pid)
+        return; /* still running (or only stopped) */
+    s->exited = true;
+    /* As in a pod, the step ends with its main process. While the zombie holds the pid,
+     * -pid can only name the step's own group: kill whatever is left of it. */
+    kill_step_group(s, SIGKILL);
+    if (clock_gettime(CLOCK_MONOTONIC, &s->drain_deadline) < 0) {
+        warnx_("clock_gettime: %s", strerror(errno));
+        s->drain_deadline.tv_sec = 0; /* drain without a deadline check: stop now */
+        return;
+    }
+    s->drain_deadline.tv_sec += AX_DRAIN_GRACE_MS / 1000;
+    s->drain_deadline.tv_nsec += (long)(AX_DRAIN_GRACE_MS % 1000) * 1000000L;
+    if (s->drain_deadline.tv_nsec >= 1000000000L) {
+        s->drain_deadline.tv_sec++;
+        s->drain_deadline.tv_nsec -= 1000000000L;
+    }
+}
+
+static void handle_signals(struct supervisor *s)
+{
+    for (;;) {
+        struct signalfd_siginfo si;
+        ssize_t n = read(s->sigfd, &si, sizeof si);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != (ssize_t)sizeof si) {
+            if (n < 0 && errno != EAGAIN)
+                warnx_("read signalfd: %s", strerror(errno));
+            return;
+        }
+        if (si.ssi_signo == SIGCHLD)
+            check_step(s); /* SIGCHLDs coalesce: always ask waitid */
+        else if (!s->exited)
+            kill_step_group(s, (int)si.ssi_signo); /* SIGTERM, SIGINT, SIGHUP */
+    }
+}
+
+/* Milliseconds left before the drain deadline (0 when passed). */
+static int drain_ms_left(const struct supervisor *s)
+{
+    struct timespec now;
+    if (s->drain_deadline.tv_sec == 0 || clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+        return 0;
+    long long ms = (long long)(s->drain_deadline.tv_sec - now.tv_sec) * 1000 +
+                   (s->drain_deadline.tv_nsec - now.tv_nsec) / 1000000;
+    return ms <= 0 ? 0 : (int)ms;
+}
+
+/* Pump the step's output until it exited and its pipes are drained. */
+static void supervise(struct supervisor *s)
+{
+    /* A SIGCHLD may have been consumed before (or the step died before we looked). */
+    check_step(s);
+    for (;;) {
+        if (s->exited && s->out_r < 0 && s->err_r < 0)
+            break;
+        int timeout = -1;
+        if (s->exited && (timeout = drain_ms_left(s)) == 0) {
+            warnx_("the step's output pipes are still held open by processes outside its "
+                   "process group; stopped reading them");
+            break;
+        }
+        struct pollfd pf[3] = {
+            {.fd = s->out_r, .events = POLLIN},
+            {.fd = s->err_r, .events = POLLIN},
+            {.fd = s->sigfd, .events = POLLIN},
+        };
+        int n = poll(pf, 3, timeout);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            fail(s, AX_EXIT_SUPERVISOR, "supervisor: poll: %s", strerror(errno));
+            kill_step_group(s, SIGKILL); /* never leave it running unobserved */
+            break;
+        }
+        /* Both pipes ready: their relative order is unknowable; stdout goes first. */
+        if (pf[0].revents)
+            pump(s, &s->out_r, true);
+        if (pf[1].revents)
+            pump(s, &s->err_r, false);
+        if (pf[2].revents)
+            handle_signals(s);
+    }
+    close_fd(&s->out_r);
+    close_fd(&s->err_r);
+}
+
+/* Reap the step and derive exit code / signal (unless a failure already set them). */
+static void reap_step(struct supervisor *s)
+{
+    int status;
+    pid_t r;
+    do
+        r = waitpid(s->pid, &status, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: waitpid: %s", strerror(errno));
+        return;
+    }
+    if (s->error[0])
+        return; /* the error explains the status (e.g. _exit(127) after execvp) */
+    if (WIFSIGNALED(status)) {
+        s->signal = WTERMSIG(status);
+        s->exit_code = 128 + s->signal;
+    } else {
+        s->exit_code = WEXITSTATUS(status);
+    }
+}
+
+/* Copy the outputs from the step's view; collect the names of the missing ones. */
+static size_t copy_outputs(struct supervisor *s, const char **missing)
+{
+    size_t nmissing = 0;
+    const struct ax_options *o = &s->opt;
+    if (o->noutputs == 0)
+        return 0;
+    int outdir = -1;
+    if (s->started) {
+        if (mkdirat(s->dirfd, "outputs", 0755) < 0 && errno != EEXIST)
+            warnx_("create outputs: %s", strerror(errno));
+        else if ((outdir = openat(s->dirfd, "outputs", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+            warnx_("open outputs: %s", strerror(errno));
+    }
+    for (size_t i = 0; i < o->noutputs; i++) {
+        const struct ax_output *out = &o->outputs[i];
+        if (outdir < 0) { /* the step never ran, or nowhere to copy to */
+            missing[nmissing++] = out->name;
+            continue;
+        }
+        /* Relative paths are relative to the step's working directory. */
+        char joined[PATH_MAX];
+        const char *path = out->path;
+        if (path[0] != '/' && o->workdir) {
+            int n = snprintf(joined, sizeof joined, "%s/%s", o->workdir, path);
+            if (n < 0 || (size_t)n >= sizeof joined) {
+                warnx_("output %s: path too long", out->name);
+                missing[nmissing++] = out->name;
+                continue;
+            }
+            path = joined;
+        }
+        if (ax_copy_path(path, outdir, out->name) < 0) {
+            if (errno != ENOENT && errno != ENOTDIR)
+                warnx_("output %s: copy %s: %s", out->name, path, strerror(errno));
+            missing[nmissing++] = out->name;
+        }
+    }
+    if (outdir >= 0 && fsync(outdir) < 0)
+        warnx_("fsync outputs: %s", strerror(errno));
+    close_fd(&outdir);
+    return nmissing;
+}
+
+/* Copy outputs, write STEPDIR/exit last; returns argosy-exec's exit code. */
+static int finish(struct supervisor *s)
+{
+    const char **missing = NULL;
+    size_t nmissing = 0;
+    if (s->opt.noutputs > 0) {
+        missing = calloc(s->opt.noutputs, sizeof *missing);
+        if (!missing)
+            fail(s, AX_EXIT_SUPERVISOR, "supervisor: out of memory");
+        else
+            nmissing = copy_outputs(s, missing);
+    }
+    if (s->stdout_fd >= 0 && fsync(s->stdout_fd) < 0) /* outputs.result must be durable */
+        warnx_("fsync stdout: %s", strerror(errno));
+    struct ax_exit_record rec = {
+        .exit_code = s->exit_code,
+        .signal = s->signal,
+        .error = s->error,
+        .missing = missing,
+        .nmissing = nmissing,
+    };
+    int code = s->exit_code;
+    if (ax_write_exit_record(s->dirfd, &rec) < 0) {
+        warnx_("write exit record: %s", strerror(errno));
+        code = AX_EXIT_SUPERVISOR;
+    }
+    if (s->error[0])
+        warnx_("%s", s->error);
+    free(missing);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    static struct supervisor sup;
+    struct supervisor *s = &sup;
+    s->dirfd = s->sigfd = s->stdin_fd = s->log_fd = s->stdout_fd = s->out_r = s->err_r = -1;
+
+    if (ensure_std_fds() < 0)
+        return AX_EXIT_SUPERVISOR; /* no stderr to complain to */
+    char usage_err[AX_ERR_MAX] = "";
+    int parsed = parse_args(argc, argv, &s->opt, usage_err, sizeof usage_err);
+    if (!s->opt.dir) {
+        warnx_("%s", usage_err);
+        (void)fputs(usage_text, stderr);
+        return AX_EXIT_SUPERVISOR;
+    }
+    s->dirfd = open(s->opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->dirfd < 0) {
+        warnx_("--dir %s: %s", s->opt.dir, strerror(errno));
+        return AX_EXIT_SUPERVISOR;
+    }
+    if (parsed < 0) {
+        (void)fputs(usage_text, stderr);
+        fail(s, AX_EXIT_SUPERVISOR, "usage: %s", usage_err);
+        return finish(s);
+    }
+    if (ax_write_pid_file(s->dirfd, "supervisor.pid", getpid()) < 0) {
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: write supervisor.pid: %s", strerror(errno));
+        return finish(s);
+    }
+    /* Detach from the caller's session and terminal: Ctrl-C or a crash of the
+     * controller must not take the step down. EPERM: we already lead a process group
+     * (started from a job-control shell); the step still gets its own group. */
+    if (setsid() < 0 && errno != EPERM)
+        warnx_("setsid: %s", strerror(errno));
+    if (setup_signals(s) < 0) {
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: signals: %s", strerror(errno));
+        return finish(s);
+    }
+    if (prepare_step(s) < 0 || spawn_step(s) < 0)
+        return finish(s);
+    supervise(s);
+    reap_step(s);
+    return finish(s);
+}

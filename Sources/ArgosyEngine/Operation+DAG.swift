@@ -1,0 +1,390 @@
+import ArgosyExpressions
+import ArgosyModel
+import Foundation
+
+/// Per-pass facts about one DAG template.
+struct DAGContext {
+    let nodeName: String
+    let nodeID: String
+    let template: Template
+    let tasks: [String: DAGTask]
+    /// Each task's dependencies and its `depends` logic (from `depends`, or built from `dependencies`).
+    let dependencies: [String: [String]]
+    let logic: [String: DependsExpression]
+    let scope: VariableScope
+    var visited: Set<String> = []
+    /// The scope with every task's variables; rebuilt after a task node is created.
+    var cachedTaskScope: VariableScope?
+    /// Fail fast (the default): once a task failed, start no new task.
+    var blocked = false
+
+    func taskNodeName(_ task: String) -> String { "\(nodeName).\(task)" }
+}
+
+extension Operation {
+    /// A `dag` template: tasks run when their dependencies allow.
+    func executeDAG(
+        nodeName: String, displayName: String, template: Template, inputs: Inputs, boundaryID: String?,
+        scope: VariableScope
+    ) -> NodeStatus? {
+        var node = state.node(named: nodeName)
+        if node == nil {
+            if shutdownMessage != nil { return nil }
+            node = initializeNode(
+                name: nodeName, displayName: displayName, type: .dag, templateName: template.name,
+                boundaryID: boundaryID, phase: .running)
+            if inputs.parameters != nil { state.update(named: nodeName) { $0.inputs = inputs } }
+        }
+        guard let dagNode = node, !dagNode.phase.isFinished, let dag = template.dag else { return node }
+
+        var tasks: [String: DAGTask] = [:]
+        var dependencies: [String: [String]] = [:]
+        var logic: [String: DependsExpression] = [:]
+        for task in dag.tasks { tasks[task.name] = task }
+        for task in dag.tasks {
+            do {
+                let (deps, expression) = try dependsLogic(task, tasks: tasks)
+                dependencies[task.name] = deps
+                if let expression { logic[task.name] = expression }
+            } catch {
+                return markPhase(nodeName, .error, message: error.description)
+            }
+        }
+        var context = DAGContext(
+            nodeName: nodeName, nodeID: dagNode.id, template: template, tasks: tasks, dependencies: dependencies,
+            logic: logic, scope: scope)
+        if dag.failFast ?? true {
+            context.blocked = dag.tasks.contains { task in
+                guard let n = state.node(named: context.taskNodeName(task.name)) else { return false }
+                return n.phase.isUnsuccessful && !continues(task.continueOn, n.phase)
+            }
+        }
+
+        let targets: [String]
+        if let target = dag.target, !target.trimmingCharacters(in: .whitespaces).isEmpty {
+            targets = target.split(separator: " ").map(String.init)
+        } else {
+            let depended = Set(dependencies.values.flatMap { $0 })
+            targets = dag.tasks.map(\.name).filter { !depended.contains($0) }.sorted()
+        }
+        for t in targets where tasks[t] == nil {
+            return markPhase(nodeName, .error, message: "target '\(t)' is not a task of the DAG")
+        }
+        for t in targets { executeTask(t, &context) }
+
+        let phase = assessDAGPhase(targets: targets, context: context)
+        switch phase {
+        case .running, .pending:
+            return state.node(named: nodeName)
+        case .failed, .error:
+            updateOutboundNodes(dagName: nodeName, targets: targets, context: context)
+            return markPhase(nodeName, phase, message: shutdownMessage)
+        default:
+            break
+        }
+        var outputScope = scope
+        for task in dag.tasks {
+            guard let taskNode = state.node(named: context.taskNodeName(task.name)) else { continue }
+            addTaskScope(task.name, taskNode, to: &outputScope)
+        }
+        updateOutboundNodes(dagName: nodeName, targets: targets, context: context)
+        do {
+            if let outputs = try templateOutputs(template, scope: outputScope) {
+                state.update(named: nodeName) { $0.outputs = outputs }
+            }
+        } catch {
+            return markPhase(nodeName, .error, message: error.description)
+        }
+        return markPhase(nodeName, .succeeded)
+    }
+
+    /// A task's dependency names and its depends logic. `dependencies: [A]` means
+    /// `(A.Succeeded || A.Skipped || A.Daemoned)`, widened by A's `continueOn`.
+    func dependsLogic(_ task: DAGTask, tasks: [String: DAGTask]) throws(EngineError) -> ([String], DependsExpression?) {
+        if let depends = task.depends, !depends.trimmingCharacters(in: .whitespaces).isEmpty {
+            let expression: DependsExpression
+            do {
+                expression = try DependsExpression(depends)
+            } catch {
+                throw EngineError("tasks.\(task.name).depends: \(error.message)")
+            }
+            for d in expression.taskNames where tasks[d] == nil {
+                throw EngineError("tasks.\(task.name).depends: task '\(d)' does not exist")
+            }
+            return (expression.taskNames, expression)
+        }
+        let deps = task.dependencies ?? []
+        if deps.isEmpty { return ([], nil) }
+        var clauses: [String] = []
+        for d in deps {
+            guard let depTask = tasks[d] else {
+                throw EngineError("tasks.\(task.name).dependencies: task '\(d)' does not exist")
+            }
+            var results = ["\(d).Succeeded", "\(d).Skipped", "\(d).Daemoned"]
+            if depTask.continueOn?.failed == true { results.append("\(d).Failed") }
+            if depTask.continueOn?.error == true { results.append("\(d).Errored") }
+            clauses.append("(" + results.joined(separator: " || ") + ")")
+        }
+        do {
+            return (deps, try DependsExpression(clauses.joined(separator: " && ")))
+        } catch {
+            throw EngineError("tasks.\(task.name).dependencies: \(error.message)")
+        }
+    }
+
+    func addTaskScope(_ taskName: String, _ node: NodeStatus, to scope: inout VariableScope) {
+        let prefix = "tasks.\(taskName)"
+        if node.type == .taskGroup {
+            let children = (node.children ?? []).compactMap { state.node(id: $0) }
+            addAggregateScope(prefix, children, to: &scope)
+            scope["\(prefix).status"] = .string(node.phase.rawValue)
+            scope["\(prefix).id"] = .string(node.id)
+        } else {
+            addNodeScope(prefix, node, to: &scope)
+        }
+    }
+
+    /// The scope a task's fields see: the DAG's scope plus every task that has a node. Built only for tasks
+    /// whose fields use variables, and cached for the pass until a task node is created.
+    func taskScope(_ task: DAGTask, _ context: inout DAGContext) -> VariableScope {
+        guard Self.usesVariables(task) else { return context.scope }
+        if let cached = context.cachedTaskScope { return cached }
+        var scope = context.scope
+        for name in context.tasks.keys {
+            if let n = state.node(named: context.taskNodeName(name)) { addTaskScope(name, n, to: &scope) }
+        }
+        context.cachedTaskScope = scope
+        return scope
+    }
+
+    static func usesVariables(_ task: DAGTask) -> Bool {
+        if task.when?.contains("{{") == true || task.withParam?.contains("{{") == true { return true }
+        if task.arguments?.parameters?.contains(where: { $0.value?.contains("{{") == true }) == true { return true }
+        if task.withItems?.contains(where: { $0.compactJSON.contains("{{") }) == true { return true }
+        if task.withSequence.map({ "\($0)".contains("{{") }) == true { return true }
+        return false
+    }
+
+    /// Executes a task after its dependencies (Argo walks from the targets up).
+    func executeTask(_ taskName: String, _ context: inout DAGContext) {
+        guard context.visited.insert(taskName).inserted, let task = context.tasks[taskName] else { return }
+        let nodeName = context.taskNodeName(taskName)
+        let existing = state.node(named: nodeName)
+        let what = "tasks.\(taskName)"
+
+        if let existing, existing.phase.isFinished {
+            if let hook = exitHook(onExit: task.onExit, hooks: task.hooks) {
+                var scope = context.scope
+                addTaskScope(taskName, existing, to: &scope)
+                _ = runExitHook(hook, for: existing, boundaryID: context.nodeID, scope: scope)
+            }
+            return
+        }
+        let deps = context.dependencies[taskName] ?? []
+        for d in deps { executeTask(d, &context) }
+
+        if existing == nil, let logic = context.logic[taskName] {
+            var outcomes: [String: TaskOutcome] = [:]
+            for d in deps {
+                guard let depNode = state.node(named: context.taskNodeName(d)), depNode.phase.isFinished,
+                    exitHookDone(depNode, context.tasks[d])
+                else { return }
+                let childPhases = (depNode.type == .taskGroup ? depNode.children ?? [] : []).compactMap {
+                    state.node(id: $0).map { TaskOutcome.Phase($0.phase) }
+                }
+                outcomes[d] = TaskOutcome(phase: TaskOutcome.Phase(depNode.phase), childPhases: childPhases)
+            }
+            if !logic.evaluate({ outcomes[$0] ?? TaskOutcome(phase: .omitted) }) {
+                initializeNode(
+                    name: nodeName, displayName: taskName, type: .skipped, templateName: task.template,
+                    boundaryID: context.nodeID, phase: .omitted, message: "omitted: depends condition not met")
+                connectDependencies(nodeName, deps: deps, group: nil, context: context)
+                return
+            }
+        }
+        if existing == nil, context.blocked || shutdownMessage != nil { return }
+
+        let scope = taskScope(task, &context)
+        let items: [LoopItem]?
+        do {
+            items = try expandLoop(
+                withItems: task.withItems, withParam: task.withParam, withSequence: task.withSequence, scope: scope,
+                what: what)
+        } catch {
+            initializeNode(
+                name: nodeName, displayName: taskName, type: .skipped, templateName: task.template,
+                boundaryID: context.nodeID, phase: .error, message: error.description)
+            connectDependencies(nodeName, deps: deps, group: nil, context: context)
+            return
+        }
+        var groupName: String?
+        if let items {
+            if items.isEmpty {
+                initializeNode(
+                    name: nodeName, displayName: taskName, type: .skipped, templateName: task.template,
+                    boundaryID: context.nodeID, phase: .skipped, message: "Skipped, empty params")
+                connectDependencies(nodeName, deps: deps, group: nil, context: context)
+                return
+            }
+            if existing == nil {
+                initializeNode(
+                    name: nodeName, displayName: taskName, type: .taskGroup, templateName: task.template,
+                    boundaryID: context.nodeID, phase: .running)
+                connectDependencies(nodeName, deps: deps, group: nil, context: context)
+            }
+            groupName = nodeName
+        }
+
+        let expansions: [(display: String, item: LoopItem?)] =
+            items.map { $0.map { ("\(taskName)(\($0.index):\($0.nameLabel))", $0) } } ?? [(taskName, nil)]
+        for (display, item) in expansions {
+            let childName = "\(context.nodeName).\(display)"
+            var childScope = scope
+            item?.add(to: &childScope)
+            if state.node(named: childName) == nil {
+                if context.blocked || shutdownMessage != nil { continue }
+                do {
+                    if let reason = try evaluateWhen(task.when, childScope, what: what) {
+                        initializeNode(
+                            name: childName, displayName: display, type: .skipped, templateName: task.template,
+                            boundaryID: context.nodeID, phase: .skipped, message: reason)
+                        connectDependencies(childName, deps: deps, group: groupName, context: context)
+                        continue
+                    }
+                } catch {
+                    initializeNode(
+                        name: childName, displayName: display, type: .skipped, templateName: task.template,
+                        boundaryID: context.nodeID, phase: .error, message: error.description)
+                    connectDependencies(childName, deps: deps, group: groupName, context: context)
+                    continue
+                }
+            } else if state.node(named: childName)!.phase.isFinished {
+                continue
+            }
+            if task.template == nil, task.templateRef != nil || task.inline != nil {
+                initializeNode(
+                    name: childName, displayName: display, type: .skipped, templateName: nil,
+                    boundaryID: context.nodeID, phase: .error,
+                    message: "\(what): templateRef and inline templates are not supported by Argosy yet")
+                connectDependencies(childName, deps: deps, group: groupName, context: context)
+                continue
+            }
+            let arguments: Arguments?
+            do {
+                arguments = try resolveArguments(task.arguments, childScope, what: what)
+            } catch {
+                initializeNode(
+                    name: childName, displayName: display, type: .skipped, templateName: task.template,
+                    boundaryID: context.nodeID, phase: .error, message: error.description)
+                connectDependencies(childName, deps: deps, group: groupName, context: context)
+                continue
+            }
+            let isNew = state.node(named: childName) == nil
+            if isNew { context.cachedTaskScope = nil }
+            let child = executeTemplate(
+                nodeName: childName, displayName: display, templateName: task.template, arguments: arguments,
+                boundaryID: context.nodeID, scope: globals)
+            if child != nil, isNew { connectDependencies(childName, deps: deps, group: groupName, context: context) }
+            if let child, child.phase.isUnsuccessful, !continues(task.continueOn, child.phase),
+                context.template.dag?.failFast ?? true
+            {
+                context.blocked = true
+            }
+        }
+
+        if let groupName, let group = state.node(named: groupName), !group.phase.isFinished {
+            var phase = NodePhase.succeeded
+            for (display, _) in expansions {
+                guard let n = state.node(named: "\(context.nodeName).\(display)"), n.phase.isFinished else { return }
+                if n.phase.isUnsuccessful { phase = n.phase }
+            }
+            markPhase(groupName, phase)
+        }
+    }
+
+    func exitHookDone(_ node: NodeStatus, _ task: DAGTask?) -> Bool {
+        guard let task, exitHook(onExit: task.onExit, hooks: task.hooks) != nil else { return true }
+        if node.phase == .skipped || node.phase == .omitted { return true }
+        return state.node(named: "\(node.name).onExit")?.phase.isFinished ?? false
+    }
+
+    /// Links a new task node under its dependencies' outbound nodes (or the DAG node, or its task group).
+    func connectDependencies(_ childName: String, deps: [String], group: String?, context: DAGContext) {
+        if let group, group != childName {
+            addChild(group, childName)
+            return
+        }
+        if deps.isEmpty {
+            addChild(context.nodeName, childName)
+            return
+        }
+        for d in deps {
+            guard let depNode = state.node(named: context.taskNodeName(d)) else { continue }
+            for out in outboundNodes(depNode.id) {
+                if let outName = state.node(id: out)?.name { addChild(outName, childName) }
+            }
+        }
+    }
+
+    /// Argo's DAG phase: follows each branch from the DAG's children to the targets; an omitted target takes
+    /// its branch's phase, so a failure upstream fails the DAG unless `continueOn` covers it.
+    func assessDAGPhase(targets: [String], context: DAGContext) -> NodePhase {
+        // Still running while any task node under this DAG runs.
+        let underDAG = state.nodes.values.filter { $0.boundaryID == context.nodeID }
+        if underDAG.contains(where: { !$0.phase.isFinished }) { return .running }
+        if shutdownMessage != nil { return .failed }
+
+        var targetPhases: [String: NodePhase] = [:]
+        let targetIDs = Set(targets.map { Workflow.nodeID(workflowName: name, nodeName: context.taskNodeName($0)) })
+        var queue: [(String, NodePhase)] = (state.node(named: context.nodeName)?.children ?? []).map { ($0, .succeeded) }
+        var seen: [String: NodePhase] = [:]
+        while !queue.isEmpty {
+            let (id, inherited) = queue.removeFirst()
+            if let prior = seen[id], prior.isUnsuccessful || !inherited.isUnsuccessful { continue }
+            seen[id] = inherited
+            guard let node = state.node(id: id) else { return .running }
+            var branch = inherited
+            if node.phase.isFinished, node.phase != .omitted { branch = node.phase }
+            if targetIDs.contains(id) {
+                if !(targetPhases[id]?.isUnsuccessful ?? false) { targetPhases[id] = branch }
+            }
+            let next = node.type == .retry ? Array((node.children ?? []).suffix(1)) : (node.children ?? [])
+            for c in next { queue.append((c, branch)) }
+        }
+        var result = NodePhase.succeeded
+        for t in targets {
+            let id = Workflow.nodeID(workflowName: name, nodeName: context.taskNodeName(t))
+            guard let phase = targetPhases[id] else {
+                if context.blocked { return .failed }
+                result = .running
+                continue
+            }
+            if phase.isUnsuccessful {
+                if continues(context.tasks[t]?.continueOn, phase) { continue }
+                return phase
+            }
+        }
+        if result == .running, context.blocked { return .failed }
+        return result
+    }
+
+    func updateOutboundNodes(dagName: String, targets: [String], context: DAGContext) {
+        var outbound: [String] = []
+        for t in targets {
+            if let n = state.node(named: context.taskNodeName(t)) { outbound += outboundNodes(n.id) }
+        }
+        state.update(named: dagName) { $0.outboundNodes = outbound.isEmpty ? nil : outbound }
+    }
+}
+
+extension TaskOutcome.Phase {
+    init(_ phase: NodePhase) {
+        switch phase {
+        case .succeeded: self = .succeeded
+        case .failed: self = .failed
+        case .error: self = .errored
+        case .skipped: self = .skipped
+        default: self = .omitted
+        }
+    }
+}

@@ -1,0 +1,310 @@
+import ArgosyExpressions
+import ArgosyModel
+import Foundation
+
+extension Operation {
+    /// Executes (or advances) the template `templateName` as node `nodeName`. Returns nil when the node could
+    /// not start yet (parallelism, shutdown, workflow suspended).
+    func executeTemplate(
+        nodeName: String, displayName: String, templateName: String?, arguments: Arguments?, boundaryID: String?,
+        scope: VariableScope
+    ) -> NodeStatus? {
+        if let node = state.node(named: nodeName), node.phase.isFinished { return node }
+        let existing = state.node(named: nodeName)
+        guard let templateName, let template = reconciler.templates[templateName] else {
+            let what = templateName.map { "template '\($0)' not found" } ?? "no template given"
+            return initializeNode(
+                name: nodeName, displayName: displayName, type: .skipped, templateName: templateName,
+                boundaryID: boundaryID, phase: .error, message: what)
+        }
+        if existing == nil, shutdownMessage != nil { return nil }
+
+        let inputs: Inputs
+        do {
+            inputs = try resolveInputs(template: template, arguments: arguments, scope: scope)
+        } catch {
+            return initializeNode(
+                name: nodeName, displayName: displayName, type: nodeType(for: template), templateName: templateName,
+                boundaryID: boundaryID, phase: .error, message: error.description)
+        }
+        var localScope = scope
+        addInputs(inputs, to: &localScope)
+
+        if existing == nil, let b = boundaryID, let limit = boundaryParallelism(b), activeChildren[b, default: 0] >= limit {
+            return nil
+        }
+
+        if let retry = template.retryStrategy ?? workflow.spec.retryStrategy {
+            return executeWithRetries(
+                nodeName: nodeName, displayName: displayName, template: template, retry: retry, inputs: inputs,
+                boundaryID: boundaryID, scope: localScope)
+        }
+        return executeBody(
+            nodeName: nodeName, displayName: displayName, template: template, inputs: inputs, boundaryID: boundaryID,
+            scope: localScope)
+    }
+
+    /// The `parallelism` of the steps or DAG template that owns boundary node `boundaryID`.
+    func boundaryParallelism(_ boundaryID: String) -> Int? {
+        guard let boundary = state.node(id: boundaryID), let t = boundary.templateName else { return nil }
+        return reconciler.templates[t]?.parallelism
+    }
+
+    func nodeType(for template: Template) -> NodeType {
+        switch template.kind {
+        case .steps: .steps
+        case .dag: .dag
+        case .suspend: .suspend
+        default: .pod
+        }
+    }
+
+    /// Runs the template's own kind of work as node `nodeName`.
+    func executeBody(
+        nodeName: String, displayName: String, template: Template, inputs: Inputs, boundaryID: String?,
+        scope: VariableScope
+    ) -> NodeStatus? {
+        switch template.kind {
+        case .container, .script:
+            return executePod(
+                nodeName: nodeName, displayName: displayName, template: template, inputs: inputs,
+                boundaryID: boundaryID, scope: scope)
+        case .steps:
+            return executeSteps(
+                nodeName: nodeName, displayName: displayName, template: template, inputs: inputs,
+                boundaryID: boundaryID, scope: scope)
+        case .dag:
+            return executeDAG(
+                nodeName: nodeName, displayName: displayName, template: template, inputs: inputs,
+                boundaryID: boundaryID, scope: scope)
+        case .suspend:
+            return executeSuspend(
+                nodeName: nodeName, displayName: displayName, template: template, inputs: inputs,
+                boundaryID: boundaryID, scope: scope)
+        case let other:
+            let message =
+                other.map { "template '\(template.name)': \($0.rawValue) templates are not supported by Argosy" }
+                ?? "template '\(template.name)' has no container, script, steps, dag or suspend"
+            return initializeNode(
+                name: nodeName, displayName: displayName, type: .skipped, templateName: template.name,
+                boundaryID: boundaryID, phase: .error, message: message)
+        }
+    }
+
+    // MARK: - Inputs
+
+    /// Matches arguments to the template's input parameters: argument, else default, else the input's value.
+    func resolveInputs(template: Template, arguments: Arguments?, scope: VariableScope) throws(EngineError) -> Inputs {
+        var resolved: [Parameter] = []
+        for input in template.inputs?.parameters ?? [] {
+            let argument = arguments?.parameters?.first { $0.name == input.name }
+            guard let raw = argument?.value ?? input.default ?? input.value else {
+                throw EngineError("inputs.parameters.\(input.name) was not supplied")
+            }
+            let value = try substitute(raw, scope, what: "inputs.parameters.\(input.name)")
+            if let allowed = input.enum, !allowed.isEmpty, !allowed.contains(value) {
+                throw EngineError(
+                    "inputs.parameters.\(input.name): value '\(value)' is not one of \(allowed.joined(separator: ", "))")
+            }
+            var p = Parameter(name: input.name, value: value)
+            p.description = input.description
+            resolved.append(p)
+        }
+        return Inputs(parameters: resolved.isEmpty ? nil : resolved)
+    }
+
+    func addInputs(_ inputs: Inputs, to scope: inout VariableScope) {
+        var list: [JSONValue] = []
+        for p in inputs.parameters ?? [] {
+            scope["inputs.parameters.\(p.name)"] = .string(p.value ?? "")
+            list.append(["name": .string(p.name), "value": .string(p.value ?? "")])
+        }
+        scope["inputs.parameters"] = .string(JSONValue.array(list).compactJSON)
+    }
+
+    /// Replaces every `{{…}}` in `text`; an unknown variable is an error naming `what`.
+    func substitute(_ text: String, _ scope: VariableScope, what: String) throws(EngineError) -> String {
+        guard text.contains("{{") else { return text }
+        do {
+            return try Substitution.substitute(text, in: scope, unresolved: .fail)
+        } catch {
+            throw EngineError("\(what): \(error.message)")
+        }
+    }
+
+    // MARK: - Retries
+
+    func executeWithRetries(
+        nodeName: String, displayName: String, template: Template, retry: RetryStrategy, inputs: Inputs,
+        boundaryID: String?, scope: VariableScope
+    ) -> NodeStatus? {
+        if state.node(named: nodeName) == nil {
+            if shutdownMessage != nil { return nil }
+            if template.runsProcess, let limit = workflow.spec.parallelism, activePods >= limit { return nil }
+            if workflow.spec.suspend == true { return nil }
+            initializeNode(
+                name: nodeName, displayName: displayName, type: .retry, templateName: template.name,
+                boundaryID: boundaryID, phase: .running)
+            state.update(named: nodeName) { $0.inputs = inputs.parameters == nil ? nil : inputs }
+        }
+        // At most one new attempt per pass: a retry loop advances when its attempt reports.
+        for _ in 0..<2 {
+            guard let retryNode = state.node(named: nodeName) else { return nil }
+            let attempts = (retryNode.children ?? []).compactMap { state.node(id: $0) }
+            let last = attempts.last
+            var attemptNumber = attempts.count
+            if let last, !last.phase.isFinished {
+                attemptNumber = attempts.count - 1
+            } else if let last {
+                switch retryDecision(retryNode: retryNode, attempts: attempts, last: last, retry: retry, scope: scope) {
+                case .finish(let phase, let message):
+                    state.update(named: nodeName) { $0.outputs = last.outputs }
+                    return markPhase(nodeName, phase, message: message)
+                case .wait(let until, let message):
+                    outcome.wake(at: until)
+                    return markPhase(nodeName, .running, message: message)
+                case .retry:
+                    break
+                }
+            }
+            let attemptName = "\(nodeName)(\(attemptNumber))"
+            var attemptScope = scope
+            attemptScope["retries"] = .string(String(attemptNumber))
+            attemptScope["lastRetry.exitCode"] = .string(last?.outputs?.exitCode ?? "0")
+            attemptScope["lastRetry.status"] = .string(last?.phase.rawValue ?? "")
+            attemptScope["lastRetry.message"] = .string(last?.message ?? "")
+            attemptScope["lastRetry.duration"] = .string(
+                last.map { String(($0.finishedAt ?? now).timeIntervalSince($0.startedAt ?? now)) } ?? "0")
+            if state.node(named: attemptName) == nil, retryNode.message != nil {
+                state.update(named: nodeName) { $0.message = nil }
+            }
+            let attempt = executeBody(
+                nodeName: attemptName, displayName: "\(displayName)(\(attemptNumber))", template: template,
+                inputs: inputs, boundaryID: boundaryID, scope: attemptScope)
+            guard let attempt else { return state.node(named: nodeName) }
+            addChild(nodeName, attemptName)
+            if !attempt.phase.isFinished { return state.node(named: nodeName) }
+        }
+        outcome.wake(at: now)
+        return state.node(named: nodeName)
+    }
+
+    enum RetryDecision {
+        case finish(NodePhase, String?)
+        case wait(until: Date, message: String)
+        case retry
+    }
+
+    func retryDecision(
+        retryNode: NodeStatus, attempts: [NodeStatus], last: NodeStatus, retry: RetryStrategy, scope: VariableScope
+    ) -> RetryDecision {
+        if !last.phase.isUnsuccessful { return .finish(.succeeded, nil) }
+        if let shutdownMessage { return .finish(last.phase, shutdownMessage) }
+        let policy = retry.retryPolicy ?? "OnFailure"
+        let retryable: Bool
+        switch policy {
+        case "Always": retryable = true
+        case "OnError": retryable = last.phase == .error
+        case "OnTransientError": retryable = last.message?.hasPrefix("transient:") ?? false
+        default: retryable = last.phase == .failed
+        }
+        if !retryable { return .finish(last.phase, last.message) }
+        if let limitValue = retry.limit {
+            let limitText = (try? substitute(limitValue.description, scope, what: "retryStrategy.limit")) ?? "0"
+            let limit = Int(limitText) ?? 0
+            if attempts.count > limit { return .finish(last.phase, "No more retries left") }
+        }
+        if let expression = retry.expression, !expression.isEmpty {
+            var s = scope
+            s["lastRetry.exitCode"] = .string(last.outputs?.exitCode ?? "-1")
+            s["lastRetry.status"] = .string(last.phase.rawValue)
+            s["lastRetry.message"] = .string(last.message ?? "")
+            s["lastRetry.duration"] = .string(
+                String((last.finishedAt ?? now).timeIntervalSince(last.startedAt ?? now)))
+            s["retries"] = .string(String(attempts.count - 1))
+            do {
+                let value = try Expression(expression).evaluate(in: s)
+                if !(value.truthy) { return .finish(last.phase, last.message) }
+            } catch {
+                return .finish(.error, "retryStrategy.expression: \(error.message)")
+            }
+        }
+        if let backoff = retry.backoff {
+            var maxDeadline: Date?
+            if let maxText = backoff.maxDuration, let max = GoDuration.seconds(maxText),
+                let first = attempts.first?.startedAt
+            {
+                maxDeadline = first.addingTimeInterval(max)
+                if now >= maxDeadline! { return .finish(last.phase, "Max duration limit exceeded") }
+            }
+            let base = backoff.duration.flatMap(GoDuration.seconds) ?? 0
+            var wait = base
+            if let factorText = backoff.factor?.description, let factor = Double(factorText), factor > 0 {
+                wait = base * pow(factor, Double(attempts.count - 1))
+            }
+            if let capText = backoff.cap, let cap = GoDuration.seconds(capText) { wait = min(wait, cap) }
+            let until = (last.finishedAt ?? now).addingTimeInterval(wait)
+            if let maxDeadline, until > maxDeadline {
+                return .finish(last.phase, "Backoff would exceed max duration limit")
+            }
+            if now < until { return .wait(until: until, message: "Backoff for \(GoDuration.humanize(wait))") }
+        }
+        return .retry
+    }
+
+    // MARK: - Suspend
+
+    func executeSuspend(
+        nodeName: String, displayName: String, template: Template, inputs: Inputs, boundaryID: String?,
+        scope: VariableScope
+    ) -> NodeStatus? {
+        var node = state.node(named: nodeName)
+        if node == nil {
+            if shutdownMessage != nil { return nil }
+            node = initializeNode(
+                name: nodeName, displayName: displayName, type: .suspend, templateName: template.name,
+                boundaryID: boundaryID, phase: .running)
+            if inputs.parameters != nil { state.update(named: nodeName) { $0.inputs = inputs } }
+        }
+        guard let node, !node.phase.isFinished else { return node }
+        if let durationText = template.suspend?.duration, !durationText.isEmpty {
+            guard let text = try? substitute(durationText, scope, what: "suspend.duration"),
+                let seconds = GoDuration.seconds(text)
+            else {
+                return markPhase(nodeName, .error, message: "suspend.duration: invalid duration '\(durationText)'")
+            }
+            let until = (node.startedAt ?? now).addingTimeInterval(seconds)
+            if now >= until {
+                reconciler.resumeNode(&state, id: node.id, now: now)
+                return state.node(named: nodeName)
+            }
+            outcome.wake(at: until)
+        }
+        return node
+    }
+}
+
+extension Reconciler {
+    func resumeNode(_ state: inout RunState, id: String, now: Date) {
+        guard let node = state.node(id: id) else { return }
+        _ = resume(&state, nodeName: node.name, now: now)
+    }
+}
+
+/// A failure while resolving a template for a node; becomes the node's message.
+struct EngineError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension JSONValue {
+    /// expr-lang truthiness for `retryStrategy.expression` and hook expressions.
+    var truthy: Bool {
+        switch self {
+        case .bool(let b): b
+        case .string(let s): s == "true"
+        case .null: false
+        default: true
+        }
+    }
+}

@@ -1,0 +1,295 @@
+import ArgosyExpressions
+import ArgosyModel
+import Foundation
+
+/// One reconcile pass over one workflow (Argo's "operation context"). Lives only for the pass.
+final class Operation {
+    let reconciler: Reconciler
+    var workflow: Workflow { reconciler.workflow }
+    var state: RunState
+    let now: Date
+    var outcome = ReconcileOutcome()
+    /// Pods running now, counted at the start of the pass and as pods start.
+    var activePods = 0
+    /// Running children per boundary node id, for template `parallelism`.
+    var activeChildren: [String: Int] = [:]
+    /// `workflow.*` variables.
+    var globals = VariableScope()
+    /// Set when the workflow is stopping: no new nodes start.
+    var shutdownMessage: String?
+    var isTerminating = false
+
+    init(reconciler: Reconciler, state: RunState, now: Date) {
+        self.reconciler = reconciler
+        self.state = state
+        self.now = now
+    }
+
+    var name: String { workflow.name }
+
+    // MARK: - Pass
+
+    func run() {
+        if state.phase?.isFinished == true { return }
+        if state.phase == nil || state.phase == .pending {
+            state.phase = .running
+            state.startedAt = state.startedAt ?? now
+            state.markHeaderChanged()
+        }
+        countActive()
+        buildGlobals()
+        checkShutdownAndDeadline()
+
+        let spec = workflow.spec
+        guard let entrypoint = spec.entrypoint, !entrypoint.isEmpty else {
+            finish(.error, message: "spec.entrypoint is required")
+            return
+        }
+        let root = executeTemplate(
+            nodeName: name, displayName: name, templateName: entrypoint, arguments: spec.arguments,
+            boundaryID: nil, scope: globals)
+        guard let root, root.phase.isFinished else {
+            updateProgress()
+            return
+        }
+        var phase = workflowPhase(for: root)
+        var message = phase == .succeeded ? nil : root.message
+
+        if let exitHandler = exitHandlerTemplate(), !isTerminating {
+            var scope = globals
+            scope["workflow.status"] = .string(phase.rawValue)
+            scope["workflow.failures"] = .string(failuresJSON())
+            let exitNode = executeTemplate(
+                nodeName: "\(name).onExit", displayName: "\(name).onExit", templateName: exitHandler.template,
+                arguments: exitHandler.arguments, boundaryID: nil, scope: scope)
+            guard let exitNode, exitNode.phase.isFinished else {
+                updateProgress()
+                return
+            }
+            if phase == .succeeded, exitNode.phase.isUnsuccessful {
+                phase = exitNode.phase == .error ? .error : .failed
+                message = exitNode.message
+            }
+        }
+        if let shutdownMessage, phase != .succeeded { message = shutdownMessage }
+        finish(phase, message: message)
+    }
+
+    func workflowPhase(for root: NodeStatus) -> WorkflowPhase {
+        switch root.phase {
+        case .failed: .failed
+        case .error: .error
+        default: .succeeded
+        }
+    }
+
+    func finish(_ phase: WorkflowPhase, message: String?) {
+        state.phase = phase
+        state.message = message
+        state.finishedAt = now
+        state.markHeaderChanged()
+        updateProgress()
+    }
+
+    func updateProgress() {}
+
+    /// The workflow's exit handler: `spec.onExit`, or the `exit` hook of `spec.hooks`.
+    func exitHandlerTemplate() -> (template: String, arguments: Arguments?)? {
+        if let t = workflow.spec.onExit, !t.isEmpty { return (t, nil) }
+        if let hook = workflow.spec.hooks?["exit"], let t = hook.template { return (t, hook.arguments) }
+        return nil
+    }
+
+    func countActive() {
+        for node in state.nodes.values where !node.phase.isFinished {
+            if node.type == .pod { activePods += 1 }
+            if let b = node.boundaryID, countsTowardParallelism(node) { activeChildren[b, default: 0] += 1 }
+        }
+    }
+
+    /// Nodes that count as one running child of their boundary for template `parallelism`.
+    func countsTowardParallelism(_ node: NodeStatus) -> Bool {
+        switch node.type {
+        case .stepGroup, .taskGroup, .skipped: return false
+        case .pod, .steps, .dag, .suspend, .container:
+            // A retry attempt is counted through its retry node.
+            if node.name.hasSuffix(")"), let open = node.name.lastIndex(of: "("),
+                let parent = state.node(named: String(node.name[..<open])), parent.type == .retry
+            {
+                return false
+            }
+            return true
+        case .retry: return true
+        }
+    }
+
+    // MARK: - Shutdown and deadline
+
+    func checkShutdownAndDeadline() {
+        let spec = workflow.spec
+        if let strategy = spec.shutdown, !strategy.isEmpty {
+            shutdownMessage = "Stopped with strategy '\(strategy)'"
+            isTerminating = strategy == "Terminate"
+        } else if let seconds = spec.activeDeadlineSeconds, let started = state.startedAt {
+            let deadline = started.addingTimeInterval(Double(seconds))
+            if now >= deadline {
+                shutdownMessage = "Step exceeded its deadline"
+            } else {
+                outcome.wake(at: deadline)
+            }
+        }
+        guard let message = shutdownMessage else { return }
+        for node in state.nodes.values where !node.phase.isFinished {
+            switch node.type {
+            case .pod:
+                failRunningPod(node, message: message)
+            case .suspend:
+                state.update(named: node.name) {
+                    $0.phase = .failed
+                    $0.message = message
+                    $0.finishedAt = now
+                }
+            default: break
+            }
+        }
+    }
+
+    func failRunningPod(_ node: NodeStatus, message: String) {
+        state.update(named: node.name) {
+            $0.phase = .failed
+            $0.message = message
+            $0.finishedAt = now
+        }
+        activePods -= 1
+        if let b = node.boundaryID, countsTowardParallelism(node) { activeChildren[b, default: 1] -= 1 }
+        outcome.actions.append(.kill(nodeID: node.id, podName: node.podName ?? node.id, reason: message))
+    }
+
+    // MARK: - Globals
+
+    func buildGlobals() {
+        var g = VariableScope()
+        let meta = workflow.metadata
+        g["workflow.name"] = .string(name)
+        g["workflow.namespace"] = .string(workflow.namespace)
+        g["workflow.uid"] = .string(meta.uid ?? "")
+        g["workflow.serviceAccountName"] = .string(workflow.spec.serviceAccountName ?? "default")
+        g["workflow.mainEntrypoint"] = .string(workflow.spec.entrypoint ?? "")
+        g["workflow.priority"] = .string(String(workflow.spec.priority ?? 0))
+        if let created = meta.creationTimestamp {
+            g["workflow.creationTimestamp"] = .string(Timestamp.format(created))
+            g["workflow.creationTimestamp.RFC3339"] = .string(Timestamp.format(created))
+            g["workflow.creationTimestamp.s"] = .string(String(Int(created.timeIntervalSince1970)))
+        }
+        if let started = state.startedAt {
+            g["workflow.duration"] = .string(String(now.timeIntervalSince(started)))
+        }
+        g["workflow.status"] = .string((state.phase ?? .running).rawValue)
+        for (k, v) in meta.labels ?? [:] { g["workflow.labels.\(k)"] = .string(v) }
+        for (k, v) in meta.annotations ?? [:] { g["workflow.annotations.\(k)"] = .string(v) }
+        var all: [JSONValue] = []
+        for p in workflow.spec.arguments?.parameters ?? [] {
+            let v = p.value ?? p.default ?? ""
+            g["workflow.parameters.\(p.name)"] = .string(v)
+            all.append(["name": .string(p.name), "value": .string(v)])
+        }
+        g["workflow.parameters"] = .string(JSONValue.array(all).compactJSON)
+        for (k, v) in state.outputs { g["workflow.outputs.parameters.\(k)"] = .string(v) }
+        globals = g
+    }
+
+    /// `workflow.failures`: the failed and errored nodes, as Argo lists them for exit handlers.
+    func failuresJSON() -> String {
+        let failed = state.nodes.values.filter { $0.phase.isUnsuccessful }
+            .sorted { ($0.finishedAt ?? .distantPast, $0.name) < ($1.finishedAt ?? .distantPast, $1.name) }
+        let list: [JSONValue] = failed.map { n in
+            [
+                "displayName": .string(n.displayName), "message": .string(n.message ?? ""),
+                "templateName": .string(n.templateName ?? ""), "phase": .string(n.phase.rawValue),
+                "podName": .string(n.podName ?? ""),
+                "finishedAt": .string(n.finishedAt.map(Timestamp.format) ?? ""),
+            ]
+        }
+        return JSONValue.array(list).compactJSON
+    }
+
+    // MARK: - Nodes
+
+    /// Creates a node (or returns the existing one of that name).
+    @discardableResult
+    func initializeNode(
+        name nodeName: String, displayName: String, type: NodeType, templateName: String?, boundaryID: String?,
+        phase: NodePhase, message: String? = nil
+    ) -> NodeStatus {
+        if let existing = state.node(named: nodeName) { return existing }
+        var node = NodeStatus(
+            id: Workflow.nodeID(workflowName: name, nodeName: nodeName), name: nodeName, displayName: displayName,
+            type: type, phase: phase)
+        node.templateName = templateName
+        node.templateScope = "local/\(name)"
+        node.boundaryID = boundaryID
+        node.message = message
+        node.startedAt = now
+        if phase.isFinished { node.finishedAt = now }
+        state.set(node)
+        if phase == .running, let b = boundaryID, countsTowardParallelism(node) {
+            activeChildren[b, default: 0] += 1
+        }
+        return node
+    }
+
+    /// Sets a node's phase (and message); finishing stamps `finishedAt`.
+    @discardableResult
+    func markPhase(_ nodeName: String, _ phase: NodePhase, message: String? = nil) -> NodeStatus? {
+        guard let before = state.node(named: nodeName) else { return nil }
+        state.update(named: nodeName) { n in
+            n.phase = phase
+            if let message { n.message = message }
+            if phase.isFinished, n.finishedAt == nil { n.finishedAt = now }
+            if !phase.isFinished { n.finishedAt = nil }
+        }
+        if !before.phase.isFinished, phase.isFinished, let b = before.boundaryID, countsTowardParallelism(before) {
+            activeChildren[b, default: 1] -= 1
+        }
+        return state.node(named: nodeName)
+    }
+
+    func addChild(_ parentName: String, _ childName: String) {
+        guard let child = state.node(named: childName) else { return }
+        state.update(named: parentName) { p in
+            var children = p.children ?? []
+            if !children.contains(child.id) {
+                children.append(child.id)
+                p.children = children
+            }
+        }
+    }
+
+    /// Argo's pod name: `<workflow>-<template>-<hash of node name>`, or the workflow name for a root pod.
+    func podName(nodeName: String, templateName: String) -> String {
+        if nodeName == name { return name }
+        let id = Workflow.nodeID(workflowName: name, nodeName: nodeName)
+        let hash = id.dropFirst(name.count + 1)
+        var prefix = "\(name)-\(templateName)"
+        if prefix.count > 242 { prefix = String(prefix.prefix(242)) }
+        return "\(prefix)-\(hash)"
+    }
+
+    /// The ids of nodes that lead out of `nodeID` (Argo's outbound nodes), for connecting the next nodes.
+    func outboundNodes(_ nodeID: String) -> [String] {
+        guard let node = state.node(id: nodeID) else { return [] }
+        switch node.type {
+        case .skipped, .suspend, .pod, .container:
+            return [node.id]
+        case .taskGroup:
+            let children = node.children ?? []
+            if children.isEmpty { return [node.id] }
+            return children.flatMap { outboundNodes($0) }
+        case .retry:
+            if let last = node.children?.last { return [last] }
+        default: break
+        }
+        let out = (node.outboundNodes ?? []).flatMap { outboundNodes($0) }
+        return out.isEmpty ? [nodeID] : out
+    }
+}

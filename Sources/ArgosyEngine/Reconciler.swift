@@ -1,0 +1,52 @@
+import ArgosyExpressions
+import ArgosyModel
+import Foundation
+
+/// The workflow engine's decision function: `(workflow, state, step results, now) -> (state', actions, wake-up)`.
+///
+/// It performs no I/O and reads no clock: the controller passes `now`, executes the returned actions and calls
+/// again when a step finishes, a user acts, or `wakeAt` arrives. Semantics follow Argo Workflows' controller.
+public struct Reconciler: Sendable {
+    public let workflow: Workflow
+    let templates: [String: Template]
+
+    /// `workflow` must carry its name, uid and creation time (the controller assigns them on submit).
+    public init(workflow: Workflow) {
+        self.workflow = workflow
+        var byName: [String: Template] = [:]
+        for t in workflow.spec.templates ?? [] where byName[t.name] == nil { byName[t.name] = t }
+        templates = byName
+    }
+
+    /// Runs one reconcile pass: applies `results`, advances every node that can advance, and says what to do.
+    public func reconcile(_ state: inout RunState, results: [StepResult] = [], now: Date) -> ReconcileOutcome {
+        let operation = Operation(reconciler: self, state: state, now: now)
+        operation.apply(results)
+        operation.run()
+        state = operation.state
+        return operation.outcome
+    }
+
+    /// Marks running suspend nodes (all, or those whose name or display name matches `nodeName`) Succeeded:
+    /// Argo's `resume`. Returns how many nodes were resumed.
+    @discardableResult
+    public func resume(_ state: inout RunState, nodeName: String? = nil, now: Date) -> Int {
+        var count = 0
+        for node in state.nodes.values where node.type == .suspend && node.phase == .running {
+            if let nodeName, node.name != nodeName, node.displayName != nodeName { continue }
+            var n = node
+            n.phase = .succeeded
+            n.finishedAt = now
+            if let template = templates[n.templateName ?? ""], let params = template.outputs?.parameters {
+                let values = params.compactMap { p -> Parameter? in
+                    guard let v = p.valueFrom?.default ?? p.value else { return nil }
+                    return Parameter(name: p.name, value: v)
+                }
+                if !values.isEmpty { n.outputs = Outputs(parameters: values) }
+            }
+            state.set(n)
+            count += 1
+        }
+        return count
+    }
+}

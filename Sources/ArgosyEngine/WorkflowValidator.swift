@@ -1,0 +1,108 @@
+import ArgosyExpressions
+import ArgosyModel
+import Foundation
+
+/// Static checks of a workflow spec, as `argo lint` does them, plus Argosy's list of what it cannot run yet.
+struct WorkflowValidator {
+    let spec: WorkflowSpec
+    let base: FieldPath
+    let requireEntrypoint: Bool
+
+    func validate(into sink: inout DiagnosticSink) {
+        let templates = spec.templates ?? []
+        var names: [String: Int] = [:]
+        for (i, t) in templates.enumerated() {
+            let path = base.appending("templates").appending(i)
+            if t.name.isEmpty { sink.error(path.appending("name"), "template name must not be empty") }
+            if let first = names[t.name] {
+                sink.error(path.appending("name"), "template '\(t.name)' is defined twice (first at templates[\(first)])")
+            } else {
+                names[t.name] = i
+            }
+        }
+        if spec.workflowTemplateRef != nil {
+            sink.error(base.appending("workflowTemplateRef"), "workflowTemplateRef is not supported by Argosy yet")
+        }
+        if let entry = spec.entrypoint, !entry.isEmpty {
+            if names[entry] == nil, spec.workflowTemplateRef == nil {
+                sink.error(base.appending("entrypoint"), "entrypoint template '\(entry)' not found")
+            }
+        } else if requireEntrypoint, spec.workflowTemplateRef == nil {
+            sink.error(base, "missing required field 'entrypoint'")
+        }
+        if let onExit = spec.onExit, names[onExit] == nil {
+            sink.error(base.appending("onExit"), "onExit template '\(onExit)' not found")
+        }
+        for (key, hook) in spec.hooks ?? [:] {
+            checkHook(hook, key: key, path: base.appending("hooks").appending(key), names: names, into: &sink)
+        }
+        if spec.synchronization != nil {
+            sink.error(base.appending("synchronization"), "synchronization is not supported by Argosy yet")
+        }
+        if spec.templateDefaults != nil {
+            sink.error(base.appending("templateDefaults"), "templateDefaults is not supported by Argosy yet")
+        }
+        if let s = spec.shutdown, !["", "Stop", "Terminate"].contains(s) {
+            sink.error(base.appending("shutdown"), "shutdown must be Stop or Terminate, found '\(s)'")
+        }
+        if let p = spec.parallelism, p < 1 { sink.error(base.appending("parallelism"), "parallelism must be at least 1") }
+        if let retry = spec.retryStrategy { checkRetry(retry, base.appending("retryStrategy"), into: &sink) }
+        let workflowParams = Set((spec.arguments?.parameters ?? []).map(\.name))
+        for (i, p) in (spec.arguments?.parameters ?? []).enumerated() {
+            let path = base.appending("arguments").appending("parameters").appending(i)
+            if p.name.isEmpty { sink.error(path.appending("name"), "parameter name must not be empty") }
+            if let v = p.value, let allowed = p.enum, !allowed.isEmpty, !allowed.contains(v) {
+                sink.error(path.appending("value"), "value '\(v)' is not one of \(allowed.joined(separator: ", "))")
+            }
+            if p.valueFrom != nil {
+                sink.error(path.appending("valueFrom"), "workflow parameters with valueFrom are not supported by Argosy yet")
+            }
+        }
+        if !(spec.arguments?.artifacts ?? []).isEmpty {
+            sink.error(base.appending("arguments").appending("artifacts"), "artifacts are not supported by Argosy yet")
+        }
+        let volumeNames = Set((spec.volumes ?? []).map(\.name) + (spec.volumeClaimTemplates ?? []).compactMap(\.metadata.name))
+        for (i, t) in templates.enumerated() {
+            TemplateValidator(
+                template: t, path: base.appending("templates").appending(i), templateNames: names,
+                workflowParameters: workflowParams, volumeNames: volumeNames
+            ).validate(into: &sink)
+        }
+    }
+
+    func checkHook(_ hook: LifecycleHook, key: String, path: FieldPath, names: [String: Int], into sink: inout DiagnosticSink) {
+        if hook.templateRef != nil { sink.error(path.appending("templateRef"), "templateRef is not supported by Argosy yet") }
+        if let t = hook.template, names[t] == nil { sink.error(path.appending("template"), "template '\(t)' not found") }
+        if hook.template == nil, hook.templateRef == nil { sink.error(path, "a hook needs a template") }
+        if key != "exit" {
+            sink.error(path, "lifecycle hooks other than 'exit' are not supported by Argosy yet")
+        }
+    }
+}
+
+func checkRetry(_ retry: RetryStrategy, _ path: FieldPath, into sink: inout DiagnosticSink) {
+    if let policy = retry.retryPolicy, !["Always", "OnFailure", "OnError", "OnTransientError"].contains(policy) {
+        sink.error(
+            path.appending("retryPolicy"),
+            "retryPolicy must be Always, OnFailure, OnError or OnTransientError, found '\(policy)'")
+    }
+    if case .string(let s)? = retry.limit, !s.contains("{{"), Int(s) == nil {
+        sink.error(path.appending("limit"), "limit must be an integer, found '\(s)'")
+    }
+    if let b = retry.backoff {
+        for (name, value) in [("duration", b.duration), ("maxDuration", b.maxDuration), ("cap", b.cap)] {
+            if let v = value, !v.contains("{{"), GoDuration.seconds(v) == nil {
+                sink.error(path.appending("backoff").appending(name), "invalid duration '\(v)'")
+            }
+        }
+        if b.duration == nil, b.factor != nil || b.maxDuration != nil {
+            sink.error(path.appending("backoff").appending("duration"), "backoff needs a duration")
+        }
+    }
+    if let e = retry.expression, !e.contains("{{") {
+        do { _ = try Expression(e) } catch {
+            sink.error(path.appending("expression"), "invalid expression: \(error.message)")
+        }
+    }
+    if retry.affinity != nil { sink.warning(path.appending("affinity"), "retry affinity has no effect in Argosy's local runtime") }
+}

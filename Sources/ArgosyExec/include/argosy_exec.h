@@ -1,0 +1,106 @@
+/*
+ * argosy-exec: the step supervisor of Argosy's local runtime.
+ *
+ * Shared declarations of the supervisor's translation units:
+ *   main.c     command line, fork/exec of the step, log pump, signal forwarding
+ *   sandbox.c  mount namespace, private /tmp, tmpfs and bind mounts
+ *   files.c    small file helpers: full writes, atomic files, JSON, output copies
+ */
+#ifndef ARGOSY_EXEC_H
+#define ARGOSY_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Exit codes of argosy-exec besides the step's own. */
+enum {
+    AX_EXIT_SUPERVISOR = 125, /* usage, sandbox, workdir or supervisor failure */
+    AX_EXIT_CANNOT_EXEC = 126, /* program found but not executable */
+    AX_EXIT_NOT_FOUND = 127, /* program not found */
+};
+
+/* Size of every error-message buffer; messages are truncated, never overflowed. */
+#define AX_ERR_MAX 1024
+
+/* One --bind SRC:DST[:ro]. src and dst are owned copies. */
+struct ax_bind {
+    char *src;
+    char *dst;
+    bool ro;
+    int src_fd; /* O_PATH fd of src, opened before /tmp is covered; -1 if not yet */
+    bool src_is_dir;
+};
+
+/* One --output NAME=PATH: name is an owned copy (a plain file name), path points into argv. */
+struct ax_output {
+    const char *name;
+    const char *path;
+};
+
+struct ax_options {
+    const char *dir;
+    bool sandbox;
+    const char *workdir;
+    const char *stdin_path;
+    struct ax_bind *binds;
+    size_t nbinds;
+    const char **tmpfs;
+    size_t ntmpfs;
+    struct ax_output *outputs;
+    size_t noutputs;
+    char **argv; /* PROGRAM ARGS..., NULL-terminated (points into main's argv) */
+};
+
+/* ---- files.c ---- */
+
+/* Format "prefix: strerror(err)"-style messages into a bounded buffer. */
+void ax_errf(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Write all of buf, retrying short writes and EINTR. 0 on success, -1 + errno. */
+int ax_write_all(int fd, const void *buf, size_t len);
+
+/*
+ * Write name in dirfd atomically: name.tmp is written (and fsynced when durable),
+ * then renamed over name (and the directory fsynced when durable).
+ */
+int ax_write_atomic(int dirfd, const char *name, const char *data, size_t len, bool durable);
+
+/* Write "PID\n" atomically (not fsynced: it only matters while the process lives). */
+int ax_write_pid_file(int dirfd, const char *name, pid_t pid);
+
+/*
+ * Copy the file or directory at src_path (resolved in the current mount namespace,
+ * following a symlink at the top only) to dst_name inside dst_dirfd. Inside
+ * directories only regular files and directories are copied; symlinks and special
+ * files are skipped. Copies are fsynced. 0 on success; -1 + errno (ENOENT: missing).
+ */
+int ax_copy_path(const char *src_path, int dst_dirfd, const char *dst_name);
+
+/* The exit record: {"exitCode":N,"signal":S,"error":"...","missingOutputs":[...]} */
+struct ax_exit_record {
+    int exit_code;
+    int signal; /* 0: none */
+    const char *error; /* NULL or "": none */
+    const char *const *missing; /* names of missing outputs */
+    size_t nmissing;
+};
+
+/* Write `exit` in dirfd durably (tmp + fsync + rename + fsync dir). 0 / -1 + errno. */
+int ax_write_exit_record(int dirfd, const struct ax_exit_record *rec);
+
+/* ---- sandbox.c ---- */
+
+/*
+ * Enter a private mount namespace and build the step's view: private /tmp, the
+ * --tmpfs mounts, then the --bind mounts in order. The caller stays in the namespace
+ * (so it later reads outputs from the step's view). 0 on success; -1 with a message
+ * starting with "sandbox: " in err.
+ */
+int ax_sandbox_setup(struct ax_options *opt, char *err, size_t errlen);
+
+/* mkdir -p path (mode for created directories). 0 / -1 + errno. */
+int ax_mkdir_p(const char *path, mode_t mode);
+
+#endif /* ARGOSY_EXEC_H */

@@ -1,0 +1,104 @@
+import Foundation
+import OrderedCollections
+
+/// One step of a `steps` template.
+public struct WorkflowStep: Codable, Sendable {
+    public var name: String
+    public var template: String?
+    public var templateRef: TemplateRef?
+    public var inline: JSONValue?
+    public var arguments: Arguments?
+    public var withItems: [JSONValue]?
+    public var withParam: String?
+    public var withSequence: Sequence?
+    public var when: String?
+    public var continueOn: ContinueOn?
+    public var onExit: String?
+    public var hooks: OrderedDictionary<String, LifecycleHook>?
+
+    public init(name: String, template: String) {
+        self.name = name
+        self.template = template
+    }
+}
+
+/// A `dag` template.
+public struct DAGTemplate: Codable, Sendable {
+    public var target: String?
+    public var tasks: [DAGTask]
+    public var failFast: Bool?
+}
+
+/// One task of a `dag` template.
+public struct DAGTask: Codable, Sendable {
+    public var name: String
+    public var template: String?
+    public var templateRef: TemplateRef?
+    public var inline: JSONValue?
+    public var arguments: Arguments?
+    public var dependencies: [String]?
+    public var depends: String?
+    public var withItems: [JSONValue]?
+    public var withParam: String?
+    public var withSequence: Sequence?
+    public var when: String?
+    public var continueOn: ContinueOn?
+    public var onExit: String?
+    public var hooks: OrderedDictionary<String, LifecycleHook>?
+}
+
+/// A reference to a template of a WorkflowTemplate (not supported until templates are stored).
+public struct TemplateRef: Codable, Sendable, Hashable {
+    public var name: String
+    public var template: String
+    public var clusterScope: Bool?
+}
+
+/// `withSequence`.
+public struct Sequence: Codable, Sendable, Hashable {
+    public var count: IntOrString?
+    public var start: IntOrString?
+    public var end: IntOrString?
+    public var format: String?
+}
+
+/// `continueOn`: let the parent go on although this step failed or errored.
+public struct ContinueOn: Codable, Sendable, Hashable {
+    public var error: Bool?
+    public var failed: Bool?
+}
+
+/// A lifecycle hook: run `template` when `expression` becomes true (or on exit, for the key `exit`).
+public struct LifecycleHook: Codable, Sendable {
+    public var template: String?
+    public var templateRef: TemplateRef?
+    public var arguments: Arguments?
+    public var expression: String?
+
+    public init(template: String?, arguments: Arguments? = nil, expression: String? = nil) {
+        self.template = template
+        self.arguments = arguments
+        self.expression = expression
+    }
+}
+
+/// `suspend` template: wait for `argosy resume`, or for `duration`.
+public struct SuspendTemplate: Codable, Sendable, Hashable {
+    public var duration: String?
+}
+
+/// `retryStrategy`.
+public struct RetryStrategy: Codable, Sendable, Hashable {
+    public var limit: IntOrString?
+    public var retryPolicy: String?
+    public var backoff: Backoff?
+    public var expression: String?
+    public var affinity: JSONValue?
+
+    public struct Backoff: Codable, Sendable, Hashable {
+        public var duration: String?
+        public var factor: IntOrString?
+        public var maxDuration: String?
+        public var cap: String?
+    }
+}

@@ -1,0 +1,133 @@
+import ArgosyModel
+import CArgosySupport
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs steps as local processes under `argosy-exec`: a private mount namespace and /tmp, volumes at their
+/// mount paths, the pod's environment, logs and outputs in the step's directory.
+///
+/// Results arrive through `onResult`, from a background thread. Launch is idempotent per step directory:
+/// launching a step whose directory exists re-attaches to it instead.
+public final class LocalRuntime: @unchecked Sendable {
+    public let home: URL
+    public let config: RuntimeConfig
+    /// `argosy-exec`.
+    public let supervisor: String
+    /// `argosy` itself, for built-in images (`argoproj/argosay`).
+    public let argosy: String
+    let objects: any KeyValueSource
+    let watcher = ProcessWatcher()
+    let onResult: @Sendable (StepResult) -> Void
+    private let lock = NSLock()
+    private var killReasons: [String: String] = [:]
+
+    public init(
+        home: URL, config: RuntimeConfig, supervisor: String, argosy: String, objects: any KeyValueSource,
+        onResult: @escaping @Sendable (StepResult) -> Void
+    ) {
+        self.home = home
+        self.config = config
+        self.supervisor = supervisor
+        self.argosy = argosy
+        self.objects = objects
+        self.onResult = onResult
+    }
+
+    public func directory(for launch: StepLaunch) -> StepDirectory {
+        StepDirectory(home: home, workflowUID: launch.workflowUID, podName: launch.podName)
+    }
+
+    /// Starts the step, or re-attaches when it was started before (its directory exists).
+    public func launch(_ launch: StepLaunch) {
+        let dir = directory(for: launch)
+        let outputNames = Array(launch.outputPaths.keys)
+        if dir.exists {
+            attach(launch, dir)
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(at: dir.url, withIntermediateDirectories: true)
+            let (argv, env) = try prepare(launch, dir)
+            var cArgs = argv.map { strdup($0) } + [nil]
+            var cEnv = env.map { strdup($0) } + [nil]
+            defer {
+                cArgs.forEach { free($0) }
+                cEnv.forEach { free($0) }
+            }
+            let pid = argosy_spawn(supervisor, &cArgs, &cEnv, 1)
+            guard pid > 0 else {
+                throw ArgosyError(.io, "cannot start \(supervisor): \(String(cString: strerror(-pid)))")
+            }
+            watcher.watch(pid) { [self] _ in self.finished(launch, dir, outputNames) }
+        } catch {
+            let message = (error as? ArgosyError)?.message ?? "\(error)"
+            onResult(StepResult(nodeID: launch.nodeID, exitCode: nil, error: message, finishedAt: Date()))
+        }
+    }
+
+    /// Follows a step started earlier (by this or another process): reports it when its exit record
+    /// appears, or as lost when its supervisor is gone without one.
+    func attach(_ launch: StepLaunch, _ dir: StepDirectory) {
+        let outputNames = Array(launch.outputPaths.keys)
+        if dir.hasExited {
+            finished(launch, dir, outputNames)
+            return
+        }
+        if let pid = dir.supervisorPID, argosy_process_exists(pid) != 0 {
+            watcher.watch(pid) { [self] _ in self.finished(launch, dir, outputNames) }
+            return
+        }
+        onResult(
+            StepResult(
+                nodeID: launch.nodeID, exitCode: nil,
+                error: "pod deleted: the step's process was lost (its supervisor is gone)", finishedAt: Date()))
+    }
+
+    func finished(_ launch: StepLaunch, _ dir: StepDirectory, _ outputNames: [String]) {
+        removeSecretFiles(dir)
+        lock.lock()
+        let reason = killReasons.removeValue(forKey: launch.nodeID)
+        lock.unlock()
+        guard var result = dir.result(nodeID: launch.nodeID, outputNames: outputNames, now: Date()) else {
+            onResult(
+                StepResult(
+                    nodeID: launch.nodeID, exitCode: nil,
+                    error: "pod deleted: the step's supervisor exited without an exit record", killReason: reason,
+                    finishedAt: Date()))
+            return
+        }
+        result.killReason = reason
+        onResult(result)
+    }
+
+    /// Stops a step: SIGTERM to its process group, SIGKILL after the grace period.
+    public func kill(workflowUID: String, nodeID: String, podName: String, reason: String) {
+        let dir = StepDirectory(home: home, workflowUID: workflowUID, podName: podName)
+        lock.lock()
+        killReasons[nodeID] = reason
+        lock.unlock()
+        guard let pid = dir.stepPID, pid > 1 else { return }
+        _ = Glibc.kill(-pid, SIGTERM)
+        let grace = config.killGraceSeconds
+        DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
+            if !dir.hasExited { _ = Glibc.kill(-pid, SIGKILL) }
+        }
+    }
+
+    /// Deletes the step directories of a workflow.
+    public func removeFiles(workflowUID: String) {
+        try? FileManager.default.removeItem(at: home.appendingPathComponent("steps").appendingPathComponent(workflowUID))
+    }
+
+    /// Deletes one step's directory (before `retry` runs the node again).
+    public func removeFiles(workflowUID: String, podName: String) {
+        try? FileManager.default.removeItem(at: StepDirectory(home: home, workflowUID: workflowUID, podName: podName).url)
+    }
+
+    func removeSecretFiles(_ dir: StepDirectory) {
+        try? FileManager.default.removeItem(at: dir.url.appendingPathComponent("secret-volumes"))
+    }
+}

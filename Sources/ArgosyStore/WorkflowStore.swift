@@ -1,0 +1,339 @@
+import ArgosyModel
+import Foundation
+
+/// A workflow as stored: its manifest, its run state and who is running it.
+public struct StoredWorkflow: Sendable {
+    public var workflow: Workflow
+    public var phase: WorkflowPhase?
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var message: String?
+    public var progress: String?
+    public var outputs: [String: String]
+    public var nodes: [NodeStatus]
+    public var leaseOwner: String?
+    public var leaseExpires: Date?
+    /// Bumped on every write of the manifest (suspend, stop, …) so controllers notice.
+    public var specVersion: Int
+
+    public var uid: String { workflow.metadata.uid ?? "" }
+}
+
+/// One row of `argosy list`: the workflow without its nodes.
+public struct WorkflowSummary: Sendable {
+    public var uid: String
+    public var namespace: String
+    public var name: String
+    public var phase: WorkflowPhase?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var message: String?
+    public var progress: String?
+    public var priority: Int
+    public var suspended: Bool
+    public var leaseOwner: String?
+    public var leaseExpires: Date?
+}
+
+/// A request from a user command to whichever controller runs the workflow (`resume`, `retry`, …).
+public struct ControlRequest: Sendable, Hashable {
+    public var id: Int
+    public var workflowUID: String
+    public var kind: String
+    public var argument: String?
+}
+
+/// Workflows, their nodes, secrets and config maps in one SQLite file.
+public final class WorkflowStore: Sendable {
+    public let database: SQLiteDatabase
+
+    /// Opens `<home>/argosy.db`, creating the folder and the schema when needed.
+    public init(home: URL) throws(ArgosyError) {
+        do {
+            try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        } catch {
+            throw ArgosyError(.io, "cannot create \(home.path): \(error.localizedDescription)")
+        }
+        database = try SQLiteDatabase(path: home.appendingPathComponent("argosy.db").path)
+        try database.execute(Self.schema)
+    }
+
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS workflows (
+            uid TEXT PRIMARY KEY,
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            phase TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL,
+            message TEXT,
+            progress TEXT,
+            manifest TEXT NOT NULL,
+            outputs TEXT,
+            lease_owner TEXT,
+            lease_expires REAL,
+            spec_version INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (namespace, name)
+        );
+        CREATE INDEX IF NOT EXISTS workflows_phase ON workflows (phase);
+        CREATE TABLE IF NOT EXISTS nodes (
+            workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (workflow_uid, id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            argument TEXT
+        );
+        CREATE TABLE IF NOT EXISTS objects (
+            kind TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (kind, namespace, name)
+        ) WITHOUT ROWID;
+        """
+
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .secondsSince1970
+        return e
+    }
+
+    static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .secondsSince1970
+        return d
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws(ArgosyError) -> String {
+        do {
+            return String(decoding: try encoder().encode(value), as: UTF8.self)
+        } catch {
+            throw ArgosyError(.internal, "cannot encode \(T.self): \(error)")
+        }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws(ArgosyError) -> T {
+        do {
+            return try decoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw ArgosyError(.io, "stored \(T.self) is unreadable: \(error)")
+        }
+    }
+
+    // MARK: - Workflows
+
+    /// Stores a new workflow. Its name (or generateName), uid and creation time must be set.
+    public func create(_ workflow: Workflow) throws(ArgosyError) {
+        let manifest = try Self.encode(workflow)
+        do {
+            try database.query(
+                """
+                INSERT INTO workflows (uid, namespace, name, created_at, manifest, progress)
+                VALUES (?, ?, ?, ?, ?, '0/0')
+                """,
+                [
+                    .text(workflow.metadata.uid ?? ""), .text(workflow.namespace), .text(workflow.name),
+                    SQLValue(workflow.metadata.creationTimestamp ?? Date()), .text(manifest),
+                ])
+        } catch {
+            if error.message.contains("UNIQUE") {
+                throw ArgosyError(
+                    .alreadyExists, "workflows \"\(workflow.name)\" already exists in namespace \(workflow.namespace)")
+            }
+            throw error
+        }
+    }
+
+    public func get(namespace: String, name: String) throws(ArgosyError) -> StoredWorkflow? {
+        guard let row = try database.query("SELECT * FROM workflows WHERE namespace = ? AND name = ?", [
+            .text(namespace), .text(name),
+        ]).first else { return nil }
+        return try load(row)
+    }
+
+    public func get(uid: String) throws(ArgosyError) -> StoredWorkflow? {
+        guard let row = try database.query("SELECT * FROM workflows WHERE uid = ?", [.text(uid)]).first else {
+            return nil
+        }
+        return try load(row)
+    }
+
+    /// The most recently created workflow in `namespace` (`@latest`).
+    public func latest(namespace: String?) throws(ArgosyError) -> WorkflowSummary? {
+        try list(namespace: namespace).first
+    }
+
+    private func load(_ row: SQLRow) throws(ArgosyError) -> StoredWorkflow {
+        let uid = row.string("uid") ?? ""
+        let workflow = try Self.decode(Workflow.self, row.string("manifest") ?? "{}")
+        var nodes: [NodeStatus] = []
+        for n in try database.query("SELECT body FROM nodes WHERE workflow_uid = ?", [.text(uid)]) {
+            nodes.append(try Self.decode(NodeStatus.self, n.string("body") ?? "{}"))
+        }
+        let outputs = try row.string("outputs").map { (t) throws(ArgosyError) in try Self.decode([String: String].self, t) } ?? [:]
+        return StoredWorkflow(
+            workflow: workflow, phase: WorkflowPhase(rawValue: row.string("phase") ?? ""),
+            startedAt: row.date("started_at"), finishedAt: row.date("finished_at"), message: row.string("message"),
+            progress: row.string("progress"), outputs: outputs, nodes: nodes, leaseOwner: row.string("lease_owner"),
+            leaseExpires: row.date("lease_expires"), specVersion: row.int("spec_version") ?? 0)
+    }
+
+    /// Workflows, newest first, without their nodes.
+    public func list(namespace: String?) throws(ArgosyError) -> [WorkflowSummary] {
+        let rows =
+            namespace == nil
+            ? try database.query("SELECT * FROM workflows ORDER BY created_at DESC, name")
+            : try database.query(
+                "SELECT * FROM workflows WHERE namespace = ? ORDER BY created_at DESC, name", [.text(namespace!)])
+        var out: [WorkflowSummary] = []
+        for row in rows {
+            let wf = try Self.decode(Workflow.self, row.string("manifest") ?? "{}")
+            out.append(
+                WorkflowSummary(
+                    uid: row.string("uid") ?? "", namespace: row.string("namespace") ?? "",
+                    name: row.string("name") ?? "", phase: WorkflowPhase(rawValue: row.string("phase") ?? ""),
+                    createdAt: row.date("created_at") ?? Date(), startedAt: row.date("started_at"),
+                    finishedAt: row.date("finished_at"), message: row.string("message"),
+                    progress: row.string("progress"), priority: wf.spec.priority ?? 0,
+                    suspended: wf.spec.suspend == true, leaseOwner: row.string("lease_owner"),
+                    leaseExpires: row.date("lease_expires")))
+        }
+        return out
+    }
+
+    /// Deletes a workflow and its nodes. Returns false when it did not exist.
+    @discardableResult
+    public func delete(uid: String) throws(ArgosyError) -> Bool {
+        try database.update("DELETE FROM workflows WHERE uid = ?", [.text(uid)]) > 0
+    }
+
+    /// Commits a reconcile pass: the workflow's header and every changed node, in one transaction.
+    /// Only the lease holder may write; a lost lease is a ``ArgosyError/Code/conflict``.
+    public func save(
+        uid: String, phase: WorkflowPhase?, startedAt: Date?, finishedAt: Date?, message: String?, progress: String,
+        outputs: [String: String], changedNodes: [NodeStatus], removedNodeIDs: [String] = [], leaseOwner: String?
+    ) throws(ArgosyError) {
+        let outputsText = outputs.isEmpty ? nil : try Self.encode(outputs)
+        var bodies: [(String, String)] = []
+        for n in changedNodes { bodies.append((n.id, try Self.encode(n))) }
+        do {
+            try database.transaction {
+                let changed = try database.update(
+                    """
+                    UPDATE workflows SET phase = ?, started_at = ?, finished_at = ?, message = ?, progress = ?,
+                        outputs = ?
+                    WHERE uid = ? AND (lease_owner IS ? OR ? IS NULL)
+                    """,
+                    [
+                        .text(phase?.rawValue ?? ""), SQLValue(startedAt), SQLValue(finishedAt), SQLValue(message),
+                        .text(progress), SQLValue(outputsText), .text(uid), SQLValue(leaseOwner), SQLValue(leaseOwner),
+                    ])
+                guard changed == 1 else {
+                    throw ArgosyError(.conflict, "workflow \(uid) is no longer owned by this controller")
+                }
+                for (id, body) in bodies {
+                    try database.query(
+                        "INSERT OR REPLACE INTO nodes (workflow_uid, id, body) VALUES (?, ?, ?)",
+                        [.text(uid), .text(id), .text(body)])
+                }
+                for id in removedNodeIDs {
+                    try database.query("DELETE FROM nodes WHERE workflow_uid = ? AND id = ?", [.text(uid), .text(id)])
+                }
+            }
+        } catch let error as ArgosyError {
+            throw error
+        } catch {
+            throw ArgosyError(.io, "\(error)")
+        }
+    }
+
+    /// Changes a stored manifest (suspend, stop, terminate) and bumps its spec version.
+    public func updateManifest(uid: String, _ change: (inout Workflow) -> Void) throws(ArgosyError) {
+        guard let row = try database.query("SELECT manifest FROM workflows WHERE uid = ?", [.text(uid)]).first else {
+            throw ArgosyError(.notFound, "workflow \(uid) not found")
+        }
+        var wf = try Self.decode(Workflow.self, row.string("manifest") ?? "{}")
+        change(&wf)
+        try database.query(
+            "UPDATE workflows SET manifest = ?, spec_version = spec_version + 1 WHERE uid = ?",
+            [.text(try Self.encode(wf)), .text(uid)])
+    }
+
+    /// Replaces the run state of a finished workflow before `retry`: the nodes given and nothing else.
+    public func resetForRetry(uid: String, keep nodes: [NodeStatus], removed: [String]) throws(ArgosyError) {
+        try save(
+            uid: uid, phase: .running, startedAt: nil, finishedAt: nil, message: nil, progress: "",
+            outputs: [:], changedNodes: nodes, removedNodeIDs: removed, leaseOwner: nil)
+    }
+
+    public func specVersion(uid: String) throws(ArgosyError) -> Int {
+        try database.query("SELECT spec_version FROM workflows WHERE uid = ?", [.text(uid)]).first?.int("spec_version")
+            ?? 0
+    }
+
+    // MARK: - Leases
+
+    /// Takes or renews the lease on a workflow. Returns false when another live owner holds it.
+    public func acquireLease(uid: String, owner: String, until: Date, now: Date) throws(ArgosyError) -> Bool {
+        try database.update(
+            """
+            UPDATE workflows SET lease_owner = ?, lease_expires = ?
+            WHERE uid = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?)
+            """, [.text(owner), SQLValue(until), .text(uid), .text(owner), SQLValue(now)]) == 1
+    }
+
+    /// Extends every lease `owner` holds.
+    public func renewLeases(owner: String, until: Date) throws(ArgosyError) {
+        try database.query("UPDATE workflows SET lease_expires = ? WHERE lease_owner = ?", [SQLValue(until), .text(owner)])
+    }
+
+    public func releaseLease(uid: String, owner: String) throws(ArgosyError) {
+        try database.query(
+            "UPDATE workflows SET lease_owner = NULL, lease_expires = NULL WHERE uid = ? AND lease_owner = ?",
+            [.text(uid), .text(owner)])
+    }
+
+    /// Unfinished workflows nobody holds a live lease on, oldest first.
+    public func orphanedWorkflows(now: Date) throws(ArgosyError) -> [String] {
+        try database.query(
+            """
+            SELECT uid FROM workflows
+            WHERE phase NOT IN ('Succeeded', 'Failed', 'Error') AND (lease_owner IS NULL OR lease_expires < ?)
+            ORDER BY created_at
+            """, [SQLValue(now)]
+        ).compactMap { $0.string("uid") }
+    }
+
+    // MARK: - Requests
+
+    public func addRequest(uid: String, kind: String, argument: String? = nil) throws(ArgosyError) {
+        try database.query(
+            "INSERT INTO requests (workflow_uid, kind, argument) VALUES (?, ?, ?)",
+            [.text(uid), .text(kind), SQLValue(argument)])
+    }
+
+    /// Removes and returns the pending requests for a workflow, oldest first.
+    public func takeRequests(uid: String) throws(ArgosyError) -> [ControlRequest] {
+        let rows = try database.query(
+            "SELECT id, kind, argument FROM requests WHERE workflow_uid = ? ORDER BY id", [.text(uid)])
+        if rows.isEmpty { return [] }
+        try database.query("DELETE FROM requests WHERE workflow_uid = ? AND id <= ?", [
+            .text(uid), .integer(rows.last?.int("id") ?? 0),
+        ])
+        return rows.map {
+            ControlRequest(id: $0.int("id") ?? 0, workflowUID: uid, kind: $0.string("kind") ?? "", argument: $0.string("argument"))
+        }
+    }
+
+    public func hasRequests(uid: String) throws(ArgosyError) -> Bool {
+        !(try database.query("SELECT 1 AS x FROM requests WHERE workflow_uid = ? LIMIT 1", [.text(uid)])).isEmpty
+    }
+}

@@ -1,0 +1,21 @@
+#ifndef ARGOSY_SUPPORT_H
+#define ARGOSY_SUPPORT_H
+
+#include <sys/types.h>
+
+/// pidfd_open(2): a file descriptor that becomes readable when `pid` exits. -1 with errno on failure.
+int argosy_pidfd_open(pid_t pid);
+
+/// posix_spawn(3) of `path` with `argv` and `envp`, default signal handling and an empty signal mask.
+/// Standard input is /dev/null; standard output and error are inherited unless `quiet` is set
+/// (then /dev/null). Returns the pid, or -errno.
+pid_t argosy_spawn(const char *path, char *const argv[], char *const envp[], int quiet);
+
+/// waitpid(pid, &status, WNOHANG): the exit code (or 128+signal) once exited, -1 while running, -2 if not
+/// our child (or already reaped).
+int argosy_try_reap(pid_t pid);
+
+/// True when a process with this pid exists (kill(pid, 0)).
+int argosy_process_exists(pid_t pid);
+
+#endif
