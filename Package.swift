@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "ArgosyCLI",
             dependencies: [
-                "ArgosyController",
+                "ArgosyController", "CArgosySupport", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

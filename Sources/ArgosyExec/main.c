@@ -8,9 +8,10 @@
  *
  * It sets up the sandbox, starts the step (leader of its own process group), pumps
  * the step's stdout/stderr into STEPDIR/log and STEPDIR/stdout, forwards
- * SIGTERM/SIGINT/SIGHUP to the step's group, copies output files from the step's
- * view once it exited, and writes STEPDIR/exit last and durably, so that a restarted
- * controller can re-attach through STEPDIR/pid and STEPDIR/exit.
+ * SIGTERM/SIGINT/SIGHUP to the step's group, ends whatever the step left running
+ * when its main process exits (as a pod does), copies output files from the step's
+ * view, and writes STEPDIR/exit last and durably, so that a restarted controller can
+ * re-attach through STEPDIR/pid and STEPDIR/exit.
  *
  * Everything under STEPDIR is written relative to a directory fd opened first: the
  * sandbox may hide STEPDIR's path (STEPDIR under /tmp, /tmp replaced by a tmpfs).
@@ -22,12 +23,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -43,9 +44,10 @@ static const char usage_text[] =
     "                   -- PROGRAM [ARGS...]\n";
 
 /*
- * Once the step's main process exited, its process group is killed and the pipes are
- * drained until EOF. Only a process that left the group (setsid) can hold them open
- * longer; we stop reading after this grace period rather than wait for it forever.
+ * Once the step's main process exited, its process group and its orphans are killed
+ * and the pipes are drained until EOF. Only a process we cannot reach (one the pipe
+ * was passed to, or any orphan when /proc is missing) could hold them open longer:
+ * stop reading after this grace period rather than wait for it forever.
  */
 #define AX_DRAIN_GRACE_MS 500
 
@@ -65,7 +67,8 @@ struct supervisor {
     int out_r, err_r; /* read ends of the step's stdout/stderr pipes; -1 at EOF */
     pid_t pid; /* the step; 0 before it is started */
     bool exited; /* the step exited (a zombie until reaped) */
-    struct timespec drain_deadline;
+    struct timespec drain_deadline; /* valid when has_deadline */
+    bool has_deadline;
     bool started; /* exec succeeded: outputs are worth copying */
     bool log_failed; /* a write to log/stdout failed (reported once) */
     int exit_code;
@@ -76,8 +79,8 @@ struct supervisor {
 /* One buffer for the log pump; the supervisor is single-threaded. */
 static char pump_buf[1 << 16];
 
-static void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warnx_(const char *fmt, ...)
+static void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warn_msg(const char *fmt, ...)
 {
     char msg[AX_ERR_MAX];
     va_list ap;
@@ -134,7 +137,8 @@ static int parse_bind(const char *arg, struct ax_bind *b, char *err, size_t errl
     const char *dst = colon + 1;
     size_t dst_len = strlen(dst);
     b->ro = false;
-    if (dst_len >= 3 && (strcmp(dst + dst_len - 3, ":ro") == 0 || strcmp(dst + dst_len - 3, ":rw") == 0)) {
+    const char *mode = dst_len >= 3 ? dst + dst_len - 3 : "";
+    if (strcmp(mode, ":ro") == 0 || strcmp(mode, ":rw") == 0) {
         b->ro = dst[dst_len - 1] == 'o';
         dst_len -= 3;
     }
@@ -305,12 +309,13 @@ static int prepare_step(struct supervisor *s)
         fail(s, AX_EXIT_SUPERVISOR, "stdin: %s: %s", in, strerror(errno));
         return -1;
     }
-    s->log_fd = openat(s->dirfd, "log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW;
+    s->log_fd = openat(s->dirfd, "log", flags, 0644);
     if (s->log_fd < 0) {
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: create log: %s", strerror(errno));
         return -1;
     }
-    s->stdout_fd = openat(s->dirfd, "stdout", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    s->stdout_fd = openat(s->dirfd, "stdout", flags, 0644);
     if (s->stdout_fd < 0) {
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: create stdout: %s", strerror(errno));
         return -1;
@@ -444,7 +449,7 @@ static void close_fd(int *fd)
 static void kill_step_group(struct supervisor *s, int sig)
 {
     if (s->pid > 0 && kill(-s->pid, sig) < 0 && errno != ESRCH)
-        warnx_("kill step group %ld: %s", (long)s->pid, strerror(errno));
+        warn_msg("kill step group %ld: %s", (long)s->pid, strerror(errno));
 }
 
 /*
@@ -468,16 +473,12 @@ static size_t child_stack_size(char *const *argv)
  */
 static int spawn_step(struct supervisor *s)
 {
-    int out[2], err[2], rep[2];
-    if (pipe2(out, O_CLOEXEC) < 0)
-        goto pipe_failed;
-    if (pipe2(err, O_CLOEXEC) < 0) {
-        close_fd(&out[0]), close_fd(&out[1]);
-        goto pipe_failed;
-    }
-    if (pipe2(rep, O_CLOEXEC) < 0) {
-        close_fd(&out[0]), close_fd(&out[1]), close_fd(&err[0]), close_fd(&err[1]);
-        goto pipe_failed;
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, rep[2] = {-1, -1};
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: pipe: %s", strerror(errno));
+        for (int i = 0; i < 2; i++)
+            close_fd(&out[i]), close_fd(&err[i]), close_fd(&rep[i]);
+        return -1;
     }
     struct child_args args = {s, out[1], err[1], rep[1], getpid()};
     pid_t pid = -1;
@@ -499,7 +500,7 @@ static int spawn_step(struct supervisor *s)
         if (pid < 0)
             clone_errno = errno;
         if (munmap(stack, stack_size) < 0)
-            warnx_("munmap: %s", strerror(errno));
+            warn_msg("munmap: %s", strerror(errno));
     }
     close_fd(&out[1]), close_fd(&err[1]), close_fd(&rep[1]), close_fd(&s->stdin_fd);
     s->out_r = out[0], s->err_r = err[0];
@@ -508,12 +509,9 @@ static int spawn_step(struct supervisor *s)
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: clone: %s", strerror(clone_errno));
         return -1;
     }
+    /* CLONE_VFORK: we resume only after the child's exec (or exit), so its own
+     * setpgid(0, 0) is done and -pid names its group from now on. */
     s->pid = pid;
-    /* The child does this itself first thing; doing it here too closes the window in
-     * which a signal to -pid would miss it. EACCES: it already exec'd (and so had set
-     * its group); ESRCH: it already exited. */
-    if (setpgid(pid, pid) < 0 && errno != EACCES && errno != ESRCH)
-        warnx_("setpgid %ld: %s", (long)pid, strerror(errno));
     if (ax_write_pid_file(s->dirfd, "pid", pid) < 0) {
         /* Without a pid file nobody could stop the step: don't run it. */
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: write pid: %s", strerror(errno));
@@ -525,17 +523,13 @@ static int spawn_step(struct supervisor *s)
         n = read(rep[0], &r, sizeof r);
     while (n < 0 && errno == EINTR);
     if (n < 0)
-        warnx_("read exec status: %s", strerror(errno));
+        warn_msg("read exec status: %s", strerror(errno));
     close_fd(&rep[0]);
     if (n == (ssize_t)sizeof r)
         record_child_failure(s, &r);
     else if (!s->error[0])
         s->started = true; /* EOF: the exec closed the pipe */
     return 0;
-
-pipe_failed:
-    fail(s, AX_EXIT_SUPERVISOR, "supervisor: pipe: %s", strerror(errno));
-    return -1;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -544,7 +538,7 @@ pipe_failed:
 static void note_log_failure(struct supervisor *s, const char *what)
 {
     if (!s->log_failed)
-        warnx_("write %s: %s (still draining the step's output)", what, strerror(errno));
+        warn_msg("write %s: %s (still draining the step's output)", what, strerror(errno));
     s->log_failed = true;
 }
 
@@ -556,7 +550,7 @@ static void pump(struct supervisor *s, int *fd, bool is_stdout)
         return;
     if (n <= 0) { /* EOF (or a read error, which we can only treat as such) */
         if (n < 0)
-            warnx_("read step %s: %s", is_stdout ? "stdout" : "stderr", strerror(errno));
+            warn_msg("read step %s: %s", is_stdout ? "stdout" : "stderr", strerror(errno));
         close_fd(fd);
         return;
     }
@@ -567,33 +561,108 @@ static void pump(struct supervisor *s, int *fd, bool is_stdout)
         note_log_failure(s, "stdout");
 }
 
-/* The step's main process exited? Observe it without reaping (WNOWAIT). */
-static void check_step(struct supervisor *s)
+/* Reap one child that is known to have exited. */
+static void reap_pid(pid_t pid)
 {
-    if (s->exited || s->pid <= 0)
-        return;
-    siginfo_t info;
-    memset(&info, 0, sizeof info);
-    if (waitid(P_PID, (id_t)s->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
-        warnx_("waitid: %s", strerror(errno));
-        return;
+    pid_t r;
+    do
+        r = waitpid(pid, NULL, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0 && errno != ECHILD)
+        warn_msg("waitpid %ld: %s", (long)pid, strerror(errno));
+}
+
+/*
+ * Kill the step's orphaned descendants. As a child subreaper, the supervisor inherits
+ * every orphan of the step (a daemon that double-forked, a process that left the
+ * group with setsid), so these are exactly our children other than the step itself,
+ * listed in /proc/self/task/TID/children. Being our children, their pids cannot be
+ * reused before we reap them. With reap, wait for each (its own children then become
+ * ours, hence the caller's loop). Returns how many were found. Best effort without
+ * /proc (or without CONFIG_PROC_CHILDREN).
+ */
+static size_t kill_orphans(struct supervisor *s, bool reap)
+{
+    char path[64], buf[4096];
+    /* Single-threaded: our only thread's id is our pid. */
+    (void)snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n;
+    do
+        n = read(fd, buf, sizeof buf - 1);
+    while (n < 0 && errno == EINTR);
+    close_fd(&fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    if ((size_t)n == sizeof buf - 1) { /* more than fits: drop the cut last pid */
+        char *last = strrchr(buf, ' ');
+        if (last)
+            *last = '\0';
     }
-    if (info.si_pid != s->pid)
-        return; /* still running (or only stopped) */
+    size_t count = 0;
+    for (char *p = buf, *end; *p; p = end) {
+        long v = strtol(p, &end, 10);
+        if (end == p) { /* separator */
+            end = p + 1;
+            continue;
+        }
+        if (v <= 0 || v == (long)s->pid)
+            continue;
+        if (kill((pid_t)v, SIGKILL) < 0 && errno != ESRCH)
+            warn_msg("kill orphan %ld: %s", v, strerror(errno));
+        if (reap)
+            reap_pid((pid_t)v);
+        count++;
+    }
+    return count;
+}
+
+/* The step's main process exited (still a zombie): end the step, as a pod would. */
+static void step_exited(struct supervisor *s)
+{
+    if (s->exited)
+        return;
     s->exited = true;
-    /* As in a pod, the step ends with its main process. While the zombie holds the pid,
-     * -pid can only name the step's own group: kill whatever is left of it. */
+    /* While the zombie holds the pid, -pid can only name the step's own group. */
     kill_step_group(s, SIGKILL);
+    kill_orphans(s, false);
     if (clock_gettime(CLOCK_MONOTONIC, &s->drain_deadline) < 0) {
-        warnx_("clock_gettime: %s", strerror(errno));
-        s->drain_deadline.tv_sec = 0; /* drain without a deadline check: stop now */
+        warn_msg("clock_gettime: %s", strerror(errno)); /* no deadline: stop draining now */
         return;
     }
+    s->has_deadline = true;
     s->drain_deadline.tv_sec += AX_DRAIN_GRACE_MS / 1000;
     s->drain_deadline.tv_nsec += (long)(AX_DRAIN_GRACE_MS % 1000) * 1000000L;
     if (s->drain_deadline.tv_nsec >= 1000000000L) {
         s->drain_deadline.tv_sec++;
         s->drain_deadline.tv_nsec -= 1000000000L;
+    }
+}
+
+/*
+ * Look at exited children without reaping them (WNOWAIT): the step is left a zombie
+ * until the end, so that its pid (and -pid) stay ours; inherited orphans are reaped.
+ */
+static void check_children(struct supervisor *s)
+{
+    for (;;) {
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
+            if (errno != ECHILD)
+                warn_msg("waitid: %s", strerror(errno));
+            return;
+        }
+        if (info.si_pid == 0)
+            return; /* nothing (more) exited */
+        if (info.si_pid == s->pid) {
+            step_exited(s);
+            return; /* orphans queued behind the zombie are reaped at the end */
+        }
+        reap_pid(info.si_pid);
     }
 }
 
@@ -606,11 +675,11 @@ static void handle_signals(struct supervisor *s)
             continue;
         if (n != (ssize_t)sizeof si) {
             if (n < 0 && errno != EAGAIN)
-                warnx_("read signalfd: %s", strerror(errno));
+                warn_msg("read signalfd: %s", strerror(errno));
             return;
         }
         if (si.ssi_signo == SIGCHLD)
-            check_step(s); /* SIGCHLDs coalesce: always ask waitid */
+            check_children(s); /* SIGCHLDs coalesce: always ask waitid */
         else if (!s->exited)
             kill_step_group(s, (int)si.ssi_signo); /* SIGTERM, SIGINT, SIGHUP */
     }
@@ -620,7 +689,7 @@ static void handle_signals(struct supervisor *s)
 static int drain_ms_left(const struct supervisor *s)
 {
     struct timespec now;
-    if (s->drain_deadline.tv_sec == 0 || clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+    if (!s->has_deadline || clock_gettime(CLOCK_MONOTONIC, &now) < 0)
         return 0;
     long long ms = (long long)(s->drain_deadline.tv_sec - now.tv_sec) * 1000 +
                    (s->drain_deadline.tv_nsec - now.tv_nsec) / 1000000;
@@ -630,15 +699,15 @@ static int drain_ms_left(const struct supervisor *s)
 /* Pump the step's output until it exited and its pipes are drained. */
 static void supervise(struct supervisor *s)
 {
-    /* A SIGCHLD may have been consumed before (or the step died before we looked). */
-    check_step(s);
+    /* The step may have died before we looked (its SIGCHLD is queued, but be sure). */
+    check_children(s);
     for (;;) {
         if (s->exited && s->out_r < 0 && s->err_r < 0)
             break;
         int timeout = -1;
         if (s->exited && (timeout = drain_ms_left(s)) == 0) {
-            warnx_("the step's output pipes are still held open by processes outside its "
-                   "process group; stopped reading them");
+            warn_msg("the step's output pipes are still held open by processes the "
+                     "supervisor cannot reach; stopped reading them");
             break;
         }
         struct pollfd pf[3] = {
@@ -688,6 +757,20 @@ static void reap_step(struct supervisor *s)
     }
 }
 
+/*
+ * After the step: kill and reap every remaining descendant (before the outputs are
+ * read, so nothing writes them any more), then any zombie left. Each round kills our
+ * current children, whose children become ours for the next; bounded in case /proc
+ * keeps listing something that cannot be reaped.
+ */
+static void end_orphans(struct supervisor *s)
+{
+    for (int round = 0; round < 1000 && kill_orphans(s, true) > 0; round++)
+        continue;
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        continue;
+}
+
 /* Copy the outputs from the step's view; collect the names of the missing ones. */
 static size_t copy_outputs(struct supervisor *s, const char **missing)
 {
@@ -698,9 +781,10 @@ static size_t copy_outputs(struct supervisor *s, const char **missing)
     int outdir = -1;
     if (s->started) {
         if (mkdirat(s->dirfd, "outputs", 0755) < 0 && errno != EEXIST)
-            warnx_("create outputs: %s", strerror(errno));
-        else if ((outdir = openat(s->dirfd, "outputs", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-            warnx_("open outputs: %s", strerror(errno));
+            warn_msg("create outputs: %s", strerror(errno));
+        else if ((outdir = openat(s->dirfd, "outputs",
+                                  O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+            warn_msg("open outputs: %s", strerror(errno));
     }
     for (size_t i = 0; i < o->noutputs; i++) {
         const struct ax_output *out = &o->outputs[i];
@@ -714,7 +798,7 @@ static size_t copy_outputs(struct supervisor *s, const char **missing)
         if (path[0] != '/' && o->workdir) {
             int n = snprintf(joined, sizeof joined, "%s/%s", o->workdir, path);
             if (n < 0 || (size_t)n >= sizeof joined) {
-                warnx_("output %s: path too long", out->name);
+                warn_msg("output %s: path too long", out->name);
                 missing[nmissing++] = out->name;
                 continue;
             }
@@ -722,12 +806,12 @@ static size_t copy_outputs(struct supervisor *s, const char **missing)
         }
         if (ax_copy_path(path, outdir, out->name) < 0) {
             if (errno != ENOENT && errno != ENOTDIR)
-                warnx_("output %s: copy %s: %s", out->name, path, strerror(errno));
+                warn_msg("output %s: copy %s: %s", out->name, path, strerror(errno));
             missing[nmissing++] = out->name;
         }
     }
     if (outdir >= 0 && fsync(outdir) < 0)
-        warnx_("fsync outputs: %s", strerror(errno));
+        warn_msg("fsync outputs: %s", strerror(errno));
     close_fd(&outdir);
     return nmissing;
 }
@@ -745,7 +829,7 @@ static int finish(struct supervisor *s)
             nmissing = copy_outputs(s, missing);
     }
     if (s->stdout_fd >= 0 && fsync(s->stdout_fd) < 0) /* outputs.result must be durable */
-        warnx_("fsync stdout: %s", strerror(errno));
+        warn_msg("fsync stdout: %s", strerror(errno));
     struct ax_exit_record rec = {
         .exit_code = s->exit_code,
         .signal = s->signal,
@@ -755,11 +839,11 @@ static int finish(struct supervisor *s)
     };
     int code = s->exit_code;
     if (ax_write_exit_record(s->dirfd, &rec) < 0) {
-        warnx_("write exit record: %s", strerror(errno));
+        warn_msg("write exit record: %s", strerror(errno));
         code = AX_EXIT_SUPERVISOR;
     }
     if (s->error[0])
-        warnx_("%s", s->error);
+        warn_msg("%s", s->error);
     free(missing);
     return code;
 }
@@ -775,13 +859,13 @@ int main(int argc, char **argv)
     char usage_err[AX_ERR_MAX] = "";
     int parsed = parse_args(argc, argv, &s->opt, usage_err, sizeof usage_err);
     if (!s->opt.dir) {
-        warnx_("%s", usage_err);
+        warn_msg("%s", usage_err);
         (void)fputs(usage_text, stderr);
         return AX_EXIT_SUPERVISOR;
     }
     s->dirfd = open(s->opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s->dirfd < 0) {
-        warnx_("--dir %s: %s", s->opt.dir, strerror(errno));
+        warn_msg("--dir %s: %s", s->opt.dir, strerror(errno));
         return AX_EXIT_SUPERVISOR;
     }
     if (parsed < 0) {
@@ -797,7 +881,10 @@ int main(int argc, char **argv)
      * controller must not take the step down. EPERM: we already lead a process group
      * (started from a job-control shell); the step still gets its own group. */
     if (setsid() < 0 && errno != EPERM)
-        warnx_("setsid: %s", strerror(errno));
+        warn_msg("setsid: %s", strerror(errno));
+    /* Orphans of the step become our children instead of init's: none outlives it. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        warn_msg("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
     if (setup_signals(s) < 0) {
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: signals: %s", strerror(errno));
         return finish(s);
@@ -806,5 +893,6 @@ int main(int argc, char **argv)
         return finish(s);
     supervise(s);
     reap_step(s);
+    end_orphans(s);
     return finish(s);
 }

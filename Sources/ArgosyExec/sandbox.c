@@ -22,7 +22,8 @@
 #define AX_TMPFS_FLAGS (MS_NOSUID | MS_NODEV)
 #define AX_TMPFS_DATA "mode=1777"
 
-int ax_mkdir_p(const char *path, mode_t mode)
+/* mkdir -p path (mode for created directories). 0 / -1 + errno. */
+static int mkdir_p(const char *path, mode_t mode)
 {
     char buf[PATH_MAX];
     size_t len = strlen(path);
@@ -72,7 +73,7 @@ static int make_file_mountpoint(const char *path)
     char *slash = strrchr(parent, '/');
     if (slash && slash != parent) {
         *slash = '\0';
-        if (ax_mkdir_p(parent, 0755) < 0)
+        if (mkdir_p(parent, 0755) < 0)
             return -1;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0644);
@@ -132,7 +133,7 @@ static int enter_user_and_mount_ns(char *err, size_t errlen)
 
 static int mount_tmpfs(const char *dst, char *err, size_t errlen)
 {
-    if (ax_mkdir_p(dst, 0755) < 0) {
+    if (mkdir_p(dst, 0755) < 0) {
         ax_errf(err, errlen, "sandbox: create mount point %s: %s", dst, strerror(errno));
         return -1;
     }
@@ -170,7 +171,7 @@ static int kept_mount_flags(const char *path, unsigned long *flags)
  */
 static int mount_bind(struct ax_bind *b, char *err, size_t errlen)
 {
-    int rc = b->src_is_dir ? ax_mkdir_p(b->dst, 0755) : make_file_mountpoint(b->dst);
+    int rc = b->src_is_dir ? mkdir_p(b->dst, 0755) : make_file_mountpoint(b->dst);
     if (rc < 0) {
         ax_errf(err, errlen, "sandbox: create mount point %s: %s", b->dst, strerror(errno));
         return -1;

@@ -16,8 +16,10 @@ struct CallContext {
         guard range.contains(args.count) else {
             let expected =
                 range.lowerBound == range.upperBound
-                ? "\(range.lowerBound)" : range.upperBound == Int.max ? "at least \(range.lowerBound)"
-                : "\(range.lowerBound) to \(range.upperBound)"
+                ? "\(range.lowerBound)"
+                : range.upperBound == Int.max
+                    ? "at least \(range.lowerBound)"
+                    : "\(range.lowerBound) to \(range.upperBound)"
             throw error("invalid number of arguments (expected \(expected), got \(args.count))", code: .type)
         }
     }

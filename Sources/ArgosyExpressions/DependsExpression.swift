@@ -21,6 +21,7 @@ public struct DependsExpression: Sendable, CustomStringConvertible {
     public let source: String
     let root: Node
 
+    /// Parses `source`. Throws an ``ExpressionError`` with the position of a bad token or an unknown task result.
     public init(_ source: String) throws(ExpressionError) {
         self.source = source
         var parser = DependsParser(source: source)

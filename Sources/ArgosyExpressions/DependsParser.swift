@@ -93,7 +93,8 @@ struct DependsParser {
         let word = String(chars[resultStart..<index])
         guard let result = DependsExpression.Result(rawValue: word) else {
             let valid = DependsExpression.Result.allCases.map(\.rawValue).joined(separator: ", ")
-            throw error("task result '\(word)' for task '\(name)' is invalid: expected one of \(valid)", at: resultStart)
+            throw error(
+                "task result '\(word)' for task '\(name)' is invalid: expected one of \(valid)", at: resultStart)
         }
         return .task(name, result)
     }

@@ -1,7 +1,9 @@
 import ArgosyModel
 
 extension ExprInterpreter {
-    mutating func call(_ callee: ExprNode, _ argNodes: [ExprNode], at node: ExprNode) throws(ExpressionError) -> JSONValue {
+    mutating func call(_ callee: ExprNode, _ argNodes: [ExprNode], at node: ExprNode) throws(ExpressionError)
+        -> JSONValue
+    {
         switch callee.kind {
         case .identifier(let name):
             if ExprParser.predicateArguments[name] != nil {
@@ -102,7 +104,8 @@ extension ExprInterpreter {
         case "sum":
             var total: JSONValue = .int(0)
             for (i, item) in items.enumerated() {
-                let v = try closure.map { c throws(ExpressionError) in try run(c, Frame(element: item, index: i)) } ?? item
+                let v =
+                    try closure.map { c throws(ExpressionError) in try run(c, Frame(element: item, index: i)) } ?? item
                 total = try arithmetic("+", total, v, at: node)
             }
             return total

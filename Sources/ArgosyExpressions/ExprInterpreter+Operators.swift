@@ -89,12 +89,15 @@ extension ExprInterpreter {
             return o[key] != nil
         case .value(.null): return false
         case .value(let other):
-            throw fail("invalid operation: in (mismatched types \(Self.typeName(element)) and \(Self.typeName(other)))",
+            throw fail(
+                "invalid operation: in (mismatched types \(Self.typeName(element)) and \(Self.typeName(other)))",
                 at: node, code: .type)
         }
     }
 
-    func arithmetic(_ op: String, _ l: JSONValue, _ r: JSONValue, at node: ExprNode) throws(ExpressionError) -> JSONValue {
+    func arithmetic(_ op: String, _ l: JSONValue, _ r: JSONValue, at node: ExprNode) throws(ExpressionError)
+        -> JSONValue
+    {
         switch (l, r) {
         case (.string(let a), .string(let b)) where op == "+": return .string(a + b)
         case (.array(let a), .array(let b)) where op == "+": return .array(a + b)

@@ -71,7 +71,8 @@ struct ExprInterpreter {
         case .conditional(let condition, let yes, let no):
             let c = try eval(condition)
             guard case .bool(let b) = c else {
-                throw fail("non-bool expression (type \(Self.typeName(c))) used as condition", at: condition, code: .type)
+                throw fail(
+                    "non-bool expression (type \(Self.typeName(c))) used as condition", at: condition, code: .type)
             }
             return try eval(b ? yes : no)
         case .array(let items):
@@ -233,7 +234,10 @@ struct ExprInterpreter {
             collectNames(r, into: &names)
         case .conditional(let a, let b, let c): [a, b, c].forEach { collectNames($0, into: &names) }
         case .array(let items), .sequence(let items): items.forEach { collectNames($0, into: &names) }
-        case .map(let pairs): pairs.forEach { collectNames($0.0, into: &names); collectNames($0.1, into: &names) }
+        case .map(let pairs):
+            pairs.forEach {
+                collectNames($0.0, into: &names); collectNames($0.1, into: &names)
+            }
         case .call(let callee, let args):
             if case .member(let base, _, _) = callee.kind, case .identifier("sprig") = base.kind {
             } else if case .identifier = callee.kind {

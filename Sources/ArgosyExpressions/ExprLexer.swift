@@ -129,7 +129,8 @@ struct ExprLexer {
         while let c = peek() {
             index += 1
             if c == quote {
-                return ExprToken(kind: .string, text: String(chars[start..<index]), position: start, value: .string(out))
+                return ExprToken(
+                    kind: .string, text: String(chars[start..<index]), position: start, value: .string(out))
             }
             guard c == "\\" else {
                 out.append(c)

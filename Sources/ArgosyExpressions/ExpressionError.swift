@@ -23,6 +23,7 @@ public struct ExpressionError: Error, Sendable, CustomStringConvertible, Equatab
         /// Any other failure while evaluating (bad regex, division by zero, bad JSON, index out of range…).
         public static let evaluation = Code(kind: .evaluation)
 
+        /// The code's name, e.g. `unknownName`.
         public var description: String { kind.rawValue }
     }
 

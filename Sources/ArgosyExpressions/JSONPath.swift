@@ -57,7 +57,7 @@ struct JSONPath {
                 if let v = value[name] {
                     out.append(v)
                 } else if definite {
-                    throw context.error("jsonpath: key '\(name)' not found")
+                    throw context.error("key '\(name)' not found")
                 }
             }
         case .wildcard:
@@ -65,7 +65,7 @@ struct JSONPath {
             if case .object(let o) = value { out += o.values }
         case .indexes(let indexes):
             guard case .array(let a) = value else {
-                if definite { throw context.error("jsonpath: cannot index \(ExprInterpreter.typeName(value))") }
+                if definite { throw context.error("cannot index \(ExprInterpreter.typeName(value))") }
                 return
             }
             for i in indexes {
@@ -73,7 +73,7 @@ struct JSONPath {
                 if a.indices.contains(at) {
                     out.append(a[at])
                 } else if definite {
-                    throw context.error("jsonpath: index \(i) out of range (length \(a.count))")
+                    throw context.error("index \(i) out of range (length \(a.count))")
                 }
             }
         case .slice(let from, let to, let step):
@@ -170,7 +170,9 @@ struct JSONPathParser {
         if body == "*" { return .wildcard }
         if body.hasPrefix("?") {
             var expression = body.dropFirst().trimmingWhitespace()
-            if expression.hasPrefix("("), expression.hasSuffix(")") { expression = String(expression.dropFirst().dropLast()) }
+            if expression.hasPrefix("("), expression.hasSuffix(")") {
+                expression = String(expression.dropFirst().dropLast())
+            }
             do throws(ExpressionError) {
                 return .filter(try ExprParser.parseClosureBody(expression), source: expression)
             } catch {

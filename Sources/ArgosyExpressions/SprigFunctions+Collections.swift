@@ -48,7 +48,8 @@ extension SprigFunctions {
         case "split", "splitList", "splitn":
             try c.arity(name == "splitn" ? 3 : 2)
             let limit = name == "splitn" ? toInt64(c.args[1]) : -1
-            let parts = Builtins.goSplit(strval(c.args.last ?? .null), separator: strval(c.args[0]), limit: limit, keep: false)
+            let parts = Builtins.goSplit(
+                strval(c.args.last ?? .null), separator: strval(c.args[0]), limit: limit, keep: false)
             if name == "splitList" { return .array(parts.map { .string($0) }) }
             return .object(pairs: parts.enumerated().map { ("_\($0.offset)", .string($0.element)) })
         case "until":
@@ -134,7 +135,8 @@ extension SprigFunctions {
         case "regexReplaceAll": return .string(matcher.replaceAll(in: subject, with: strval(c.args[2])))
         case "regexReplaceAllLiteral":
             let template = NSRegularExpression.escapedTemplate(for: strval(c.args[2]))
-            return .string(matcher.expression.stringByReplacingMatches(in: subject, range: range, withTemplate: template))
+            return .string(
+                matcher.expression.stringByReplacingMatches(in: subject, range: range, withTemplate: template))
         default:
             let limit = toInt64(c.args[2])
             var parts: [JSONValue] = []

@@ -27,7 +27,8 @@ enum SprigFunctions {
             switch name {
             case "trimAll":
                 let cutset = Set(affix)
-                return .string(String(s.drop(while: cutset.contains).reversed().drop(while: cutset.contains).reversed()))
+                return .string(
+                    String(s.drop(while: cutset.contains).reversed().drop(while: cutset.contains).reversed()))
             case "trimPrefix": return .string(s.hasPrefix(affix) ? String(s.dropFirst(affix.count)) : s)
             case "trimSuffix": return .string(s.hasSuffix(affix) ? String(s.dropLast(affix.count)) : s)
             case "contains": return .bool(affix.isEmpty || s.contains(affix))

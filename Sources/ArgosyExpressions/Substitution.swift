@@ -37,7 +37,8 @@ public enum Substitution {
             let isExpression = contentStart < bytes.count && bytes[contentStart] == equals
             let end =
                 isExpression
-                ? (TagScanner.expressionEnd(bytes, from: contentStart + 1) ?? TagScanner.closing(bytes, from: contentStart))
+                ? (TagScanner.expressionEnd(bytes, from: contentStart + 1)
+                    ?? TagScanner.closing(bytes, from: contentStart))
                 : TagScanner.closing(bytes, from: contentStart)
             guard let end else {
                 if unresolved == .keep { break }
@@ -73,7 +74,8 @@ public enum Substitution {
         var seen: Set<String> = []
         for tag in TagScanner.tags(in: text) where !tag.isExpression {
             var name = tag.content.trimmingWhitespace()
-            if let nested = tag.content.range(of: "{{", options: .backwards), nested.lowerBound > tag.content.startIndex {
+            if let nested = tag.content.range(of: "{{", options: .backwards), nested.lowerBound > tag.content.startIndex
+            {
                 name = String(tag.content[nested.upperBound...])
             }
             if seen.insert(name).inserted { names.append(name) }
@@ -95,7 +97,8 @@ public enum Substitution {
             if value.isNull {
                 throw ExpressionError(
                     expression: text, position: tagOffset(),
-                    message: "unable to substitute \(tagText): '\(name)' is an absent optional (skipped or omitted node "
+                    message:
+                        "unable to substitute \(tagText): '\(name)' is an absent optional (skipped or omitted node "
                         + "output with no default)", code: .absentValue, name: name)
             }
             out.append(contentsOf: value.parameterString.utf8)

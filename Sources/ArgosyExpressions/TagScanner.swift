@@ -20,7 +20,9 @@ enum TagScanner {
             }
             let start = i + 2
             let isExpression = start < bytes.count && bytes[start] == UInt8(ascii: "=")
-            let end = isExpression ? (expressionEnd(bytes, from: start + 1) ?? closing(bytes, from: start)) : closing(bytes, from: start)
+            let end =
+                isExpression
+                ? (expressionEnd(bytes, from: start + 1) ?? closing(bytes, from: start)) : closing(bytes, from: start)
             guard let end else { break }
             tags.append(Tag(content: String(decoding: bytes[start..<end], as: UTF8.self)))
             i = end + 2

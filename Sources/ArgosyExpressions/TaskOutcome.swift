@@ -12,6 +12,7 @@ public struct TaskOutcome: Sendable, Hashable {
     /// The task's `continueOn.error`: a bare reference to it also accepts `Errored`.
     public var continueOnError: Bool
 
+    /// An outcome for a task without `continueOn`.
     public init(phase: Phase, childPhases: [Phase] = []) {
         self.init(phase: phase, childPhases: childPhases, continueOnFailed: false, continueOnError: false)
     }

@@ -49,7 +49,8 @@ public struct VariableScope: Sendable {
         if case .object? = storage[prefix] { root = storage[prefix] ?? .object([:]) }
         let lead = prefix + "."
         for key in storage.keys.filter({ $0.hasPrefix(lead) }).sorted() {
-            let rest = key.dropFirst(lead.count).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            let rest = key.dropFirst(lead.count).split(separator: ".", omittingEmptySubsequences: false).map(
+                String.init)
             Self.insert(storage[key] ?? .null, at: rest[...], into: &root)
         }
         return root

@@ -5,7 +5,9 @@ struct WhenLexer {
     let chars: [Character]
     var index = 0
 
-    static let operators = ["**", "==", "!=", ">=", "<=", "=~", "!~", "&&", "||", "??", ">", "<", "!", "-", "+", "*", "/", "%", "?", ":"]
+    static let operators = [
+        "**", "==", "!=", ">=", "<=", "=~", "!~", "&&", "||", "??", ">", "<", "!", "-", "+", "*", "/", "%", "?", ":",
+    ]
 
     init(_ source: String) {
         self.source = source
@@ -114,7 +116,8 @@ struct WhenLexer {
     static func number(_ text: String) -> Double? {
         if text.hasPrefix("0x"), let v = UInt64(text.dropFirst(2), radix: 16) { return Double(v) }
         guard let first = text.first, first.isASCII, first.isNumber || first == "." else { return nil }
-        guard text.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }), text.filter({ $0 == "." }).count <= 1 else {
+        guard text.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }), text.filter({ $0 == "." }).count <= 1
+        else {
             return nil
         }
         return Double(text)

@@ -58,12 +58,16 @@ indirect enum WhenNode: Sendable {
             let left = try l.evaluate(source)
             if op == "&&" || op == "||" {
                 guard case .bool(let lb) = left else {
-                    throw fail("value '\(left.text)' cannot be used with the logical operator '\(op)', it is not a bool", at: l.position)
+                    throw fail(
+                        "value '\(left.text)' cannot be used with the logical operator '\(op)', it is not a bool",
+                        at: l.position)
                 }
                 if lb == (op == "||") { return .bool(lb) }
                 let right = try r.evaluate(source)
                 guard case .bool(let rb) = right else {
-                    throw fail("value '\(right.text)' cannot be used with the logical operator '\(op)', it is not a bool", at: r.position)
+                    throw fail(
+                        "value '\(right.text)' cannot be used with the logical operator '\(op)', it is not a bool",
+                        at: r.position)
                 }
                 return .bool(rb)
             }
@@ -83,11 +87,14 @@ indirect enum WhenNode: Sendable {
         case (">", .number(let a), .number(let b)): return .bool(a > b)
         case (">=", .number(let a), .number(let b)): return .bool(a >= b)
         case ("<", .string(let a), .string(let b)): return .bool(Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)))
-        case ("<=", .string(let a), .string(let b)): return .bool(!Array(b.utf8).lexicographicallyPrecedes(Array(a.utf8)))
+        case ("<=", .string(let a), .string(let b)):
+            return .bool(!Array(b.utf8).lexicographicallyPrecedes(Array(a.utf8)))
         case (">", .string(let a), .string(let b)): return .bool(Array(b.utf8).lexicographicallyPrecedes(Array(a.utf8)))
-        case (">=", .string(let a), .string(let b)): return .bool(!Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)))
+        case (">=", .string(let a), .string(let b)):
+            return .bool(!Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)))
         case ("<", _, _), ("<=", _, _), (">", _, _), (">=", _, _):
-            throw fail("cannot compare '\(left.text)' \(op) '\(right.text)': both sides must be numbers or both strings")
+            throw fail(
+                "cannot compare '\(left.text)' \(op) '\(right.text)': both sides must be numbers or both strings")
         case ("=~", _, .string(let pattern)), ("!~", _, .string(let pattern)):
             if case .list = left { throw fail("value '\(left.text)' cannot be matched against a regular expression") }
             guard let regex = try? NSRegularExpression(pattern: pattern) else {

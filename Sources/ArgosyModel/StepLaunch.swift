@@ -39,6 +39,7 @@ public struct StepLaunch: Codable, Sendable, Hashable {
 
 /// What the runtime observed of a step: the only input the engine takes from the outside world.
 public struct StepResult: Sendable, Hashable {
+    public var workflowUID: String
     public var nodeID: String
     /// The process's exit code; nil when it never ran (see `error`).
     public var exitCode: Int?
@@ -52,9 +53,10 @@ public struct StepResult: Sendable, Hashable {
     public var killReason: String?
     public var finishedAt: Date
 
-    public init(nodeID: String, exitCode: Int?, stdout: String? = nil, outputValues: [String: String] = [:],
+    public init(workflowUID: String, nodeID: String, exitCode: Int?, stdout: String? = nil, outputValues: [String: String] = [:],
         error: String? = nil, killReason: String? = nil, finishedAt: Date)
     {
+        self.workflowUID = workflowUID
         self.nodeID = nodeID
         self.exitCode = exitCode
         self.stdout = stdout

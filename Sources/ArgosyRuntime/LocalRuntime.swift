@@ -64,7 +64,7 @@ public final class LocalRuntime: @unchecked Sendable {
             watcher.watch(pid) { [self] _ in self.finished(launch, dir, outputNames) }
         } catch {
             let message = (error as? ArgosyError)?.message ?? "\(error)"
-            onResult(StepResult(nodeID: launch.nodeID, exitCode: nil, error: message, finishedAt: Date()))
+            onResult(StepResult(workflowUID: launch.workflowUID, nodeID: launch.nodeID, exitCode: nil, error: message, finishedAt: Date()))
         }
     }
 
@@ -82,7 +82,7 @@ public final class LocalRuntime: @unchecked Sendable {
         }
         onResult(
             StepResult(
-                nodeID: launch.nodeID, exitCode: nil,
+                workflowUID: launch.workflowUID, nodeID: launch.nodeID, exitCode: nil,
                 error: "pod deleted: the step's process was lost (its supervisor is gone)", finishedAt: Date()))
     }
 
@@ -91,10 +91,10 @@ public final class LocalRuntime: @unchecked Sendable {
         lock.lock()
         let reason = killReasons.removeValue(forKey: launch.nodeID)
         lock.unlock()
-        guard var result = dir.result(nodeID: launch.nodeID, outputNames: outputNames, now: Date()) else {
+        guard var result = dir.result(workflowUID: launch.workflowUID, nodeID: launch.nodeID, outputNames: outputNames, now: Date()) else {
             onResult(
                 StepResult(
-                    nodeID: launch.nodeID, exitCode: nil,
+                    workflowUID: launch.workflowUID, nodeID: launch.nodeID, exitCode: nil,
                     error: "pod deleted: the step's supervisor exited without an exit record", killReason: reason,
                     finishedAt: Date()))
             return

@@ -30,11 +30,11 @@ public struct StepDirectory: Sendable {
     static let resultLimit = 256 * 1024
 
     /// Reads the exit record and outputs into a result. Nil while the step has not exited.
-    func result(nodeID: String, outputNames: [String], now: Date) -> StepResult? {
+    func result(workflowUID: String, nodeID: String, outputNames: [String], now: Date) -> StepResult? {
         guard let text = try? String(contentsOf: exitURL, encoding: .utf8), let record = try? JSONValue.parse(text)
         else { return nil }
         let exitCode = record["exitCode"].flatMap { $0.doubleValue.map { Int($0) } }
-        var result = StepResult(nodeID: nodeID, exitCode: exitCode, finishedAt: now)
+        var result = StepResult(workflowUID: workflowUID, nodeID: nodeID, exitCode: exitCode, finishedAt: now)
         if let error = record["error"]?.stringValue { result.error = error }
         if let data = try? Data(contentsOf: stdoutURL) {
             result.stdout = String(decoding: data.prefix(Self.resultLimit), as: UTF8.self)

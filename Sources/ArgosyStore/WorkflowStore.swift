@@ -84,6 +84,12 @@ public final class WorkflowStore: Sendable {
             body TEXT NOT NULL,
             PRIMARY KEY (workflow_uid, id)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS launches (
+            workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
+            node_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (workflow_uid, node_id)
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS requests (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
@@ -131,17 +137,19 @@ public final class WorkflowStore: Sendable {
     // MARK: - Workflows
 
     /// Stores a new workflow. Its name (or generateName), uid and creation time must be set.
-    public func create(_ workflow: Workflow) throws(ArgosyError) {
+    /// With `leaseOwner`, the new workflow is leased to that controller from the start.
+    public func create(_ workflow: Workflow, leaseOwner: String? = nil, leaseUntil: Date? = nil) throws(ArgosyError) {
         let manifest = try Self.encode(workflow)
         do {
             try database.query(
                 """
-                INSERT INTO workflows (uid, namespace, name, created_at, manifest, progress)
-                VALUES (?, ?, ?, ?, ?, '0/0')
+                INSERT INTO workflows (uid, namespace, name, created_at, manifest, progress, lease_owner, lease_expires)
+                VALUES (?, ?, ?, ?, ?, '0/0', ?, ?)
                 """,
                 [
                     .text(workflow.metadata.uid ?? ""), .text(workflow.namespace), .text(workflow.name),
-                    SQLValue(workflow.metadata.creationTimestamp ?? Date()), .text(manifest),
+                    SQLValue(workflow.metadata.creationTimestamp ?? Date()), .text(manifest), SQLValue(leaseOwner),
+                    SQLValue(leaseUntil),
                 ])
         } catch {
             if error.message.contains("UNIQUE") {
@@ -219,11 +227,14 @@ public final class WorkflowStore: Sendable {
     /// Only the lease holder may write; a lost lease is a ``ArgosyError/Code/conflict``.
     public func save(
         uid: String, phase: WorkflowPhase?, startedAt: Date?, finishedAt: Date?, message: String?, progress: String,
-        outputs: [String: String], changedNodes: [NodeStatus], removedNodeIDs: [String] = [], leaseOwner: String?
+        outputs: [String: String], changedNodes: [NodeStatus], removedNodeIDs: [String] = [],
+        launches: [StepLaunch] = [], leaseOwner: String?
     ) throws(ArgosyError) {
         let outputsText = outputs.isEmpty ? nil : try Self.encode(outputs)
         var bodies: [(String, String)] = []
         for n in changedNodes { bodies.append((n.id, try Self.encode(n))) }
+        var launchBodies: [(String, String)] = []
+        for l in launches { launchBodies.append((l.nodeID, try Self.encode(l))) }
         do {
             try database.transaction {
                 let changed = try database.update(
@@ -246,6 +257,12 @@ public final class WorkflowStore: Sendable {
                 }
                 for id in removedNodeIDs {
                     try database.query("DELETE FROM nodes WHERE workflow_uid = ? AND id = ?", [.text(uid), .text(id)])
+                    try database.query("DELETE FROM launches WHERE workflow_uid = ? AND node_id = ?", [.text(uid), .text(id)])
+                }
+                for (id, body) in launchBodies {
+                    try database.query(
+                        "INSERT OR REPLACE INTO launches (workflow_uid, node_id, body) VALUES (?, ?, ?)",
+                        [.text(uid), .text(id), .text(body)])
                 }
             }
         } catch let error as ArgosyError {
@@ -272,6 +289,16 @@ public final class WorkflowStore: Sendable {
         try save(
             uid: uid, phase: .running, startedAt: nil, finishedAt: nil, message: nil, progress: "",
             outputs: [:], changedNodes: nodes, removedNodeIDs: removed, leaseOwner: nil)
+    }
+
+    /// The launch recorded for a step node, to start or re-attach it after a restart.
+    public func launch(uid: String, nodeID: String) throws(ArgosyError) -> StepLaunch? {
+        guard
+            let row = try database.query(
+                "SELECT body FROM launches WHERE workflow_uid = ? AND node_id = ?", [.text(uid), .text(nodeID)]
+            ).first
+        else { return nil }
+        return try Self.decode(StepLaunch.self, row.string("body") ?? "{}")
     }
 
     public func specVersion(uid: String) throws(ArgosyError) -> Int {
@@ -306,7 +333,8 @@ public final class WorkflowStore: Sendable {
         try database.query(
             """
             SELECT uid FROM workflows
-            WHERE phase NOT IN ('Succeeded', 'Failed', 'Error') AND (lease_owner IS NULL OR lease_expires < ?)
+            WHERE (phase NOT IN ('Succeeded', 'Failed', 'Error') OR uid IN (SELECT workflow_uid FROM requests))
+                AND (lease_owner IS NULL OR lease_expires < ?)
             ORDER BY created_at
             """, [SQLValue(now)]
         ).compactMap { $0.string("uid") }

@@ -2,7 +2,8 @@
  * argosy-exec: the step supervisor of Argosy's local runtime.
  *
  * Shared declarations of the supervisor's translation units:
- *   main.c     command line, fork/exec of the step, log pump, signal forwarding
+ *   main.c     command line, starting the step, log pump, signals, leftover processes,
+ *              exit record
  *   sandbox.c  mount namespace, private /tmp, tmpfs and bind mounts
  *   files.c    small file helpers: full writes, atomic files, JSON, output copies
  */
@@ -99,8 +100,5 @@ int ax_write_exit_record(int dirfd, const struct ax_exit_record *rec);
  * starting with "sandbox: " in err.
  */
 int ax_sandbox_setup(struct ax_options *opt, char *err, size_t errlen);
-
-/* mkdir -p path (mode for created directories). 0 / -1 + errno. */
-int ax_mkdir_p(const char *path, mode_t mode);
 
 #endif /* ARGOSY_EXEC_H */

@@ -1,0 +1,79 @@
+import ArgosyController
+import ArgosyModel
+import ArgosyRuntime
+import ArgosyStore
+import ArgumentParser
+import Foundation
+
+/// Flags every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: "The namespace (default: $ARGO_NAMESPACE or 'default').")
+    var namespace: String?
+
+    var resolvedNamespace: String {
+        namespace ?? ProcessInfo.processInfo.environment["ARGO_NAMESPACE"] ?? "default"
+    }
+}
+
+/// Where Argosy keeps its state, and the programs it runs steps with.
+struct CLIContext {
+    let home: URL
+
+    init() {
+        let env = ProcessInfo.processInfo.environment
+        if let h = env["ARGOSY_HOME"], !h.isEmpty {
+            home = URL(fileURLWithPath: h)
+        } else {
+            home = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".argosy")
+        }
+    }
+
+    func openStore() throws -> WorkflowStore { try WorkflowStore(home: home) }
+
+    /// This program's path.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// `argosy-exec`: `$ARGOSY_EXEC`, else next to this program.
+    static var supervisorPath: String {
+        if let p = ProcessInfo.processInfo.environment["ARGOSY_EXEC"], !p.isEmpty { return p }
+        return URL(fileURLWithPath: executablePath).deletingLastPathComponent().appendingPathComponent("argosy-exec").path
+    }
+
+    func controllerOptions() throws -> WorkflowController.Options {
+        WorkflowController.Options(
+            home: home, supervisor: Self.supervisorPath, argosy: Self.executablePath,
+            runtimeConfig: try RuntimeConfig.load(home: home))
+    }
+
+    /// Finds a workflow by name (or `@latest`) in a namespace.
+    func findWorkflow(_ store: WorkflowStore, _ name: String, namespace: String) throws -> StoredWorkflow {
+        if name == "@latest" {
+            guard let latest = try store.latest(namespace: namespace), let wf = try store.get(uid: latest.uid) else {
+                throw ArgosyError(.notFound, "no workflows found in namespace \(namespace)")
+            }
+            return wf
+        }
+        guard let wf = try store.get(namespace: namespace, name: name) else {
+            throw ArgosyError(.notFound, "workflows.argoproj.io \"\(name)\" not found in namespace \(namespace)")
+        }
+        return wf
+    }
+
+    /// Makes sure a background controller is running for this home (starting `argosy controller`).
+    func ensureBackgroundController() throws {
+        let lockPath = home.appendingPathComponent("controller.lock").path
+        if BackgroundController.isRunning(lockPath: lockPath) { return }
+        let log = home.appendingPathComponent("controller.log").path
+        var args = [Self.executablePath, "controller", "--idle-exit", "5", "--log-file", log]
+        args = args.map { $0 }
+        try BackgroundController.spawn(args)
+    }
+}
+
+/// Prints an error the way the CLI reports failures and exits 1.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("argosy: error: \(message)\n".utf8))
+    return ExitCode(1)
+}

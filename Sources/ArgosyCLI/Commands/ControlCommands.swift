@@ -1,0 +1,172 @@
+import ArgosyEngine
+import ArgosyModel
+import ArgosyStore
+import ArgumentParser
+import Foundation
+
+/// Applies a change to named workflows and makes sure a controller acts on it.
+struct WorkflowControl {
+    let context = CLIContext()
+    let namespace: String
+
+    /// Calls `change` for each workflow; returns the workflows changed.
+    func apply(_ names: [String], _ change: (WorkflowStore, StoredWorkflow) throws -> String) throws {
+        do {
+            let store = try context.openStore()
+            for name in names {
+                let wf = try context.findWorkflow(store, name, namespace: namespace)
+                print(try change(store, wf))
+            }
+            try context.ensureBackgroundController()
+        } catch let error as ArgosyError {
+            throw fail(error.description)
+        }
+    }
+
+    static func requireRunning(_ wf: StoredWorkflow, _ verb: String) throws {
+        if wf.phase?.isFinished == true {
+            throw ArgosyError(.failedPrecondition, "cannot \(verb) \(wf.workflow.name): the workflow has already \(wf.phase!.rawValue.lowercased())")
+        }
+    }
+}
+
+struct SuspendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suspend", abstract: "Suspend workflows: running steps finish, no new step starts.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var names: [String]
+
+    func run() throws {
+        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
+            try WorkflowControl.requireRunning(wf, "suspend")
+            try store.updateManifest(uid: wf.uid) { $0.spec.suspend = true }
+            return "workflow \(wf.workflow.name) suspended"
+        }
+    }
+}
+
+struct ResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Resume suspended workflows and their suspend steps.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var names: [String]
+    @Option(name: .customLong("node-field-selector"), help: "Resume only the suspend node with displayName=NAME or name=NAME.")
+    var nodeFieldSelector: String?
+
+    func run() throws {
+        var nodeName: String?
+        if let selector = nodeFieldSelector {
+            let kv = selector.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2, ["displayName", "name", "id"].contains(kv[0]) else {
+                throw fail("--node-field-selector: expected displayName=NAME or name=NAME, found '\(selector)'")
+            }
+            nodeName = kv[1]
+        }
+        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
+            try WorkflowControl.requireRunning(wf, "resume")
+            if wf.workflow.spec.suspend == true { try store.updateManifest(uid: wf.uid) { $0.spec.suspend = nil } }
+            try store.addRequest(uid: wf.uid, kind: "resume", argument: nodeName)
+            return "workflow \(wf.workflow.name) resumed"
+        }
+    }
+}
+
+struct StopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop workflows: kill running steps, then run exit handlers.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var names: [String]
+
+    func run() throws {
+        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
+            try WorkflowControl.requireRunning(wf, "stop")
+            try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Stop" }
+            return "workflow \(wf.workflow.name) stopped"
+        }
+    }
+}
+
+struct TerminateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "terminate", abstract: "Terminate workflows: kill running steps, skip exit handlers.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var names: [String]
+
+    func run() throws {
+        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
+            try WorkflowControl.requireRunning(wf, "terminate")
+            try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Terminate" }
+            return "workflow \(wf.workflow.name) terminated"
+        }
+    }
+}
+
+struct RetryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Run the failed steps of a finished workflow again, keeping what succeeded.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var run: RunOptions
+    @Argument var names: [String]
+
+    func run() async throws {
+        let context = CLIContext()
+        var uids: [String] = []
+        do {
+            let store = try context.openStore()
+            for name in names {
+                let wf = try context.findWorkflow(store, name, namespace: global.resolvedNamespace)
+                guard wf.phase == .failed || wf.phase == .error else {
+                    throw ArgosyError(
+                        .failedPrecondition,
+                        "cannot retry \(wf.workflow.name): only Failed or Error workflows can be retried (it is \(wf.phase?.rawValue ?? "Pending"))")
+                }
+                try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = nil }
+                try store.addRequest(uid: wf.uid, kind: "retry")
+                uids.append(wf.uid)
+            }
+        } catch let error as ArgosyError {
+            throw fail(error.description)
+        }
+        let runner = WorkflowRunner(context: context, options: run)
+        if run.waits {
+            if try await !runner.run(uids: uids) { throw ExitCode(1) }
+        } else {
+            try context.ensureBackgroundController()
+            for name in names { print("workflow \(name) retried") }
+        }
+    }
+}
+
+struct ResubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resubmit", abstract: "Submit a new workflow with the same spec as an earlier one.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var run: RunOptions
+    @Argument var names: [String]
+    @Option(name: [.short, .customLong("parameter")], help: "Override a parameter, NAME=VALUE (repeatable).")
+    var parameters: [String] = []
+
+    func run() async throws {
+        let context = CLIContext()
+        var workflows: [Workflow] = []
+        do {
+            let store = try context.openStore()
+            for name in names {
+                let old = try context.findWorkflow(store, name, namespace: global.resolvedNamespace)
+                var wf = old.workflow
+                wf.metadata = ObjectMeta(namespace: wf.namespace)
+                wf.metadata.generateName = old.workflow.name + "-"
+                wf.metadata.labels = old.workflow.metadata.labels
+                wf.metadata.annotations = old.workflow.metadata.annotations
+                wf.spec.shutdown = nil
+                wf.spec.suspend = nil
+                var options = WorkflowPreparation.Options()
+                options.parameters = try SubmitCommand.parseParameters(parameters, file: nil)
+                workflows.append(try WorkflowPreparation.prepare(wf, options: options, now: Date()))
+            }
+        } catch let error as ArgosyError {
+            throw fail(error.description)
+        }
+        if try await !WorkflowRunner(context: context, options: run).start(workflows) { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgosyModel
+import ArgumentParser
+import Foundation
+
+struct GetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Show a workflow and its node tree.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Workflow names, or @latest.") var names: [String]
+    @Option(name: [.short, .long], help: "Output: json, yaml, wide, name or short.") var output: String?
+
+    func run() throws {
+        let context = CLIContext()
+        do {
+            let store = try context.openStore()
+            var views: [WorkflowView] = []
+            for name in names {
+                views.append(WorkflowView(try context.findWorkflow(store, name, namespace: global.resolvedNamespace)))
+            }
+            print(WorkflowOutput.format(views, as: output ?? ""), terminator: output == nil || output == "wide" ? "" : "\n")
+        } catch let error as ArgosyError {
+            throw fail(error.description)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ArgosyController
+import ArgosyEngine
+import ArgosyModel
+import ArgosyStore
+import ArgumentParser
+import Foundation
+
+/// Options shared by commands that start workflows and may wait for them.
+struct RunOptions: ParsableArguments {
+    @Flag(help: "Watch the workflow until it completes, repainting its tree.") var watch = false
+    @Flag(help: "Wait for the workflow to complete.") var wait = false
+    @Flag(help: "Print the workflow's step logs as they run, until it completes.") var log = false
+    @Option(name: [.short, .long], help: "Output: name, json, yaml or wide.") var output: String?
+
+    var waits: Bool { watch || wait || log }
+}
+
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit", abstract: "Submit and run workflows (in this process with --watch, --wait or --log).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var run: RunOptions
+    @Argument(help: "Workflow manifest files ('-' reads standard input).") var files: [String]
+    @Option(name: [.short, .customLong("parameter")], help: "A workflow parameter, NAME=VALUE (repeatable).")
+    var parameters: [String] = []
+    @Option(name: .customLong("parameter-file"), help: "A YAML or JSON file of parameter values.")
+    var parameterFile: String?
+    @Option(help: "Run this template instead of the workflow's entrypoint.") var entrypoint: String?
+    @Option(help: "Name the workflow.") var name: String?
+    @Option(name: .customLong("generate-name"), help: "Name the workflow with this prefix and a random suffix.")
+    var generateName: String?
+    @Option(name: .customLong("serviceaccount"), help: "Recorded as the workflow's service account.")
+    var serviceAccount: String?
+    @Option(name: [.short, .long], help: "Labels, KEY=VALUE[,KEY=VALUE…].") var labels: String?
+    @Flag(name: .customLong("dry-run"), help: "Validate and print the workflow without running it.")
+    var dryRun = false
+
+    func run() async throws {
+        let context = CLIContext()
+        let manifests = ManifestFiles(paths: files)
+        if manifests.report() { throw ExitCode(1) }
+        var options = WorkflowPreparation.Options()
+        do {
+            options.parameters = try Self.parseParameters(parameters, file: parameterFile)
+            options.labels = try (labels ?? "").split(separator: ",").map { pair in
+                let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard kv.count == 2 else { throw ArgosyError(.invalid, "--labels: expected KEY=VALUE, found '\(pair)'") }
+                return (kv[0], kv[1])
+            }
+        } catch let error as ArgosyError {
+            throw fail(error.description)
+        }
+        options.entrypoint = entrypoint
+        options.name = name
+        options.generateName = generateName
+        options.serviceAccount = serviceAccount
+        options.namespace = global.namespace ?? ProcessInfo.processInfo.environment["ARGO_NAMESPACE"]
+        var workflows: [Workflow] = []
+        for item in manifests.loaded {
+            guard case .workflow(let wf)? = item.resource else {
+                throw fail("\(item.document.file): argosy submit runs kind Workflow, found \(item.resource?.kind ?? "nothing")")
+            }
+            do {
+                workflows.append(try WorkflowPreparation.prepare(wf, options: options, now: Date()))
+            } catch {
+                throw fail("\(item.document.file): \(error.description)")
+            }
+        }
+        if name != nil, workflows.count > 1 { throw fail("--name applies to one workflow, but \(workflows.count) were given") }
+        if dryRun {
+            for wf in workflows { print(WorkflowOutput.format([WorkflowView(wf, RunState())], as: run.output ?? "yaml")) }
+            return
+        }
+        let ok = try await WorkflowRunner(context: context, options: run).start(workflows)
+        if !ok { throw ExitCode(1) }
+    }
+
+    static func parseParameters(_ pairs: [String], file: String?) throws(ArgosyError) -> [(String, String)] {
+        var out: [(String, String)] = []
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ArgosyError(.invalid, "--parameter-file: cannot read \(file)")
+            }
+            let docs = try ManifestDocument.parseAll(String(decoding: data, as: UTF8.self), file: file)
+            guard case .object(let o)? = docs.first?.value else {
+                throw ArgosyError(.invalid, "--parameter-file \(file): expected a mapping of parameter names to values")
+            }
+            for (k, v) in o { out.append((k, v.parameterString)) }
+        }
+        for pair in pairs {
+            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
+                throw ArgosyError(.invalid, "-p: expected NAME=VALUE, found '\(pair)'")
+            }
+            out.append((String(pair[..<eq]), String(pair[pair.index(after: eq)...])))
+        }
+        return out
+    }
+}

@@ -1,0 +1,144 @@
+import ArgosyController
+import ArgosyModel
+import ArgosyStore
+import ArgumentParser
+import Foundation
+
+/// Starts workflows and, when asked, runs them in this process until they finish, showing progress.
+struct WorkflowRunner {
+    let context: CLIContext
+    let options: RunOptions
+
+    /// Stores new workflows and runs (or hands off) them. Returns true when every one succeeded (or, when
+    /// not waiting, was submitted).
+    func start(_ workflows: [Workflow]) async throws -> Bool {
+        let store = try context.openStore()
+        guard options.waits else {
+            for wf in workflows { try store.create(wf) }
+            try context.ensureBackgroundController()
+            for wf in workflows { printSubmitted(wf, store: store) }
+            return true
+        }
+        let controller = WorkflowController(
+            store: store, options: try context.controllerOptions(),
+            scope: .only(Set(workflows.compactMap(\.metadata.uid))))
+        for wf in workflows { _ = try controller.submit(wf) }
+        return try await follow(controller, store: store, uids: workflows.compactMap(\.metadata.uid))
+    }
+
+    /// Runs existing workflows (after `retry` or `resume`) in this process until they finish.
+    func run(uids: [String]) async throws -> Bool {
+        let store = try context.openStore()
+        let controller = WorkflowController(store: store, options: try context.controllerOptions(), scope: .only(Set(uids)))
+        return try await follow(controller, store: store, uids: uids)
+    }
+
+    private func follow(_ controller: WorkflowController, store: WorkflowStore, uids: [String]) async throws -> Bool {
+        let board = WatchBoard()
+        controller.observer = { wf, state in board.update(WorkflowView(wf, state)) }
+        let follower = options.log ? LogFollower(home: context.home) : nil
+        let interactive = isatty(STDOUT_FILENO) != 0
+        let watch = options.watch && options.output == nil
+        let display = Task {
+            var seen = -1
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 100_000_000)
+                let (version, views) = board.snapshot()
+                if let follower {
+                    for (uid, view) in views { follower.printNew(uid: uid, nodes: Array(view.nodes.values), flushPartial: false) }
+                }
+                if watch, interactive, version != seen {
+                    seen = version
+                    let text = uids.compactMap { views[$0] }.map { WorkflowPrinter().render($0) }.joined(separator: "\n")
+                    FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + text).utf8))
+                }
+            }
+        }
+        let interrupt = InterruptHandler { controller.stop() }
+        defer { interrupt.cancel() }
+        try await controller.run()
+        display.cancel()
+        _ = await display.result
+
+        var views: [WorkflowView] = []
+        for uid in uids { if let stored = try store.get(uid: uid) { views.append(WorkflowView(stored)) } }
+        if let follower {
+            for v in views { follower.printNew(uid: v.workflow.metadata.uid ?? "", nodes: Array(v.nodes.values), flushPartial: true) }
+        }
+        if interrupt.fired {
+            try context.ensureBackgroundController()
+            FileHandle.standardError.write(
+                Data("argosy: stopped following; the workflow goes on in the background controller\n".utf8))
+            throw ExitCode(130)
+        }
+        if let output = options.output {
+            print(WorkflowOutput.format(views, as: output))
+        } else if watch {
+            if interactive { FileHandle.standardOutput.write(Data("\u{1B}[H\u{1B}[2J".utf8)) }
+            print(views.map { WorkflowPrinter().render($0) }.joined(separator: "\n"))
+        } else {
+            for v in views {
+                print("\(v.name) \(v.phase?.rawValue ?? "Unknown") at \(v.finishedAt.map(Timestamp.format) ?? "")")
+            }
+        }
+        return views.count == uids.count && views.allSatisfy { $0.phase == .succeeded }
+    }
+
+    func printSubmitted(_ wf: Workflow, store: WorkflowStore) {
+        guard let stored = try? store.get(uid: wf.metadata.uid ?? "") else { return }
+        if let output = options.output {
+            print(WorkflowOutput.format([WorkflowView(stored)], as: output))
+        } else {
+            print(WorkflowPrinter().render(WorkflowView(stored)), terminator: "")
+        }
+    }
+}
+
+/// Runs `action` on the first SIGINT or SIGTERM (and remembers it fired).
+final class InterruptHandler: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var didFire = false
+
+    init(_ action: @escaping @Sendable () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [weak self] in
+                self?.lock.lock()
+                self?.didFire = true
+                self?.lock.unlock()
+                action()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var fired: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return didFire
+    }
+
+    func cancel() {
+        for s in sources { s.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}
+
+/// `-o name|json|yaml|wide` for workflows.
+enum WorkflowOutput {
+    static func format(_ views: [WorkflowView], as output: String) -> String {
+        switch output {
+        case "name": return views.map(\.name).joined(separator: "\n")
+        case "json":
+            return views.count == 1 ? views[0].argoJSON().prettyJSON : JSONValue.array(views.map { $0.argoJSON() }).prettyJSON
+        case "yaml":
+            return views.map { YAMLText.render($0.argoJSON()) }.joined(separator: "---\n")
+        case "wide": return views.map { WorkflowPrinter(wide: true).render($0) }.joined(separator: "\n")
+        default: return views.map { WorkflowPrinter().render($0) }.joined(separator: "\n")
+        }
+    }
+}

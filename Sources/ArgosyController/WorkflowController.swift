@@ -1,0 +1,204 @@
+import ArgosyEngine
+import ArgosyModel
+import ArgosyRuntime
+import ArgosyStore
+import Foundation
+
+/// The imperative shell around the engine: takes leases on workflows, runs reconcile passes, commits each
+/// pass to the store, then executes the engine's actions with the runtime.
+public final class WorkflowController: @unchecked Sendable {
+    /// Which workflows this controller runs.
+    public enum Scope: Sendable {
+        /// These workflows only (the ones `argosy submit --wait` created); returns when they finish.
+        case only(Set<String>)
+        /// Every workflow nobody else runs; returns after `idleExit` seconds with nothing to do (nil: never).
+        case all(idleExit: Double?)
+    }
+
+    public struct Options: Sendable {
+        public var home: URL
+        public var supervisor: String
+        public var argosy: String
+        public var owner: String
+        public var leaseSeconds: Double = 30
+        public var pollSeconds: Double = 0.2
+        public var runtimeConfig: RuntimeConfig
+
+        public init(home: URL, supervisor: String, argosy: String, runtimeConfig: RuntimeConfig) {
+            self.home = home
+            self.supervisor = supervisor
+            self.argosy = argosy
+            self.runtimeConfig = runtimeConfig
+            owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+        }
+    }
+
+    /// A workflow as the controller holds it between passes.
+    struct Run {
+        var reconciler: Reconciler
+        var state: RunState
+        var specVersion: Int
+        var results: [StepResult] = []
+        var wakeAt: Date? = .distantPast
+        var finished = false
+    }
+
+    public let store: WorkflowStore
+    public let options: Options
+    let scope: Scope
+    var runtime: LocalRuntime!
+    var runs: [String: Run] = [:]
+    private let inboxLock = NSLock()
+    private var inbox: [StepResult] = []
+    let wakeup = Wakeup()
+    private var stopRequested = false
+    /// Called after every committed pass with the workflow and its state (for `--watch`).
+    public var observer: (@Sendable (Workflow, RunState) -> Void)?
+
+    public init(store: WorkflowStore, options: Options, scope: Scope) {
+        self.store = store
+        self.options = options
+        self.scope = scope
+        runtime = LocalRuntime(
+            home: options.home, config: options.runtimeConfig, supervisor: options.supervisor, argosy: options.argosy,
+            objects: StoreObjects(store: store)
+        ) { [weak self] result in self?.receive(result) }
+    }
+
+    func receive(_ result: StepResult) {
+        inboxLock.lock()
+        inbox.append(result)
+        inboxLock.unlock()
+        wakeup.signal()
+    }
+
+    /// Asks `run()` to return after the current pass, releasing its leases.
+    public func stop() {
+        inboxLock.lock()
+        stopRequested = true
+        inboxLock.unlock()
+        wakeup.signal()
+    }
+
+    private var shouldStop: Bool {
+        inboxLock.lock()
+        defer { inboxLock.unlock() }
+        return stopRequested
+    }
+
+    /// Stores a new workflow, already leased to this controller so no other process races to run it.
+    public func submit(_ workflow: Workflow) throws(ArgosyError) -> Workflow {
+        try store.create(workflow, leaseOwner: options.owner, leaseUntil: Date().addingTimeInterval(options.leaseSeconds))
+        return workflow
+    }
+
+    /// Runs until the scope's work is done (or `stop()`).
+    public func run() async throws {
+        var lastPoll = Date.distantPast
+        var lastRenew = Date()
+        var idleSince = Date()
+        var dataVersion = -1
+        defer { releaseAll() }
+        while !shouldStop {
+            let now = Date()
+            deliverInbox()
+            if now.timeIntervalSince(lastPoll) >= options.pollSeconds {
+                lastPoll = now
+                let version = store.database.dataVersion()
+                if version != dataVersion || runs.isEmpty {
+                    dataVersion = version
+                    try adoptWorkflows(now: now)
+                    try applyUserChanges(now: now)
+                }
+            }
+            if now.timeIntervalSince(lastRenew) >= options.leaseSeconds / 3 {
+                lastRenew = now
+                try store.renewLeases(owner: options.owner, until: now.addingTimeInterval(options.leaseSeconds))
+            }
+            for uid in Array(runs.keys) { try pass(uid) }
+
+            if !runs.isEmpty { idleSince = Date() }
+            switch scope {
+            case .only(let uids):
+                if uids.allSatisfy({ runs[$0] == nil }) { return }
+            case .all(let idleExit):
+                if let idleExit, runs.isEmpty, Date().timeIntervalSince(idleSince) >= idleExit { return }
+            }
+            var timeout = options.pollSeconds
+            for run in runs.values { if let w = run.wakeAt { timeout = min(timeout, w.timeIntervalSinceNow) } }
+            if timeout > 0 { await wakeup.wait(timeout: timeout) }
+        }
+    }
+
+    func deliverInbox() {
+        inboxLock.lock()
+        let results = inbox
+        inbox = []
+        inboxLock.unlock()
+        for r in results {
+            guard runs[r.workflowUID] != nil else { continue }
+            runs[r.workflowUID]!.results.append(r)
+            runs[r.workflowUID]!.wakeAt = .distantPast
+        }
+    }
+
+    /// One reconcile pass of one workflow, if it has anything new: commit, then act.
+    func pass(_ uid: String) throws {
+        guard var run = runs[uid], let wake = run.wakeAt, wake <= Date() else { return }
+        let now = Date()
+        let results = run.results
+        run.results = []
+        let outcome = run.reconciler.reconcile(&run.state, results: results, now: now)
+        run.wakeAt = outcome.wakeAt
+        let launches = outcome.actions.compactMap { action -> StepLaunch? in
+            if case .launch(let l) = action { return l }
+            return nil
+        }
+        if !run.state.changedNodeIDs.isEmpty || run.state.headerChanged || !launches.isEmpty {
+            let changed = run.state.changedNodeIDs.compactMap { run.state.node(id: $0) }
+            let removed = run.state.changedNodeIDs.filter { run.state.node(id: $0) == nil }
+            do {
+                try store.save(
+                    uid: uid, phase: run.state.phase, startedAt: run.state.startedAt, finishedAt: run.state.finishedAt,
+                    message: run.state.message, progress: run.state.progress, outputs: run.state.outputs,
+                    changedNodes: changed, removedNodeIDs: Array(removed), launches: launches,
+                    leaseOwner: options.owner)
+            } catch {
+                guard error.code == .conflict else { throw error }
+                // Another controller took the workflow over (our lease lapsed): stop touching it.
+                runs[uid] = nil
+                return
+            }
+            run.state.clearChanges()
+            observer?(run.reconciler.workflow, run.state)
+        }
+        for action in outcome.actions {
+            switch action {
+            case .launch(let l): runtime.launch(l)
+            case .kill(let nodeID, let podName, let reason):
+                runtime.kill(workflowUID: uid, nodeID: nodeID, podName: podName, reason: reason)
+            }
+        }
+        if run.state.phase?.isFinished == true {
+            try? store.releaseLease(uid: uid, owner: options.owner)
+            runs[uid] = nil
+            return
+        }
+        runs[uid] = run
+    }
+
+    func releaseAll() {
+        for uid in runs.keys { try? store.releaseLease(uid: uid, owner: options.owner) }
+        runs = [:]
+    }
+}
+
+/// Secrets and config maps for the runtime, read from the store.
+struct StoreObjects: KeyValueSource {
+    let store: WorkflowStore
+
+    func data(kind: String, namespace: String, name: String) throws -> [String: String]? {
+        guard let k = ObjectKind(rawValue: kind) else { return nil }
+        return try store.object(k, namespace: namespace, name: name)?.data
+    }
+}

@@ -1,0 +1,9 @@
+import ArgosyCLI
+
+/// The `argosy` command: everything lives in ArgosyCLI.
+@main
+enum Main {
+    static func main() async {
+        await ArgosyCommand.main()
+    }
+}

@@ -1,0 +1,578 @@
+#!/usr/bin/env bash
+# Tests of argosy-exec, the step supervisor of Argosy's local runtime.
+#
+#   Tests/exec/exec-tests.sh /path/to/argosy-exec
+#
+# Build it first, e.g.:
+#   gcc -std=gnu11 -Wall -Wextra -Werror -O2 -o /tmp/argosy-exec Sources/ArgosyExec/*.c
+#
+# The sandbox tests need mount namespaces: run as root, or as a user allowed to create
+# user namespaces. Every step directory lives under one temporary directory under
+# /tmp, which the sandbox hides from the step: that is part of what is tested.
+set -euo pipefail
+
+BIN=${1:?usage: exec-tests.sh /path/to/argosy-exec}
+[[ -x $BIN ]] || { echo "not an executable: $BIN" >&2; exit 2; }
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+
+ROOT=$(mktemp -d /tmp/argosy-exec-tests.XXXXXX)
+chmod 755 "$ROOT" # the unprivileged test runs a step as nobody in here
+BG_PIDS=()
+cleanup() {
+    local p
+    for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    rm -rf "$ROOT"
+}
+trap cleanup EXIT
+
+CURRENT=""
+trap 'echo "FAIL [$CURRENT]: unexpected error at line $LINENO: $BASH_COMMAND" >&2' ERR
+
+passed=0
+failed=0
+TEST_OK=1
+
+# ---- helpers ---------------------------------------------------------------
+
+fail() {
+    echo "  FAIL [$CURRENT] $*" >&2
+    TEST_OK=0
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+    if [[ $2 != "$3" ]]; then
+        fail "$1: expected $(printf %q "$2"), got $(printf %q "$3")"
+    fi
+}
+
+# expect_contains WHAT NEEDLE HAYSTACK
+expect_contains() {
+    if [[ $3 != *"$2"* ]]; then
+        fail "$1: expected to contain $(printf %q "$2"), got $(printf %q "$3")"
+    fi
+}
+
+# expect_file_bytes WHAT FILE EXPECTED-BYTES (printf format): byte-exact comparison
+expect_file_bytes() {
+    local want="$ROOT/expected.$$"
+    # shellcheck disable=SC2059
+    printf "$3" >"$want"
+    if [[ ! -f $2 ]]; then
+        fail "$1: $2 does not exist"
+    elif ! cmp -s "$want" "$2"; then
+        fail "$1: $2 is $(od -c "$2" | head -5 | tr '\n' ' '), expected $(od -c "$want" | head -5 | tr '\n' ' ')"
+    fi
+    rm -f "$want"
+}
+
+# read_file FILE: its content ("" and a failure if missing)
+read_file() {
+    if [[ -f $1 ]]; then cat "$1"; else echo "<missing $1>"; fi
+}
+
+new_step() { mktemp -d "$ROOT/step.XXXXXX"; }
+
+# run STEPDIR [OPTIONS] -- PROGRAM...: run the supervisor, set RC (never aborts).
+run() {
+    local dir=$1
+    shift
+    RC=0
+    "$BIN" --dir "$dir" "$@" || RC=$?
+}
+
+# wait_for_file FILE: up to 5 s.
+wait_for_file() {
+    local i
+    for ((i = 0; i < 500; i++)); do
+        [[ -s $1 ]] && return 0
+        sleep 0.01
+    done
+    fail "timed out waiting for $1"
+    return 1
+}
+
+# alive PID: true while PID exists and is not a zombie.
+alive() {
+    local state
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ $state != Z ]]
+}
+
+# wait_gone PID: up to 5 s for PID to end.
+wait_gone() {
+    local i
+    for ((i = 0; i < 500; i++)); do
+        alive "$1" || return 0
+        sleep 0.01
+    done
+    return 1
+}
+
+run_test() {
+    CURRENT=$1
+    TEST_OK=1
+    "$1"
+    if ((TEST_OK)); then
+        passed=$((passed + 1))
+        echo "ok   $1"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $1"
+    fi
+}
+
+# ---- tests -----------------------------------------------------------------
+
+test_exit_code_and_record() {
+    local s
+    s=$(new_step)
+    run "$s" -- sh -c 'exit 7'
+    expect_eq "supervisor exit code" 7 "$RC"
+    expect_eq "exit record" '{"exitCode":7}' "$(read_file "$s/exit")"
+    s=$(new_step)
+    run "$s" -- true
+    expect_eq "exit code of true" 0 "$RC"
+    expect_eq "exit record of true" '{"exitCode":0}' "$(read_file "$s/exit")"
+    # no temporary file is left behind
+    local leftovers
+    leftovers=$(find "$s" -name '*.tmp')
+    expect_eq "temporary files left" "" "$leftovers"
+}
+
+test_pid_files_and_process_group() {
+    local s
+    s=$(new_step)
+    # field 5 of /proc/PID/stat is the process group ("(sh)" has no space in it)
+    run "$s" -- sh -c 'read -r pid comm state ppid pgrp rest </proc/$$/stat; echo "$$ $pgrp $ppid"'
+    expect_eq "exit code" 0 "$RC"
+    local pid pgrp ppid
+    read -r pid pgrp ppid <"$s/stdout"
+    expect_file_bytes "pid file" "$s/pid" "$pid\n"
+    expect_eq "step is its process group's leader" "$pid" "$pgrp"
+    expect_file_bytes "supervisor.pid file" "$s/supervisor.pid" "$ppid\n"
+}
+
+test_log_and_stdout_separation() {
+    local s
+    s=$(new_step)
+    # The pauses make the order of arrival unambiguous across the two pipes.
+    run "$s" -- sh -c 'echo out1; sleep 0.05; echo err1 >&2; sleep 0.05; echo out2; sleep 0.05;
+                       printf "err2 no newline" >&2; sleep 0.05; printf "out3"'
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "log (merged, in order)" "$s/log" 'out1\nerr1\nout2\nerr2 no newlineout3'
+    expect_file_bytes "stdout (stdout only)" "$s/stdout" 'out1\nout2\nout3'
+}
+
+test_output_is_byte_exact() {
+    local s
+    s=$(new_step)
+    run "$s" -- sh -c 'printf "a\000b\377\r\n"; head -c 300000 /dev/zero | tr "\000" x'
+    expect_eq "exit code" 0 "$RC"
+    local size
+    size=$(stat -c %s "$s/stdout")
+    expect_eq "stdout size" 300006 "$size"
+    expect_eq "stdout head" "$(printf 'a\000b\377\r\n' | od -c)" "$(head -c 6 "$s/stdout" | od -c)"
+    cmp -s "$s/stdout" "$s/log" || fail "log differs from stdout for a stdout-only step"
+}
+
+test_missing_program() {
+    local s
+    s=$(new_step)
+    run "$s" -- argosy-no-such-program-xyz --flag
+    expect_eq "exit code" 127 "$RC"
+    expect_eq "exit record" '{"exitCode":127,"error":"exec: no such program: argosy-no-such-program-xyz"}' \
+        "$(read_file "$s/exit")"
+    s=$(new_step)
+    run "$s" -- ./argosy-no-such-program-xyz
+    expect_eq "exit code (path)" 127 "$RC"
+    expect_contains "exit record (path)" '"error":"exec: no such program: ./argosy-no-such-program-xyz"' \
+        "$(read_file "$s/exit")"
+}
+
+test_not_executable() {
+    local s
+    s=$(new_step)
+    printf 'echo hi\n' >"$s/x"
+    chmod 644 "$s/x"
+    run "$s" -- "$s/x"
+    expect_eq "exit code" 126 "$RC"
+    expect_contains "exit record" "\"error\":\"exec: permission denied: $s/x\"" "$(read_file "$s/exit")"
+    s=$(new_step)
+    printf '#!/nonexistent/interpreter\necho hi\n' >"$s/y"
+    chmod 755 "$s/y"
+    run "$s" -- "$s/y"
+    expect_eq "exit code (bad interpreter)" 126 "$RC"
+    expect_contains "exit record (bad interpreter)" "bad interpreter" "$(read_file "$s/exit")"
+}
+
+test_json_escaping() {
+    local s
+    s=$(new_step)
+    run "$s" -- "$(printf 'no"such\\prog\tx\001\377')"
+    expect_eq "exit code" 127 "$RC"
+    expect_eq "escaped error" \
+        '{"exitCode":127,"error":"exec: no such program: no\"such\\prog\tx\u0001\ufffd"}' \
+        "$(read_file "$s/exit")"
+}
+
+test_output_from_private_tmp() {
+    local s marker
+    s=$(new_step)
+    marker="/tmp/argosy-exec-test-$$-$RANDOM"
+    run "$s" --sandbox --output result="$marker" --output tree=/tmp/tree -- sh -c "
+        echo 'hello output' > $marker
+        mkdir -p /tmp/tree/sub && echo leaf > /tmp/tree/sub/leaf && echo top > /tmp/tree/top
+        ln -s /etc/passwd /tmp/tree/link"
+    expect_eq "exit code" 0 "$RC"
+    expect_eq "exit record" '{"exitCode":0}' "$(read_file "$s/exit")"
+    expect_file_bytes "copied output" "$s/outputs/result" 'hello output\n'
+    expect_file_bytes "copied directory: nested file" "$s/outputs/tree/sub/leaf" 'leaf\n'
+    expect_file_bytes "copied directory: top file" "$s/outputs/tree/top" 'top\n'
+    [[ ! -e $s/outputs/tree/link && ! -L $s/outputs/tree/link ]] ||
+        fail "a symlink inside an output directory was copied"
+    [[ ! -e $marker ]] || fail "$marker leaked to the host /tmp"
+    [[ ! -e /tmp/tree/sub/leaf ]] || fail "/tmp/tree leaked to the host /tmp"
+}
+
+test_missing_output_listed() {
+    local s
+    s=$(new_step)
+    run "$s" --sandbox --output here=/tmp/here --output gone=/tmp/gone --output also=/nonexistent/x \
+        -- sh -c 'echo x > /tmp/here; exit 3'
+    expect_eq "exit code" 3 "$RC"
+    expect_eq "exit record" '{"exitCode":3,"missingOutputs":["gone","also"]}' "$(read_file "$s/exit")"
+    expect_file_bytes "present output" "$s/outputs/here" 'x\n'
+}
+
+test_relative_output_uses_workdir() {
+    local s w
+    s=$(new_step)
+    w=$(new_step)
+    run "$s" --workdir "$w" --output r=rel.txt -- sh -c 'echo rel > rel.txt'
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "relative output" "$s/outputs/r" 'rel\n'
+}
+
+test_bind_read_only_into_new_path() {
+    local s src
+    s=$(new_step)
+    src="$ROOT/volume-ro"
+    mkdir -p "$src"
+    echo "secret data" >"$src/data.txt"
+    echo "config" >"$ROOT/config-file"
+    # The sources are under the host /tmp, which the sandbox covers with a tmpfs;
+    # /tmp/vol/ro and /tmp/etc/app.conf do not exist before the step.
+    run "$s" --sandbox --bind "$src:/tmp/vol/ro:ro" --bind "$ROOT/config-file:/tmp/etc/app.conf:ro" -- sh -c '
+        cat /tmp/vol/ro/data.txt
+        cat /tmp/etc/app.conf
+        if echo x > /tmp/vol/ro/new 2>/dev/null; then echo "write-dir-ok"; else echo "write-dir-denied"; fi
+        if echo x >> /tmp/etc/app.conf 2>/dev/null; then echo "write-file-ok"; else echo "write-file-denied"; fi'
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "step view" "$s/stdout" 'secret data\nconfig\nwrite-dir-denied\nwrite-file-denied\n'
+    [[ ! -e $src/new ]] || fail "write through the read-only bind reached the host"
+    expect_eq "host file unchanged" "config" "$(cat "$ROOT/config-file")"
+}
+
+test_bind_read_write() {
+    local s src
+    s=$(new_step)
+    src="$ROOT/volume-rw"
+    mkdir -p "$src"
+    run "$s" --sandbox --tmpfs /tmp/scratch --bind "$src:/tmp/scratch/rw" -- sh -c '
+        echo written > /tmp/scratch/rw/out.txt && echo ok'
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "stdout" "$s/stdout" 'ok\n'
+    expect_file_bytes "write through a read-write bind" "$src/out.txt" 'written\n'
+}
+
+test_bind_missing_source() {
+    local s
+    s=$(new_step)
+    run "$s" --sandbox --bind "$ROOT/does-not-exist:/tmp/x" -- true
+    expect_eq "exit code" 125 "$RC"
+    expect_contains "exit record" '"error":"sandbox: bind source' "$(read_file "$s/exit")"
+}
+
+test_parallel_private_tmp() {
+    local s1 s2 p1 p2 rc1=0 rc2=0 preexisting=0
+    [[ -e /tmp/same-name ]] && preexisting=1
+    s1=$(new_step)
+    s2=$(new_step)
+    "$BIN" --dir "$s1" --sandbox --output r=/tmp/same-name -- \
+        sh -c 'echo one > /tmp/same-name; sleep 0.3; cat /tmp/same-name' &
+    p1=$!
+    "$BIN" --dir "$s2" --sandbox --output r=/tmp/same-name -- \
+        sh -c 'echo two > /tmp/same-name; sleep 0.3; cat /tmp/same-name' &
+    p2=$!
+    BG_PIDS+=("$p1" "$p2")
+    wait "$p1" || rc1=$?
+    wait "$p2" || rc2=$?
+    expect_eq "exit code 1" 0 "$rc1"
+    expect_eq "exit code 2" 0 "$rc2"
+    expect_file_bytes "step 1 sees its own file" "$s1/stdout" 'one\n'
+    expect_file_bytes "step 2 sees its own file" "$s2/stdout" 'two\n'
+    expect_file_bytes "step 1 output" "$s1/outputs/r" 'one\n'
+    expect_file_bytes "step 2 output" "$s2/outputs/r" 'two\n'
+    if ((!preexisting)) && [[ -e /tmp/same-name ]]; then fail "/tmp/same-name leaked to the host"; fi
+}
+
+test_environment_exact() {
+    local s
+    s=$(new_step)
+    RC=0
+    env -i FOO=bar "$BIN" --dir "$s" -- sh -c 'echo $FOO' || RC=$?
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "FOO reaches the step" "$s/stdout" 'bar\n'
+    s=$(new_step)
+    RC=0
+    env -i FOO=bar "$BIN" --dir "$s" -- env || RC=$?
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "the step's whole environment" "$s/stdout" 'FOO=bar\n'
+    s=$(new_step)
+    RC=0
+    env -i PATH=/nonexistent FOO=1 "$BIN" --dir "$s" -- env || RC=$?
+    expect_eq "PATH from the environment is used for the lookup" 127 "$RC"
+}
+
+test_stdin() {
+    local s
+    s=$(new_step)
+    run "$s" -- cat
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "stdin defaults to /dev/null" "$s/stdout" ''
+    s=$(new_step)
+    printf 'line1\nline2\n' >"$ROOT/input"
+    run "$s" --sandbox --stdin "$ROOT/input" -- cat
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "--stdin (path hidden by the sandbox)" "$s/stdout" 'line1\nline2\n'
+}
+
+test_sigterm_to_step_pid() {
+    local s sup rc=0
+    s=$(new_step)
+    "$BIN" --dir "$s" -- sleep 30 &
+    sup=$!
+    BG_PIDS+=("$sup")
+    wait_for_file "$s/pid" || return 0
+    kill -TERM "$(cat "$s/pid")"
+    wait "$sup" || rc=$?
+    expect_eq "supervisor exit code" 143 "$rc"
+    expect_eq "exit record" '{"exitCode":143,"signal":15}' "$(read_file "$s/exit")"
+}
+
+test_kill_step_group() {
+    local s sup rc=0 child
+    s=$(new_step)
+    # The step's shell and its child both belong to the group: -pid reaches both.
+    "$BIN" --dir "$s" -- sh -c 'sleep 30 & echo $! > '"$s"'/child; wait' &
+    sup=$!
+    BG_PIDS+=("$sup")
+    wait_for_file "$s/child" || return 0
+    child=$(cat "$s/child")
+    kill -KILL -- "-$(cat "$s/pid")"
+    wait "$sup" || rc=$?
+    expect_eq "supervisor exit code" 137 "$rc"
+    expect_eq "exit record" '{"exitCode":137,"signal":9}' "$(read_file "$s/exit")"
+    wait_gone "$child" || fail "the step's child survived kill(-pid)"
+}
+
+# SIGTERM, SIGINT, SIGHUP to the supervisor are forwarded to the step's group. SIGINT
+# also checks that an inherited SIG_IGN (bash ignores it for background jobs) does not
+# swallow it.
+forward_signal() {
+    local sig=$1 num=$2 s sup rc=0
+    s=$(new_step)
+    "$BIN" --dir "$s" -- sleep 30 &
+    sup=$!
+    BG_PIDS+=("$sup")
+    wait_for_file "$s/pid" || return 0
+    kill "-$sig" "$sup"
+    wait "$sup" || rc=$?
+    expect_eq "supervisor exit code after SIG$sig" $((128 + num)) "$rc"
+    expect_eq "exit record after SIG$sig" "{\"exitCode\":$((128 + num)),\"signal\":$num}" \
+        "$(read_file "$s/exit")"
+}
+
+test_supervisor_forwards_signals() {
+    forward_signal TERM 15
+    forward_signal INT 2
+    forward_signal HUP 1
+}
+
+# As in a pod, the step ends with its main process: what it left behind is killed,
+# including processes that left its group (setsid) or were orphaned (double fork),
+# and the supervisor does not wait for them.
+test_leftover_processes_are_killed() {
+    local s start end p
+    s=$(new_step)
+    start=$(date +%s%N)
+    run "$s" -- sh -c '
+        sleep 30 & echo $! > '"$s"'/bg
+        setsid sleep 30 & echo $! > '"$s"'/escaped
+        sh -c "sleep 30 & echo \$! > '"$s"'/orphan" &
+        sleep 0.1; echo started'
+    end=$(date +%s%N)
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "stdout" "$s/stdout" 'started\n'
+    (((end - start) / 1000000 < 3000)) || fail "the supervisor waited for leftover processes"
+    for p in bg escaped orphan; do
+        if [[ -s $s/$p ]]; then
+            wait_gone "$(cat "$s/$p")" || fail "the $p process outlived the step"
+        else
+            fail "no pid of the $p process"
+        fi
+    done
+}
+
+test_supervisor_death_kills_step() {
+    local s sup step
+    s=$(new_step)
+    "$BIN" --dir "$s" -- sleep 30 &
+    sup=$!
+    BG_PIDS+=("$sup")
+    wait_for_file "$s/pid" || return 0
+    step=$(cat "$s/pid")
+    kill -KILL "$sup"
+    wait "$sup" 2>/dev/null || true
+    wait_gone "$step" || fail "the step kept running after its supervisor was killed"
+}
+
+test_workdir() {
+    local s w
+    s=$(new_step)
+    w=$(new_step)
+    run "$s" --workdir "$w" -- pwd
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "working directory" "$s/stdout" "$w\n"
+    s=$(new_step)
+    run "$s" --sandbox --workdir /tmp -- sh -c 'pwd; ls -A'
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "workdir inside the sandbox (empty private /tmp)" "$s/stdout" '/tmp\n'
+    s=$(new_step)
+    run "$s" --workdir "$ROOT/no-such-dir" -- pwd
+    expect_eq "exit code (bad workdir)" 125 "$RC"
+    expect_contains "exit record (bad workdir)" "\"error\":\"workdir: $ROOT/no-such-dir: No such file or directory\"" \
+        "$(read_file "$s/exit")"
+}
+
+test_script_file_as_last_argument() {
+    local s
+    s=$(new_step)
+    printf 'echo "script args: $*"\necho "from script" >&2\nexit 4\n' >"$s/script.sh"
+    run "$s" -- sh -e "$s/script.sh"
+    expect_eq "exit code" 4 "$RC"
+    expect_file_bytes "stdout" "$s/stdout" 'script args: \n'
+    expect_file_bytes "log" "$s/log" 'script args: \nfrom script\n'
+    # In the sandbox the host /tmp (and so this script) is hidden: bind it in.
+    s=$(new_step)
+    printf 'import sys\nprint("python", sys.argv[1:])\n' >"$s/script.py"
+    printf 'echo sandboxed script; test -e %s || echo host-path-hidden\n' "$s/script.py" >"$s/script.sh"
+    run "$s" --sandbox --bind "$s/script.sh:/tmp/argosy/script.sh:ro" -- sh /tmp/argosy/script.sh
+    expect_eq "exit code (sandboxed)" 0 "$RC"
+    expect_file_bytes "stdout (sandboxed)" "$s/stdout" 'sandboxed script\nhost-path-hidden\n'
+    # An executable script with a shebang, run directly.
+    s=$(new_step)
+    printf '#!/bin/sh\necho "direct $1"\n' >"$s/run"
+    chmod 755 "$s/run"
+    run "$s" -- "$s/run" arg
+    expect_eq "exit code (shebang)" 0 "$RC"
+    expect_file_bytes "stdout (shebang)" "$s/stdout" 'direct arg\n'
+}
+
+test_usage_errors() {
+    local s err rc=0
+    s=$(new_step)
+    run "$s" --bogus -- true
+    expect_eq "exit code (unknown option)" 125 "$RC"
+    expect_contains "exit record (unknown option)" '"error":"usage: unknown option --bogus' "$(read_file "$s/exit")"
+    s=$(new_step)
+    run "$s" --output 'a/b=/tmp/x' -- true
+    expect_eq "exit code (bad output name)" 125 "$RC"
+    s=$(new_step)
+    run "$s" --sandbox
+    expect_eq "exit code (no program)" 125 "$RC"
+    expect_contains "exit record (no program)" 'missing -- PROGRAM' "$(read_file "$s/exit")"
+    err=$("$BIN" -- true 2>&1) || rc=$?
+    expect_eq "exit code (no --dir)" 125 "$rc"
+    expect_contains "message (no --dir)" "missing --dir" "$err"
+    rc=0
+    err=$("$BIN" --dir "$ROOT/no-such-dir" -- true 2>&1) || rc=$?
+    expect_eq "exit code (bad --dir)" 125 "$rc"
+    expect_contains "message (bad --dir)" "no-such-dir" "$err"
+}
+
+test_unprivileged_sandbox() {
+    if ! command -v setpriv >/dev/null || [[ $(id -u) != 0 ]]; then
+        echo "  (skipped: needs root and setpriv to switch to an unprivileged user)"
+        return 0
+    fi
+    if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$BIN"; then
+        echo "  (skipped: $BIN is not executable by uid 65534)"
+        return 0
+    fi
+    local s rc=0
+    s=$(new_step)
+    chmod 777 "$s"
+    echo "ro data" >"$ROOT/unpriv-ro"
+    chmod 644 "$ROOT/unpriv-ro"
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" --dir "$s" --sandbox \
+        --bind "$ROOT/unpriv-ro:/tmp/ro/data:ro" --output o=/tmp/o -- \
+        sh -c 'echo private > /tmp/o; cat /tmp/ro/data; echo x >> /tmp/ro/data 2>/dev/null || echo ro-denied' ||
+        rc=$?
+    if [[ $rc == 125 ]]; then
+        # No user namespaces here: the supervisor must refuse, not run unsandboxed.
+        expect_contains "exit record" '"error":"sandbox: ' "$(read_file "$s/exit")"
+        return 0
+    fi
+    expect_eq "exit code (user namespace fallback)" 0 "$rc"
+    expect_file_bytes "stdout (user namespace fallback)" "$s/stdout" 'ro data\nro-denied\n'
+    expect_file_bytes "output (user namespace fallback)" "$s/outputs/o" 'private\n'
+}
+
+test_start_overhead() {
+    # Not a benchmark (see bench/): a sanity bound on the supervisor's own cost.
+    local s i start mid end n=200 base sup
+    s=$(new_step)
+    start=$(date +%s%N)
+    for ((i = 0; i < n; i++)); do /bin/true; done
+    mid=$(date +%s%N)
+    for ((i = 0; i < n; i++)); do "$BIN" --dir "$s" -- /bin/true; done
+    end=$(date +%s%N)
+    base=$(((mid - start) / n / 1000))
+    sup=$(((end - mid) / n / 1000))
+    echo "  (per run: plain fork+exec ${base} us, through argosy-exec ${sup} us, exit record fsync included)"
+    ((sup - base < 20000)) || fail "argosy-exec costs $((sup - base)) us over a plain fork+exec"
+}
+
+# ---- main ------------------------------------------------------------------
+
+run_test test_exit_code_and_record
+run_test test_pid_files_and_process_group
+run_test test_log_and_stdout_separation
+run_test test_output_is_byte_exact
+run_test test_missing_program
+run_test test_not_executable
+run_test test_json_escaping
+run_test test_output_from_private_tmp
+run_test test_missing_output_listed
+run_test test_relative_output_uses_workdir
+run_test test_bind_read_only_into_new_path
+run_test test_bind_read_write
+run_test test_bind_missing_source
+run_test test_parallel_private_tmp
+run_test test_environment_exact
+run_test test_stdin
+run_test test_sigterm_to_step_pid
+run_test test_kill_step_group
+run_test test_supervisor_forwards_signals
+run_test test_leftover_processes_are_killed
+run_test test_supervisor_death_kills_step
+run_test test_workdir
+run_test test_script_file_as_last_argument
+run_test test_usage_errors
+run_test test_unprivileged_sandbox
+run_test test_start_overhead
+
+echo "$passed passed, $failed failed"
+((failed == 0))
