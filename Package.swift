@@ -64,9 +64,11 @@ let package = Package(
             path: "Tests/ArgosyTestSupport",
             swiftSettings: strict
         ),
+        .testTarget(name: "ArgosyExpressionsTests", dependencies: ["ArgosyExpressions"], swiftSettings: strict),
         .testTarget(
             name: "ArgosyTests",
             dependencies: ["ArgosyTestSupport", "ArgosyCLI"],
+            exclude: ["Golden"],
             swiftSettings: strict
         ),
     ]

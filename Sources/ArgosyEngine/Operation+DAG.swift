@@ -53,13 +53,6 @@ extension Operation {
         var context = DAGContext(
             nodeName: nodeName, nodeID: dagNode.id, template: template, tasks: tasks, dependencies: dependencies,
             logic: logic, scope: scope)
-        if dag.failFast ?? true {
-            context.blocked = dag.tasks.contains { task in
-                guard let n = state.node(named: context.taskNodeName(task.name)) else { return false }
-                return n.phase.isUnsuccessful && !continues(task.continueOn, n.phase)
-            }
-        }
-
         let targets: [String]
         if let target = dag.target, !target.trimmingCharacters(in: .whitespaces).isEmpty {
             targets = target.split(separator: " ").map(String.init)
@@ -69,6 +62,14 @@ extension Operation {
         }
         for t in targets where tasks[t] == nil {
             return markPhase(nodeName, .error, message: "target '\(t)' is not a task of the DAG")
+        }
+        // Fail fast (the default): once a target's branch has failed, start nothing new.
+        if dag.failFast ?? true {
+            let phases = targetBranchPhases(targets: targets, context: context)
+            context.blocked = targets.contains { t in
+                guard let p = phases[t], p.isUnsuccessful else { return false }
+                return !continues(tasks[t]?.continueOn, p)
+            }
         }
         for t in targets { executeTask(t, &context) }
 
@@ -285,11 +286,6 @@ extension Operation {
                 nodeName: childName, displayName: display, templateName: task.template, arguments: arguments,
                 boundaryID: context.nodeID, scope: globals)
             if child != nil, isNew { connectDependencies(childName, deps: deps, group: groupName, context: context) }
-            if let child, child.phase.isUnsuccessful, !continues(task.continueOn, child.phase),
-                context.template.dag?.failFast ?? true
-            {
-                context.blocked = true
-            }
         }
 
         if let groupName, let group = state.node(named: groupName), !group.phase.isFinished {
@@ -326,46 +322,50 @@ extension Operation {
         }
     }
 
-    /// Argo's DAG phase: follows each branch from the DAG's children to the targets; an omitted target takes
-    /// its branch's phase, so a failure upstream fails the DAG unless `continueOn` covers it.
+    /// Argo's DAG phase: running while any node under the DAG runs; then failed when a target's branch
+    /// failed (unless `continueOn` covers it) or fail-fast kept a target from starting; else succeeded.
     func assessDAGPhase(targets: [String], context: DAGContext) -> NodePhase {
-        // Still running while any task node under this DAG runs.
-        let underDAG = state.nodes.values.filter { $0.boundaryID == context.nodeID }
-        if underDAG.contains(where: { !$0.phase.isFinished }) { return .running }
-        if shutdownMessage != nil { return .failed }
-
-        var targetPhases: [String: NodePhase] = [:]
-        let targetIDs = Set(targets.map { Workflow.nodeID(workflowName: name, nodeName: context.taskNodeName($0)) })
-        var queue: [(String, NodePhase)] = (state.node(named: context.nodeName)?.children ?? []).map { ($0, .succeeded) }
-        var seen: [String: NodePhase] = [:]
-        while !queue.isEmpty {
-            let (id, inherited) = queue.removeFirst()
-            if let prior = seen[id], prior.isUnsuccessful || !inherited.isUnsuccessful { continue }
-            seen[id] = inherited
-            guard let node = state.node(id: id) else { return .running }
-            var branch = inherited
-            if node.phase.isFinished, node.phase != .omitted { branch = node.phase }
-            if targetIDs.contains(id) {
-                if !(targetPhases[id]?.isUnsuccessful ?? false) { targetPhases[id] = branch }
-            }
-            let next = node.type == .retry ? Array((node.children ?? []).suffix(1)) : (node.children ?? [])
-            for c in next { queue.append((c, branch)) }
+        if state.nodes.values.contains(where: { $0.boundaryID == context.nodeID && !$0.phase.isFinished }) {
+            return .running
         }
+        if shutdownMessage != nil { return .failed }
+        let phases = targetBranchPhases(targets: targets, context: context)
         var result = NodePhase.succeeded
         for t in targets {
-            let id = Workflow.nodeID(workflowName: name, nodeName: context.taskNodeName(t))
-            guard let phase = targetPhases[id] else {
+            guard let phase = phases[t] else {
                 if context.blocked { return .failed }
                 result = .running
                 continue
             }
-            if phase.isUnsuccessful {
-                if continues(context.tasks[t]?.continueOn, phase) { continue }
-                return phase
-            }
+            if phase.isUnsuccessful, !continues(context.tasks[t]?.continueOn, phase) { return phase }
         }
-        if result == .running, context.blocked { return .failed }
         return result
+    }
+
+    /// The phase of each target's branch: follows the DAG's children down to the targets; an omitted or
+    /// running node takes the phase of the branch above it, and a failure wins over a success.
+    func targetBranchPhases(targets: [String], context: DAGContext) -> [String: NodePhase] {
+        var byID: [String: String] = [:]
+        for t in targets { byID[Workflow.nodeID(workflowName: name, nodeName: context.taskNodeName(t))] = t }
+        var phases: [String: NodePhase] = [:]
+        var queue: [(String, NodePhase)] = (state.node(named: context.nodeName)?.children ?? []).map { ($0, .succeeded) }
+        var seen: [String: NodePhase] = [:]
+        var index = 0
+        while index < queue.count {
+            let (id, inherited) = queue[index]
+            index += 1
+            if let prior = seen[id], prior.isUnsuccessful || !inherited.isUnsuccessful { continue }
+            seen[id] = inherited
+            guard let node = state.node(id: id) else { continue }
+            var branch = inherited
+            if node.phase.isFinished, node.phase != .omitted { branch = node.phase }
+            if let t = byID[id], node.phase.isFinished {
+                if !(phases[t]?.isUnsuccessful ?? false) { phases[t] = branch }
+            }
+            let next = node.type == .retry ? Array((node.children ?? []).suffix(1)) : (node.children ?? [])
+            for c in next where c != id { queue.append((c, branch)) }
+        }
+        return phases
     }
 
     func updateOutboundNodes(dagName: String, targets: [String], context: DAGContext) {

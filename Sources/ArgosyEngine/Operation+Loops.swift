@@ -33,7 +33,9 @@ struct LoopItem {
     func add(to scope: inout VariableScope) {
         switch value {
         case .object(let o):
-            scope["item"] = .string(LoopItem.sortedJSON(value))
+            // The object itself (keys sorted, as Go writes maps) so `{{item}}` prints JSON and
+            // `{{item.a.b}}` and expressions can walk into it.
+            scope["item"] = LoopItem.sorted(value)
             for (k, v) in o {
                 if case .string(let s) = v {
                     scope["item.\(k)"] = .string(s)
@@ -47,6 +49,15 @@ struct LoopItem {
             scope["item"] = .string(value.compactJSON)
         default:
             scope["item"] = .string(value.parameterString)
+        }
+    }
+
+    /// The value with object keys sorted at every level.
+    static func sorted(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .object(let o): return .object(.init(uniqueKeysWithValues: o.keys.sorted().map { ($0, sorted(o[$0]!)) }))
+        case .array(let a): return .array(a.map(sorted))
+        default: return v
         }
     }
 

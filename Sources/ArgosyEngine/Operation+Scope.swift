@@ -88,7 +88,7 @@ extension Operation {
     }
 
     /// The exit hook of a step or task: `hooks.exit`, or the deprecated `onExit`.
-    func exitHook(onExit: String?, hooks: OrderedDictionary<String, LifecycleHook>?) -> LifecycleHook? {
+    func exitHook(onExit: String?, hooks: [String: LifecycleHook]?) -> LifecycleHook? {
         if let hook = hooks?["exit"] { return hook }
         if let onExit, !onExit.isEmpty { return LifecycleHook(template: onExit) }
         return nil

@@ -56,6 +56,10 @@ final class Operation {
         var message = phase == .succeeded ? nil : root.message
 
         if let exitHandler = exitHandlerTemplate(), !isTerminating {
+            // Exit handlers run after a stop or a deadline too: lift the stop for their subtree.
+            let stopped = shutdownMessage
+            shutdownMessage = nil
+            defer { shutdownMessage = stopped }
             var scope = globals
             scope["workflow.status"] = .string(phase.rawValue)
             scope["workflow.failures"] = .string(failuresJSON())
@@ -139,7 +143,10 @@ final class Operation {
             }
         }
         guard let message = shutdownMessage else { return }
+        // The workflow's exit handler runs after a stop or a deadline: it is not stopped itself.
+        let exitPrefix = "\(name).onExit"
         for node in state.nodes.values where !node.phase.isFinished {
+            if !isTerminating, node.name.hasPrefix(exitPrefix) { continue }
             switch node.type {
             case .pod:
                 failRunningPod(node, message: message)

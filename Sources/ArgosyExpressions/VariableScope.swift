@@ -61,19 +61,20 @@ public struct VariableScope: Sendable {
         if let v = storage[name] { return v }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count > 1 else { return nil }
-        for cut in stride(from: parts.count - 1, to: 0, by: -1) {
+        // Try the longest stored prefix first; when its value cannot be walked (a string, say), try shorter ones.
+        candidates: for cut in stride(from: parts.count - 1, to: 0, by: -1) {
             let head = parts[..<cut].joined(separator: ".")
             guard let base = storage[head] else { continue }
             var current = base
             for part in parts[cut...] {
                 switch current {
                 case .object(let o):
-                    guard let next = o[part] else { return nil }
+                    guard let next = o[part] else { continue candidates }
                     current = next
                 case .array(let a):
-                    guard let i = Int(part), a.indices.contains(i) else { return nil }
+                    guard let i = Int(part), a.indices.contains(i) else { continue candidates }
                     current = a[i]
-                default: return nil
+                default: continue candidates
                 }
             }
             return current

@@ -136,10 +136,12 @@ public struct ManifestDocument: Sendable {
             return .string(s)
         }
 
+        /// YAML 1.1 booleans as Kubernetes reads them, except the single letters y/n, which stay strings
+        /// (see docs/compatibility.md).
         static func parseBool(_ s: String) -> Bool? {
             switch s {
-            case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y": true
-            case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N": false
+            case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": true
+            case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF": false
             default: nil
             }
         }

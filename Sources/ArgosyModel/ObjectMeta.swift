@@ -7,8 +7,8 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     public var generateName: String?
     public var namespace: String?
     public var uid: String?
-    public var labels: OrderedDictionary<String, String>?
-    public var annotations: OrderedDictionary<String, String>?
+    public var labels: [String: String]?
+    public var annotations: [String: String]?
     public var creationTimestamp: Date?
     public var resourceVersion: String?
 

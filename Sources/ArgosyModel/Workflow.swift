@@ -27,7 +27,7 @@ public struct WorkflowSpec: Codable, Sendable {
     public var arguments: Arguments?
     public var templates: [Template]?
     public var onExit: String?
-    public var hooks: OrderedDictionary<String, LifecycleHook>?
+    public var hooks: [String: LifecycleHook]?
     public var parallelism: Int?
     public var activeDeadlineSeconds: Int?
     public var suspend: Bool?

@@ -14,7 +14,7 @@ public struct WorkflowStep: Codable, Sendable {
     public var when: String?
     public var continueOn: ContinueOn?
     public var onExit: String?
-    public var hooks: OrderedDictionary<String, LifecycleHook>?
+    public var hooks: [String: LifecycleHook]?
 
     public init(name: String, template: String) {
         self.name = name
@@ -44,7 +44,7 @@ public struct DAGTask: Codable, Sendable {
     public var when: String?
     public var continueOn: ContinueOn?
     public var onExit: String?
-    public var hooks: OrderedDictionary<String, LifecycleHook>?
+    public var hooks: [String: LifecycleHook]?
 }
 
 /// A reference to a template of a WorkflowTemplate (not supported until templates are stored).

@@ -25,17 +25,23 @@ extension LocalRuntime {
             } catch {
                 throw ArgosyError(.io, "cannot write the script: \(error.localizedDescription)")
             }
-            program.append(scriptURL.path)
+            program.append(Self.scriptPath)
         }
 
-        var argv = [supervisor, "--dir", dir.url.path, "--sandbox"]
-        if let wd = c.workingDir, !wd.isEmpty { argv += ["--workdir", wd] }
+        // Like a container, the step starts in `/` unless it names a working directory.
+        var argv = [supervisor, "--dir", dir.url.path, "--sandbox", "--workdir", c.workingDir ?? "/"]
+        if launch.scriptSource != nil {
+            argv += ["--bind", "\(dir.url.appendingPathComponent("script").path):\(Self.scriptPath):ro"]
+        }
         for bind in try mounts(launch, dir) { argv += ["--bind", bind] }
         for (name, path) in launch.outputPaths.sorted(by: { $0.key < $1.key }) { argv += ["--output", "\(name)=\(path)"] }
         argv.append("--")
         argv += program
         return (argv, try environment(launch))
     }
+
+    /// Where a script template's source appears inside the step (in its private /tmp).
+    static let scriptPath = "/tmp/argosy/script"
 
     /// `NAME=value` pairs the step sees: the pod's variables, never the controller's (except `passEnv`).
     func environment(_ launch: StepLaunch) throws(ArgosyError) -> [String] {
