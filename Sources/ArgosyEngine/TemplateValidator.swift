@@ -260,7 +260,7 @@ struct TemplateValidator {
             }
         }
         if let cycle = Self.findCycle(graph, order: dag.tasks.map(\.name)) {
-            sink.error(path.appending("dag"), "dependency cycle: \(cycle.joined(separator: " -> "))")
+            sink.error(path.appending("dag"), "dependency cycle: \(cycle.joined(separator: " -> ")) (each task depends on the next)")
         }
         if let target = dag.target {
             for name in target.split(separator: " ") where tasks[String(name)] == nil {
@@ -302,7 +302,7 @@ struct TemplateValidator {
             state[n] = 2
             return nil
         }
-        for n in order { if let c = visit(n) { return c.reversed() } }
+        for n in order { if let c = visit(n) { return c } }
         return nil
     }
 }

@@ -25,6 +25,9 @@ struct ControllerCommand: AsyncParsableCommand {
         guard BackgroundController.acquire(lockPath: context.home.appendingPathComponent("controller.lock").path) else {
             return  // another controller serves this home
         }
+        let pidFile = context.home.appendingPathComponent("controller.pid")
+        try? Data("\(getpid())\n".utf8).write(to: pidFile)
+        defer { try? FileManager.default.removeItem(at: pidFile) }
         let store = try context.openStore()
         let controller = WorkflowController(store: store, options: try context.controllerOptions(), scope: .all(idleExit: idleExit))
         let interrupt = InterruptHandler { controller.stop() }
