@@ -42,9 +42,17 @@ struct CLIContext {
     }
 
     func controllerOptions() throws -> WorkflowController.Options {
-        WorkflowController.Options(
+        var options = WorkflowController.Options(
             home: home, supervisor: Self.supervisorPath, argosy: Self.executablePath,
             runtimeConfig: try RuntimeConfig.load(home: home))
+        // How long a controller's claim on a workflow lasts without renewal (default 30 s).
+        if let text = ProcessInfo.processInfo.environment["ARGOSY_LEASE_SECONDS"] {
+            guard let seconds = Double(text), seconds >= 1 else {
+                throw ArgosyError(.invalid, "ARGOSY_LEASE_SECONDS must be a number of seconds ≥ 1, found '\(text)'")
+            }
+            options.leaseSeconds = seconds
+        }
+        return options
     }
 
     /// Finds a workflow by name (or `@latest`) in a namespace.

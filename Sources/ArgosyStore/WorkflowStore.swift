@@ -32,6 +32,8 @@ public struct WorkflowSummary: Sendable {
     public var progress: String?
     public var priority: Int
     public var suspended: Bool
+    /// `spec.shutdown` is set (stopped or terminated).
+    public var shutdown: Bool
     public var leaseOwner: String?
     public var leaseExpires: Date?
 }
@@ -211,7 +213,7 @@ public final class WorkflowStore: Sendable {
                     createdAt: row.date("created_at") ?? Date(), startedAt: row.date("started_at"),
                     finishedAt: row.date("finished_at"), message: row.string("message"),
                     progress: row.string("progress"), priority: wf.spec.priority ?? 0,
-                    suspended: wf.spec.suspend == true, leaseOwner: row.string("lease_owner"),
+                    suspended: wf.spec.suspend == true, shutdown: !(wf.spec.shutdown ?? "").isEmpty, leaseOwner: row.string("lease_owner"),
                     leaseExpires: row.date("lease_expires")))
         }
         return out

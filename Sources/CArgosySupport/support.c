@@ -23,6 +23,8 @@ pid_t argosy_spawn(const char *path, char *const argv[], char *const envp[], int
     int rc;
 
     posix_spawn_file_actions_init(&actions);
+    /* The child inherits nothing but 0-2: a background controller must not hold its parent's pipes open. */
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     if (quiet) {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);

@@ -56,6 +56,7 @@ struct ListCommand: ParsableCommand {
         for r in rows {
             var status = r.phase?.rawValue ?? "Pending"
             if r.phase == .running, r.suspended { status = "Running (Suspended)" }
+            if r.phase == .failed, r.shutdown { status = "Failed (Terminated)" }
             var cells = [
                 r.name, status, Humanize.short(from: r.createdAt, to: now, now: now),
                 Humanize.short(from: r.startedAt, to: r.finishedAt, now: now), String(r.priority), r.message ?? "",

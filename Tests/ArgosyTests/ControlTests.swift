@@ -1,0 +1,229 @@
+import ArgosyTestSupport
+import Foundation
+import Testing
+
+/// Stop, terminate, suspend, resume, retry, the background controller, leases and crash recovery.
+@Suite("Controlling workflows", .serialized)
+struct ControlTests {
+    static func sleeper(_ name: String, seconds: Int = 30, onExit: Bool = true) -> String {
+        """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: \(name)}
+        spec:
+          entrypoint: main
+        \(onExit ? "  onExit: bye\n" : "")  templates:
+          - name: main
+            steps:
+            - - {name: nap, template: nap}
+          - name: nap
+            container: {image: alpine, command: [sleep, "\(seconds)"]}
+          - name: bye
+            container: {image: alpine, command: [echo, "goodbye {{workflow.status}}"]}
+        """
+    }
+
+    static func nodes(_ wf: [String: Any]) -> [[String: Any]] { CLITests.nodes(wf) }
+
+    static func waitFor(_ what: String, timeout: Double = 20, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            usleep(100_000)
+        }
+        throw TestFailure("timed out waiting for \(what)")
+    }
+
+    static func isRunning(_ cli: CLIRunner, _ name: String, node: String) throws -> Bool {
+        let r = try cli.run(["get", name, "-o", "json"])
+        guard r.status == 0, let wf = try? CLITests.json(r.stdout) else { return false }
+        return nodes(wf).contains { $0["displayName"] as? String == node && $0["phase"] as? String == "Running" }
+    }
+
+    @Test(arguments: ["stop", "terminate"])
+    func stoppingKillsStepsAndRunsExitHandlersOnlyOnStop(verb: String) throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let file = try CLITests.write(Self.sleeper("halt"), "halt.yaml", in: cli)
+        let submit = try cli.run(["submit", file])
+        #expect(submit.status == 0, "\(submit.stderr)")
+        try Self.waitFor("the step to run") { try Self.isRunning(cli, "halt", node: "nap") }
+        let started = Date()
+        let r = try cli.run([verb, "halt"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let wf = try cli.waitFinished("halt", timeout: 20)
+        #expect(Date().timeIntervalSince(started) < 15, "the sleeping step was killed, not waited for")
+        #expect(CLITests.phase(wf) == "Failed")
+        let strategy = verb == "stop" ? "Stop" : "Terminate"
+        #expect((wf["status"] as? [String: Any])?["message"] as? String == "Stopped with strategy '\(strategy)'")
+        let exitNode = Self.nodes(wf).first { $0["name"] as? String == "halt.onExit" }
+        if verb == "stop" {
+            #expect(exitNode?["phase"] as? String == "Succeeded")
+            #expect(try cli.run(["logs", "halt"]).stdout.contains("goodbye Failed"))
+        } else {
+            #expect(exitNode == nil)
+        }
+        #expect(try cli.run(["list"]).stdout.contains("halt  Failed (Terminated)"))
+    }
+
+    @Test func suspendStepWaitsForResume() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: approval}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: approve, template: wait}
+                - - {name: deploy, template: deploy}
+              - name: wait
+                suspend: {}
+              - name: deploy
+                container: {image: alpine, command: [echo, deployed]}
+            """
+        #expect(try cli.run(["submit", try CLITests.write(yaml, "a.yaml", in: cli)]).status == 0)
+        try Self.waitFor("the suspend node") { try Self.isRunning(cli, "approval", node: "approve") }
+        let get = try cli.run(["get", "approval"]).stdout
+        #expect(get.contains("Running (Suspended)"))
+        #expect(get.contains("ǁ approve"))
+        #expect(try cli.run(["resume", "approval"]).status == 0)
+        let wf = try cli.waitFinished("approval")
+        #expect(CLITests.phase(wf) == "Succeeded")
+        #expect(try cli.run(["logs", "approval"]).stdout.contains("deployed"))
+        let again = try cli.run(["resume", "approval"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already succeeded"))
+    }
+
+    @Test func retryRunsFailedStepsAgainAndKeepsSucceededOnes() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let marks = cli.home.appendingPathComponent("marks")
+        try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: again}
+            spec:
+              entrypoint: main
+              volumes: [{name: marks, hostPath: {path: \(marks.path)}}]
+              templates:
+              - name: main
+                steps:
+                - - {name: once, template: count, arguments: {parameters: [{name: n, value: once}]}}
+                - - {name: flaky, template: flaky}
+              - name: count
+                inputs: {parameters: [{name: n}]}
+                container:
+                  image: alpine
+                  command: [sh, -c, "echo x >> /marks/{{inputs.parameters.n}}"]
+                  volumeMounts: [{name: marks, mountPath: /marks}]
+              - name: flaky
+                container:
+                  image: alpine
+                  command: [sh, -c, "echo x >> /marks/flaky; test -e /marks/fixed"]
+                  volumeMounts: [{name: marks, mountPath: /marks}]
+            """
+        let first = try cli.run(["submit", "--wait", try CLITests.write(yaml, "r.yaml", in: cli)])
+        #expect(first.status == 1)
+        #expect(FileManager.default.createFile(atPath: marks.appendingPathComponent("fixed").path, contents: nil))
+        let retry = try cli.run(["retry", "--wait", "again"])
+        #expect(retry.status == 0, "\(retry.stdout)\(retry.stderr)")
+        #expect(retry.stdout.contains("again Succeeded"))
+        #expect(try String(contentsOf: marks.appendingPathComponent("once"), encoding: .utf8) == "x\n", "succeeded steps are not re-run")
+        #expect(try String(contentsOf: marks.appendingPathComponent("flaky"), encoding: .utf8) == "x\nx\n")
+        let succeeded = try cli.run(["retry", "again"])
+        #expect(succeeded.status == 1)
+        #expect(succeeded.stderr.contains("only Failed or Error workflows can be retried"))
+        let resubmit = try cli.run(["resubmit", "--wait", "again"])
+        #expect(resubmit.status == 0, "\(resubmit.stderr)")
+        #expect(try cli.run(["list", "-o", "name"]).stdout.split(separator: "\n").count == 2)
+    }
+
+    @Test func deadControllerIsShownAndAnotherControllerFinishesTheWorkWithoutRerunningSteps() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let marks = cli.home.appendingPathComponent("marks")
+        try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: orphan}
+            spec:
+              entrypoint: main
+              volumes: [{name: marks, hostPath: {path: \(marks.path)}}]
+              templates:
+              - name: main
+                steps:
+                - - {name: slow, template: slow}
+                - - {name: after, template: after}
+              - name: slow
+                container:
+                  image: alpine
+                  command: [sh, -c, "echo started >> /marks/slow; sleep 2; echo done >> /marks/slow"]
+                  volumeMounts: [{name: marks, mountPath: /marks}]
+              - name: after
+                container: {image: alpine, command: [echo, after-ran]}
+            """
+        var env = cli
+        env.environment["ARGOSY_LEASE_SECONDS"] = "2"
+        let process = try env.start(["submit", "--wait", try CLITests.write(yaml, "o.yaml", in: cli)])
+        try Self.waitFor("the slow step") { try Self.isRunning(cli, "orphan", node: "slow") }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        sleep(3)
+        let get = try cli.run(["get", "orphan"]).stdout
+        #expect(get.contains("Status:              Running"))
+        #expect(get.contains("no controller is running this workflow"))
+        let controller = try env.run(["controller", "--idle-exit", "1"], timeout: 30)
+        #expect(controller.status == 0, "\(controller.stderr)")
+        let wf = try cli.waitFinished("orphan", timeout: 5)
+        #expect(CLITests.phase(wf) == "Succeeded")
+        #expect(try String(contentsOf: marks.appendingPathComponent("slow"), encoding: .utf8) == "started\ndone\n", "the running step was re-attached, not started again")
+        #expect(try cli.run(["logs", "orphan"]).stdout.contains("after-ran"))
+    }
+
+    @Test func twoProcessesSharingAHomeNeverRunAStepTwice() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let marks = cli.home.appendingPathComponent("marks")
+        try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
+        var files: [String] = []
+        for i in 0..<4 {
+            let yaml = """
+                apiVersion: argoproj.io/v1alpha1
+                kind: Workflow
+                metadata: {name: share-\(i)}
+                spec:
+                  entrypoint: main
+                  volumes: [{name: marks, hostPath: {path: \(marks.path)}}]
+                  templates:
+                  - name: main
+                    steps:
+                    - - {name: s, template: t, withSequence: {count: "5"}}
+                  - name: t
+                    container:
+                      image: alpine
+                      command: [sh, -c, "echo {{pod.name}} >> /marks/runs; sleep 0.2"]
+                      volumeMounts: [{name: marks, mountPath: /marks}]
+                """
+            files.append(try CLITests.write(yaml, "s\(i).yaml", in: cli))
+        }
+        // Two foreground submits and a background controller all share this home at once.
+        let a = try cli.start(["submit", "--wait", files[0], files[1]])
+        let b = try cli.start(["submit", "--wait", files[2]])
+        #expect(try cli.run(["submit", files[3]]).status == 0)
+        a.waitUntilExit()
+        b.waitUntilExit()
+        #expect(a.terminationStatus == 0)
+        #expect(b.terminationStatus == 0)
+        _ = try cli.waitFinished("share-3")
+        let runs = try String(contentsOf: marks.appendingPathComponent("runs"), encoding: .utf8).split(separator: "\n")
+        #expect(runs.count == 20)
+        #expect(Set(runs).count == 20, "no step ran twice")
+    }
+}
