@@ -89,7 +89,7 @@ struct WorkflowRunner {
         if let output = options.output {
             print(WorkflowOutput.format([WorkflowView(stored)], as: output))
         } else {
-            print(WorkflowPrinter().render(WorkflowView(stored)), terminator: "")
+            print(WorkflowPrinter(showsOrphans: false).render(WorkflowView(stored)), terminator: "")
         }
     }
 }

@@ -7,8 +7,13 @@ struct LoopItem {
     var index: Int
     var value: JSONValue
 
-    /// The item as Argo puts it in node names: strings raw, maps as sorted `key:value` pairs.
+    /// The item as Argo puts it in node names: strings raw, maps as sorted `key:value` pairs, without
+    /// parentheses (the index keeps names unique).
     var nameLabel: String {
+        rawLabel.replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: "")
+    }
+
+    private var rawLabel: String {
         switch value {
         case .string(let s): return s
         case .object(let o):

@@ -25,6 +25,9 @@ extension Operation {
         var podScope = scope
         podScope["pod.name"] = .string(pod)
         podScope["node.name"] = .string(nodeName)
+        for p in template.outputs?.parameters ?? [] {
+            if let path = p.valueFrom?.path, !path.contains("{{") { podScope["outputs.parameters.\(p.name).path"] = .string(path) }
+        }
         do {
             let launch = try makeLaunch(nodeName: nodeName, podName: pod, template: template, scope: podScope)
             initializeNode(

@@ -11,6 +11,10 @@ extension Operation {
         scope["\(prefix).status"] = .string(node.phase.rawValue)
         if let s = node.startedAt { scope["\(prefix).startedAt"] = .string(Timestamp.format(s)) }
         if let f = node.finishedAt { scope["\(prefix).finishedAt"] = .string(Timestamp.format(f)) }
+        if node.type == .pod {
+            scope["\(prefix).hostNodeName"] = .string(node.hostNodeName ?? "localhost")
+            scope["\(prefix).ip"] = .string("127.0.0.1")
+        }
         guard let outputs = node.outputs else { return }
         if let result = outputs.result { scope["\(prefix).outputs.result"] = .string(result) }
         if let code = outputs.exitCode {

@@ -118,6 +118,16 @@ extension Operation {
             } catch {
                 return markPhase(groupName, .error, message: error.description)
             }
+            if let items, items.isEmpty {
+                let childName = "\(groupName).\(step.name)"
+                if state.node(named: childName) == nil {
+                    initializeNode(
+                        name: childName, displayName: step.name, type: .skipped, templateName: step.template,
+                        boundaryID: boundaryID, phase: .skipped, message: "Skipped, empty params")
+                    addChild(groupName, childName)
+                }
+                continue
+            }
             let expansions: [(name: String, item: LoopItem?)] =
                 items.map { $0.map { ("\(step.name)(\($0.index):\($0.nameLabel))", $0) } } ?? [(step.name, nil)]
             for (childDisplay, item) in expansions {

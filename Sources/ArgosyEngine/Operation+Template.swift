@@ -224,7 +224,7 @@ extension Operation {
             s["retries"] = .string(String(attempts.count - 1))
             do {
                 let value = try Expression(expression).evaluate(in: s)
-                if !(value.truthy) { return .finish(last.phase, last.message) }
+                if !(value.truthy) { return .finish(last.phase, "retryStrategy.expression evaluated to false") }
             } catch {
                 return .finish(.error, "retryStrategy.expression: \(error.message)")
             }

@@ -186,14 +186,16 @@ final class Operation {
         if let created = meta.creationTimestamp {
             g["workflow.creationTimestamp"] = .string(Timestamp.format(created))
             g["workflow.creationTimestamp.RFC3339"] = .string(Timestamp.format(created))
-            g["workflow.creationTimestamp.s"] = .string(String(Int(created.timeIntervalSince1970)))
+            for (letter, value) in Strftime.fields(created) { g["workflow.creationTimestamp.\(letter)"] = .string(value) }
         }
         if let started = state.startedAt {
-            g["workflow.duration"] = .string(String(now.timeIntervalSince(started)))
+            g["workflow.duration"] = .string(String(format: "%f", now.timeIntervalSince(started)))
         }
         g["workflow.status"] = .string((state.phase ?? .running).rawValue)
         for (k, v) in meta.labels ?? [:] { g["workflow.labels.\(k)"] = .string(v) }
         for (k, v) in meta.annotations ?? [:] { g["workflow.annotations.\(k)"] = .string(v) }
+        g["workflow.labels.json"] = .string(Self.sortedJSON(meta.labels ?? [:]))
+        g["workflow.annotations.json"] = .string(Self.sortedJSON(meta.annotations ?? [:]))
         var all: [JSONValue] = []
         for p in workflow.spec.arguments?.parameters ?? [] {
             let v = p.value ?? p.default ?? ""
@@ -201,8 +203,14 @@ final class Operation {
             all.append(["name": .string(p.name), "value": .string(v)])
         }
         g["workflow.parameters"] = .string(JSONValue.array(all).compactJSON)
+        g["workflow.parameters.json"] = .string(JSONValue.array(all).compactJSON)
         for (k, v) in state.outputs { g["workflow.outputs.parameters.\(k)"] = .string(v) }
         globals = g
+    }
+
+    static func sortedJSON(_ map: [String: String]) -> String {
+        JSONValue.object(.init(uniqueKeysWithValues: map.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
+            .compactJSON
     }
 
     /// `workflow.failures`: the failed and errored nodes, as Argo lists them for exit handlers.

@@ -20,12 +20,26 @@ public struct Reconciler: Sendable {
 
     /// Runs one reconcile pass: applies `results`, advances every node that can advance, and says what to do.
     public func reconcile(_ state: inout RunState, results: [StepResult] = [], now: Date) -> ReconcileOutcome {
-        let operation = Operation(reconciler: self, state: state, now: now)
-        operation.apply(results)
-        operation.run()
-        state = operation.state
-        return operation.outcome
+        var outcome = ReconcileOutcome()
+        var results = results
+        // A pass can finish a node that only a later walk acts on (a dependent task, an exit hook):
+        // walk again while passes make progress.
+        for _ in 0..<Self.maxWalksPerPass {
+            let before = state.revision
+            let operation = Operation(reconciler: self, state: state, now: now)
+            operation.apply(results)
+            results = []
+            operation.run()
+            state = operation.state
+            outcome.actions += operation.outcome.actions
+            outcome.wakeAt = operation.outcome.wakeAt
+            if state.revision == before || state.phase?.isFinished == true { break }
+        }
+        return outcome
     }
+
+    /// The most walks one reconcile pass makes before yielding (it asks to be woken at once if more remain).
+    static let maxWalksPerPass = 20
 
     /// Marks running suspend nodes (all, or those whose name or display name matches `nodeName`) Succeeded:
     /// Argo's `resume`. Returns how many nodes were resumed.

@@ -16,6 +16,8 @@ public struct RunState: Sendable {
     public private(set) var changedNodeIDs: Set<String> = []
     /// True when workflow-level fields changed since ``clearChanges()``.
     public private(set) var headerChanged = false
+    /// Counts every effective change, so a pass can tell whether it made progress.
+    public private(set) var revision = 0
 
     public init() {}
 
@@ -46,6 +48,7 @@ public struct RunState: Sendable {
         nodes[node.id] = node
         idByName[node.name] = node.id
         changedNodeIDs.insert(node.id)
+        revision += 1
     }
 
     /// Changes a node in place; does nothing when no node has that name.
@@ -60,9 +63,13 @@ public struct RunState: Sendable {
         guard let n = nodes.removeValue(forKey: id) else { return }
         idByName[n.name] = nil
         changedNodeIDs.insert(id)
+        revision += 1
     }
 
-    public mutating func markHeaderChanged() { headerChanged = true }
+    public mutating func markHeaderChanged() {
+        headerChanged = true
+        revision += 1
+    }
 
     public mutating func clearChanges() {
         changedNodeIDs = []

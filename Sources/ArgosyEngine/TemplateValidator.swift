@@ -142,7 +142,17 @@ struct TemplateValidator {
                 sink.error(p.appending("when"), "unterminated '{{' in when expression '\(when)'")
                 return
             }
-            probe += "0"
+            let tag = rest[open.upperBound..<close.lowerBound]
+            if tag.hasPrefix("=") {
+                // An expression tag: it must parse; its value is only known at run time.
+                do { _ = try Expression(String(tag.dropFirst())) } catch {
+                    sink.error(p.appending("when"), "invalid expression in when '\(when)': \(error.message)")
+                    return
+                }
+                probe += "true"
+            } else {
+                probe += "0"
+            }
             rest = rest[close.upperBound...]
         }
         probe += rest

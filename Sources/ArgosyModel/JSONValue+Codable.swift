@@ -52,9 +52,10 @@ extension JSONValue: Codable {
         }
     }
 
-    /// Encodes any `Encodable` into a `JSONValue` (through Foundation's encoder; key order follows the type).
+    /// Encodes any `Encodable` into a `JSONValue` (through Foundation's encoder; keys sorted, so output is stable).
     public init<T: Encodable>(encoding value: T) throws {
         let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
             try c.encode(Timestamp.format(date))

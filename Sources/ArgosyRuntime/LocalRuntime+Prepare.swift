@@ -30,6 +30,11 @@ extension LocalRuntime {
 
         // Like a container, the step starts in `/` unless it names a working directory.
         var argv = [supervisor, "--dir", dir.url.path, "--sandbox", "--workdir", c.workingDir ?? "/"]
+        if program.first == argosy {
+            // Built-in images run `argosy` itself, which may live where the sandbox hides it (under /tmp).
+            argv += ["--bind", "\(argosy):\(Self.argosyPath):ro"]
+            program[0] = Self.argosyPath
+        }
         if launch.scriptSource != nil {
             argv += ["--bind", "\(dir.url.appendingPathComponent("script").path):\(Self.scriptPath):ro"]
         }
@@ -42,6 +47,8 @@ extension LocalRuntime {
 
     /// Where a script template's source appears inside the step (in its private /tmp).
     static let scriptPath = "/tmp/argosy/script"
+    /// Where `argosy` appears inside a step of a built-in image.
+    static let argosyPath = "/tmp/argosy/argosy"
 
     /// `NAME=value` pairs the step sees: the pod's variables, never the controller's (except `passEnv`).
     func environment(_ launch: StepLaunch) throws(ArgosyError) -> [String] {

@@ -111,6 +111,7 @@ struct RetryCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CLIContext()
         var uids: [String] = []
+        var retried: [String] = []
         do {
             let store = try context.openStore()
             for name in names {
@@ -123,6 +124,7 @@ struct RetryCommand: AsyncParsableCommand {
                 try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = nil }
                 try store.addRequest(uid: wf.uid, kind: "retry")
                 uids.append(wf.uid)
+                retried.append(wf.workflow.name)
             }
         } catch let error as ArgosyError {
             throw fail(error.description)
@@ -132,7 +134,7 @@ struct RetryCommand: AsyncParsableCommand {
             if try await !runner.run(uids: uids) { throw ExitCode(1) }
         } else {
             try context.ensureBackgroundController()
-            for name in names { print("workflow \(name) retried") }
+            for name in retried { print("workflow \(name) retried") }
         }
     }
 }

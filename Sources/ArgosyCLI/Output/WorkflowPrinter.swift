@@ -5,6 +5,8 @@ import Foundation
 struct WorkflowPrinter {
     var wide = false
     var now = Date()
+    /// Say so when no controller runs an unfinished workflow (off right after submitting).
+    var showsOrphans = true
 
     func render(_ view: WorkflowView) -> String {
         var out = ""
@@ -17,7 +19,7 @@ struct WorkflowPrinter {
         line("ServiceAccount:", wf.spec.serviceAccountName ?? "unset (will run with the default ServiceAccount)")
         line("Status:", view.statusText)
         if let message = view.message, !message.isEmpty { line("Message:", message) }
-        if let note = view.orphanNote(now: now) { line("Controller:", note) }
+        if showsOrphans, let note = view.orphanNote(now: now) { line("Controller:", note) }
         if let created = wf.metadata.creationTimestamp { line("Created:", Humanize.timestamp(created, now: now)) }
         if let started = view.startedAt { line("Started:", Humanize.timestamp(started, now: now)) }
         if let finished = view.finishedAt { line("Finished:", Humanize.timestamp(finished, now: now)) }
