@@ -20,28 +20,43 @@ let package = Package(
     targets: [
         .target(
             name: "ArgosyModel",
-            dependencies: [
-                "Yams",
-                .product(name: "OrderedCollections", package: "swift-collections"),
-            ],
+            dependencies: ["Yams", .product(name: "OrderedCollections", package: "swift-collections")],
+            exclude: ["README.md"],
             swiftSettings: strict
         ),
-        .target(name: "ArgosyExpressions", dependencies: ["ArgosyModel"], swiftSettings: strict),
+        .target(
+            name: "ArgosyExpressions",
+            dependencies: ["ArgosyModel"],
+            exclude: ["README.md"],
+            swiftSettings: strict
+        ),
         .target(
             name: "ArgosyEngine",
             dependencies: [
-                "ArgosyModel", "ArgosyExpressions",
-                .product(name: "OrderedCollections", package: "swift-collections"),
+                "ArgosyModel", "ArgosyExpressions", .product(name: "OrderedCollections", package: "swift-collections"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strict
         ),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "ArgosyStore", dependencies: ["ArgosyModel", "CSQLite"], swiftSettings: strict),
+        .target(
+            name: "ArgosyStore",
+            dependencies: ["ArgosyModel", "CSQLite"],
+            exclude: ["README.md"],
+            swiftSettings: strict
+        ),
+        // posix_spawn, pidfd_open and waitpid wrappers the Swift runtime code calls.
         .target(name: "CArgosySupport", cSettings: [.unsafeFlags(["-Wall", "-Werror"])]),
-        .target(name: "ArgosyRuntime", dependencies: ["ArgosyModel", "CArgosySupport"], swiftSettings: strict),
+        .target(
+            name: "ArgosyRuntime",
+            dependencies: ["ArgosyModel", "CArgosySupport"],
+            exclude: ["README.md"],
+            swiftSettings: strict
+        ),
         .target(
             name: "ArgosyController",
             dependencies: ["ArgosyEngine", "ArgosyStore", "ArgosyRuntime"],
+            exclude: ["README.md"],
             swiftSettings: strict
         ),
         .target(
@@ -50,6 +65,7 @@ let package = Package(
                 "ArgosyController", "CArgosySupport", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strict
         ),
         .executableTarget(name: "argosy", dependencies: ["ArgosyCLI"], swiftSettings: strict),
@@ -68,7 +84,6 @@ let package = Package(
         .testTarget(
             name: "ArgosyTests",
             dependencies: ["ArgosyTestSupport", "ArgosyCLI"],
-            exclude: ["Golden"],
             swiftSettings: strict
         ),
     ]

@@ -32,6 +32,8 @@ enum BackgroundController {
         var env = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { env.forEach { free($0) } }
         let pid = argosy_spawn(args[0], &cArgs, &env, 1)
-        if pid <= 0 { throw ArgosyError(.io, "cannot start the background controller: \(String(cString: strerror(-pid)))") }
+        if pid <= 0 {
+            throw ArgosyError(.io, "cannot start the background controller: \(String(cString: strerror(-pid)))")
+        }
     }
 }

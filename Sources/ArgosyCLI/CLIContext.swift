@@ -38,7 +38,8 @@ struct CLIContext {
     /// `argosy-exec`: `$ARGOSY_EXEC`, else next to this program.
     static var supervisorPath: String {
         if let p = ProcessInfo.processInfo.environment["ARGOSY_EXEC"], !p.isEmpty { return p }
-        return URL(fileURLWithPath: executablePath).deletingLastPathComponent().appendingPathComponent("argosy-exec").path
+        return URL(fileURLWithPath: executablePath).deletingLastPathComponent().appendingPathComponent("argosy-exec")
+            .path
     }
 
     func controllerOptions() throws -> WorkflowController.Options {

@@ -29,7 +29,8 @@ struct WorkflowRunner {
     /// Runs existing workflows (after `retry` or `resume`) in this process until they finish.
     func run(uids: [String]) async throws -> Bool {
         let store = try context.openStore()
-        let controller = WorkflowController(store: store, options: try context.controllerOptions(), scope: .only(Set(uids)))
+        let controller = WorkflowController(
+            store: store, options: try context.controllerOptions(), scope: .only(Set(uids)))
         return try await follow(controller, store: store, uids: uids)
     }
 
@@ -45,11 +46,14 @@ struct WorkflowRunner {
                 try? await Task.sleep(nanoseconds: 100_000_000)
                 let (version, views) = board.snapshot()
                 if let follower {
-                    for (uid, view) in views { follower.printNew(uid: uid, nodes: Array(view.nodes.values), flushPartial: false) }
+                    for (uid, view) in views {
+                        follower.printNew(uid: uid, nodes: Array(view.nodes.values), flushPartial: false)
+                    }
                 }
                 if watch, interactive, version != seen {
                     seen = version
-                    let text = uids.compactMap { views[$0] }.map { WorkflowPrinter().render($0) }.joined(separator: "\n")
+                    let text = uids.compactMap { views[$0] }.map { WorkflowPrinter().render($0) }.joined(
+                        separator: "\n")
                     FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + text).utf8))
                 }
             }
@@ -63,7 +67,9 @@ struct WorkflowRunner {
         var views: [WorkflowView] = []
         for uid in uids { if let stored = try store.get(uid: uid) { views.append(WorkflowView(stored)) } }
         if let follower {
-            for v in views { follower.printNew(uid: v.workflow.metadata.uid ?? "", nodes: Array(v.nodes.values), flushPartial: true) }
+            for v in views {
+                follower.printNew(uid: v.workflow.metadata.uid ?? "", nodes: Array(v.nodes.values), flushPartial: true)
+            }
         }
         if interrupt.fired {
             try context.ensureBackgroundController()
@@ -134,7 +140,8 @@ enum WorkflowOutput {
         switch output {
         case "name": return views.map(\.name).joined(separator: "\n")
         case "json":
-            return views.count == 1 ? views[0].argoJSON().prettyJSON : JSONValue.array(views.map { $0.argoJSON() }).prettyJSON
+            return views.count == 1
+                ? views[0].argoJSON().prettyJSON : JSONValue.array(views.map { $0.argoJSON() }).prettyJSON
         case "yaml":
             return views.map { YAMLText.render($0.argoJSON()) }.joined(separator: "---\n")
         case "wide": return views.map { WorkflowPrinter(wide: true).render($0) }.joined(separator: "\n")

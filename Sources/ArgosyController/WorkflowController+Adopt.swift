@@ -13,7 +13,9 @@ extension WorkflowController {
         case .all: candidates = try store.orphanedWorkflows(now: now).filter { runs[$0] == nil }
         }
         for uid in candidates {
-            guard try store.acquireLease(uid: uid, owner: options.owner, until: now.addingTimeInterval(options.leaseSeconds), now: now),
+            guard
+                try store.acquireLease(
+                    uid: uid, owner: options.owner, until: now.addingTimeInterval(options.leaseSeconds), now: now),
                 let stored = try store.get(uid: uid)
             else { continue }
             if stored.phase?.isFinished == true, try !store.hasRequests(uid: uid) {
@@ -21,9 +23,11 @@ extension WorkflowController {
                 continue
             }
             var state = RunState(
-                phase: stored.phase, startedAt: stored.startedAt, finishedAt: stored.finishedAt, message: stored.message,
+                phase: stored.phase, startedAt: stored.startedAt, finishedAt: stored.finishedAt,
+                message: stored.message,
                 outputs: stored.outputs, nodes: stored.nodes)
-            runs[uid] = Run(reconciler: Reconciler(workflow: stored.workflow), state: state, specVersion: stored.specVersion)
+            runs[uid] = Run(
+                reconciler: Reconciler(workflow: stored.workflow), state: state, specVersion: stored.specVersion)
             // Steps that were running when the previous controller stopped: re-attach, or start if never started.
             for node in state.nodes.values where node.type == .pod && !node.phase.isFinished {
                 if let launch = try store.launch(uid: uid, nodeID: node.id) {

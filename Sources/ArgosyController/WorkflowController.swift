@@ -88,7 +88,8 @@ public final class WorkflowController: @unchecked Sendable {
 
     /// Stores a new workflow, already leased to this controller so no other process races to run it.
     public func submit(_ workflow: Workflow) throws(ArgosyError) -> Workflow {
-        try store.create(workflow, leaseOwner: options.owner, leaseUntil: Date().addingTimeInterval(options.leaseSeconds))
+        try store.create(
+            workflow, leaseOwner: options.owner, leaseUntil: Date().addingTimeInterval(options.leaseSeconds))
         return workflow
     }
 

@@ -16,7 +16,9 @@ public enum GoDuration {
         }
         while !rest.isEmpty {
             let numberEnd = rest.firstIndex { !($0.isNumber || $0 == ".") } ?? rest.endIndex
-            guard numberEnd != rest.startIndex, let value = Double(rest[rest.startIndex..<numberEnd]) else { return nil }
+            guard numberEnd != rest.startIndex, let value = Double(rest[rest.startIndex..<numberEnd]) else {
+                return nil
+            }
             rest = rest[numberEnd...]
             let unitEnd = rest.firstIndex { $0.isNumber || $0 == "." } ?? rest.endIndex
             let unit = rest[rest.startIndex..<unitEnd]

@@ -38,7 +38,8 @@ public enum ManifestLinter {
         case "Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate":
             guard let wf = decode(Workflow.self, document, &diagnostics) else { return (nil, diagnostics.items) }
             if kind == "Workflow", (wf.metadata.name ?? "").isEmpty, (wf.metadata.generateName ?? "").isEmpty {
-                diagnostics.error(FieldPath().appending("metadata"), "metadata.name or metadata.generateName is required")
+                diagnostics.error(
+                    FieldPath().appending("metadata"), "metadata.name or metadata.generateName is required")
             }
             if kind != "Workflow", (wf.metadata.name ?? "").isEmpty {
                 diagnostics.error(FieldPath().appending("metadata"), "metadata.name is required")
@@ -72,7 +73,8 @@ public enum ManifestLinter {
         default:
             diagnostics.error(
                 FieldPath().appending("kind"),
-                "unsupported kind '\(kind)' (expected Workflow, WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow)")
+                "unsupported kind '\(kind)' (expected Workflow, WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow)"
+            )
             return (nil, diagnostics.items)
         }
         return (resource, diagnostics.items)

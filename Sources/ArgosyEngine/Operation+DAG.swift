@@ -348,7 +348,9 @@ extension Operation {
         var byID: [String: String] = [:]
         for t in targets { byID[Workflow.nodeID(workflowName: name, nodeName: context.taskNodeName(t))] = t }
         var phases: [String: NodePhase] = [:]
-        var queue: [(String, NodePhase)] = (state.node(named: context.nodeName)?.children ?? []).map { ($0, .succeeded) }
+        var queue: [(String, NodePhase)] = (state.node(named: context.nodeName)?.children ?? []).map {
+            ($0, .succeeded)
+        }
         var seen: [String: NodePhase] = [:]
         var index = 0
         while index < queue.count {

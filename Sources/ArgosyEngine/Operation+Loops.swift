@@ -27,7 +27,8 @@ struct LoopItem {
     static func goFormat(_ v: JSONValue) -> String {
         switch v {
         case .string(let s): return s
-        case .object(let o): return "map[" + o.keys.sorted().map { "\($0):\(goFormat(o[$0]!))" }.joined(separator: " ") + "]"
+        case .object(let o):
+            return "map[" + o.keys.sorted().map { "\($0):\(goFormat(o[$0]!))" }.joined(separator: " ") + "]"
         case .array(let a): return "[" + a.map(goFormat).joined(separator: " ") + "]"
         case .null: return "<nil>"
         default: return v.compactJSON
@@ -86,7 +87,8 @@ extension Operation {
         if let items = withItems {
             var out: [LoopItem] = []
             for (i, item) in items.enumerated() {
-                out.append(LoopItem(index: i, value: try substituteLeaves(item, scope, what: "\(what).withItems[\(i)]")))
+                out.append(
+                    LoopItem(index: i, value: try substituteLeaves(item, scope, what: "\(what).withItems[\(i)]")))
             }
             return out
         }

@@ -26,7 +26,9 @@ extension Operation {
         podScope["pod.name"] = .string(pod)
         podScope["node.name"] = .string(nodeName)
         for p in template.outputs?.parameters ?? [] {
-            if let path = p.valueFrom?.path, !path.contains("{{") { podScope["outputs.parameters.\(p.name).path"] = .string(path) }
+            if let path = p.valueFrom?.path, !path.contains("{{") {
+                podScope["outputs.parameters.\(p.name).path"] = .string(path)
+            }
         }
         do {
             let launch = try makeLaunch(nodeName: nodeName, podName: pod, template: template, scope: podScope)
@@ -107,7 +109,8 @@ extension Operation {
         }
         let volumes = (workflow.spec.volumes ?? []) + claims + (template.volumes ?? [])
         return StepLaunch(
-            workflowUID: workflow.metadata.uid ?? "", namespace: workflow.namespace, nodeID: Workflow.nodeID(workflowName: name, nodeName: nodeName),
+            workflowUID: workflow.metadata.uid ?? "", namespace: workflow.namespace,
+            nodeID: Workflow.nodeID(workflowName: name, nodeName: nodeName),
             nodeName: nodeName, podName: podName, templateName: template.name, container: container,
             scriptSource: source, volumes: volumes, outputPaths: outputPaths, deadline: deadline)
     }

@@ -51,7 +51,9 @@ extension Operation {
         }
         scope["\(prefix).outputs.result"] = .string(JSONValue.array(results).compactJSON)
         scope["\(prefix).outputs.parameters"] = .string(JSONValue.array(params).compactJSON)
-        for n in names { scope["\(prefix).outputs.parameters.\(n)"] = .string(JSONValue.array(perName[n]!).compactJSON) }
+        for n in names {
+            scope["\(prefix).outputs.parameters.\(n)"] = .string(JSONValue.array(perName[n]!).compactJSON)
+        }
     }
 
     /// Evaluates a steps or DAG template's declared outputs in `scope` (`valueFrom.parameter`,
@@ -120,12 +122,16 @@ extension Operation {
     }
 
     /// Resolves a step's or task's argument values in `scope`.
-    func resolveArguments(_ arguments: Arguments?, _ scope: VariableScope, what: String) throws(EngineError) -> Arguments? {
+    func resolveArguments(_ arguments: Arguments?, _ scope: VariableScope, what: String) throws(EngineError)
+        -> Arguments?
+    {
         guard var arguments else { return nil }
         if let params = arguments.parameters {
             var out: [Parameter] = []
             for var p in params {
-                if let v = p.value { p.value = try substitute(v, scope, what: "\(what).arguments.parameters.\(p.name)") }
+                if let v = p.value {
+                    p.value = try substitute(v, scope, what: "\(what).arguments.parameters.\(p.name)")
+                }
                 out.append(p)
             }
             arguments.parameters = out

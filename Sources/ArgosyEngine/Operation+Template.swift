@@ -30,7 +30,9 @@ extension Operation {
         var localScope = scope
         addInputs(inputs, to: &localScope)
 
-        if existing == nil, let b = boundaryID, let limit = boundaryParallelism(b), activeChildren[b, default: 0] >= limit {
+        if existing == nil, let b = boundaryID, let limit = boundaryParallelism(b),
+            activeChildren[b, default: 0] >= limit
+        {
             return nil
         }
 
@@ -104,7 +106,8 @@ extension Operation {
             let value = try substitute(raw, scope, what: "inputs.parameters.\(input.name)")
             if let allowed = input.enum, !allowed.isEmpty, !allowed.contains(value) {
                 throw EngineError(
-                    "inputs.parameters.\(input.name): value '\(value)' is not one of \(allowed.joined(separator: ", "))")
+                    "inputs.parameters.\(input.name): value '\(value)' is not one of \(allowed.joined(separator: ", "))"
+                )
             }
             var p = Parameter(name: input.name, value: value)
             p.description = input.description

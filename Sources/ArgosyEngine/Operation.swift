@@ -186,7 +186,9 @@ final class Operation {
         if let created = meta.creationTimestamp {
             g["workflow.creationTimestamp"] = .string(Timestamp.format(created))
             g["workflow.creationTimestamp.RFC3339"] = .string(Timestamp.format(created))
-            for (letter, value) in Strftime.fields(created) { g["workflow.creationTimestamp.\(letter)"] = .string(value) }
+            for (letter, value) in Strftime.fields(created) {
+                g["workflow.creationTimestamp.\(letter)"] = .string(value)
+            }
         }
         if let started = state.startedAt {
             g["workflow.duration"] = .string(String(format: "%f", now.timeIntervalSince(started)))
@@ -209,8 +211,10 @@ final class Operation {
     }
 
     static func sortedJSON(_ map: [String: String]) -> String {
-        JSONValue.object(.init(uniqueKeysWithValues: map.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
-            .compactJSON
+        JSONValue.object(
+            .init(uniqueKeysWithValues: map.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })
+        )
+        .compactJSON
     }
 
     /// `workflow.failures`: the failed and errored nodes, as Argo lists them for exit handlers.

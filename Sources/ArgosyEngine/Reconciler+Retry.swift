@@ -13,13 +13,15 @@ extension Reconciler {
             // Only descend into what this node started: its boundary's children, not the next groups.
             for c in n.children ?? [] {
                 guard let child = state.node(id: c) else { continue }
-                if child.boundaryID == n.id || n.type == .retry || n.type == .taskGroup || child.name.hasPrefix(n.name) {
+                if child.boundaryID == n.id || n.type == .retry || n.type == .taskGroup || child.name.hasPrefix(n.name)
+                {
                     removeTree(c)
                 }
             }
         }
         for node in state.nodes.values {
-            let unsuccessfulLeaf = node.phase.isUnsuccessful && (node.type == .pod || node.type == .skipped || node.type == .suspend)
+            let unsuccessfulLeaf =
+                node.phase.isUnsuccessful && (node.type == .pod || node.type == .skipped || node.type == .suspend)
             if unsuccessfulLeaf || node.phase == .omitted || node.name.hasSuffix(".onExit") {
                 removeTree(node.id)
             }

@@ -21,9 +21,10 @@ public struct RunState: Sendable {
 
     public init() {}
 
-    public init(phase: WorkflowPhase?, startedAt: Date?, finishedAt: Date?, message: String?,
-        outputs: [String: String], nodes: [NodeStatus])
-    {
+    public init(
+        phase: WorkflowPhase?, startedAt: Date?, finishedAt: Date?, message: String?,
+        outputs: [String: String], nodes: [NodeStatus]
+    ) {
         self.phase = phase
         self.startedAt = startedAt
         self.finishedAt = finishedAt

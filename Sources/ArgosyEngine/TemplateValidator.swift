@@ -15,7 +15,9 @@ struct TemplateValidator {
         if kinds.isEmpty {
             sink.error(path, "template '\(template.name)' must have one of container, script, steps, dag or suspend")
         } else if kinds.count > 1 {
-            sink.error(path, "template '\(template.name)' has more than one of \(kinds.map(\.rawValue).joined(separator: ", "))")
+            sink.error(
+                path,
+                "template '\(template.name)' has more than one of \(kinds.map(\.rawValue).joined(separator: ", "))")
         }
         for kind in kinds where ![.container, .script, .steps, .dag, .suspend].contains(kind) {
             sink.error(path.appending(kind.rawValue), "\(kind.rawValue) templates are not supported by Argosy yet")
@@ -26,7 +28,9 @@ struct TemplateValidator {
         ] where value != nil {
             sink.error(path.appending(field), "\(field) is not supported by Argosy yet")
         }
-        if template.daemon == true { sink.error(path.appending("daemon"), "daemon templates are not supported by Argosy yet") }
+        if template.daemon == true {
+            sink.error(path.appending("daemon"), "daemon templates are not supported by Argosy yet")
+        }
         if !(template.inputs?.artifacts ?? []).isEmpty {
             sink.error(path.appending("inputs").appending("artifacts"), "artifacts are not supported by Argosy yet")
         }
@@ -39,10 +43,13 @@ struct TemplateValidator {
         }
         if !template.runsProcess {
             if template.activeDeadlineSeconds != nil {
-                sink.warning(path.appending("activeDeadlineSeconds"), "activeDeadlineSeconds applies to container and script templates only")
+                sink.warning(
+                    path.appending("activeDeadlineSeconds"),
+                    "activeDeadlineSeconds applies to container and script templates only")
             }
             if template.timeout != nil, template.suspend == nil {
-                sink.warning(path.appending("timeout"), "timeout applies to container, script and suspend templates only")
+                sink.warning(
+                    path.appending("timeout"), "timeout applies to container, script and suspend templates only")
             }
         }
         if let d = template.suspend?.duration, !d.contains("{{"), GoDuration.seconds(d) == nil {
@@ -50,7 +57,10 @@ struct TemplateValidator {
         }
         var inputNames = Set<String>()
         for (i, p) in (template.inputs?.parameters ?? []).enumerated() {
-            if p.name.isEmpty { sink.error(path.appending("inputs").appending("parameters").appending(i), "parameter name must not be empty") }
+            if p.name.isEmpty {
+                sink.error(
+                    path.appending("inputs").appending("parameters").appending(i), "parameter name must not be empty")
+            }
             inputNames.insert(p.name)
         }
         for (i, p) in (template.outputs?.parameters ?? []).enumerated() {
@@ -58,15 +68,21 @@ struct TemplateValidator {
             if template.runsProcess, p.valueFrom?.path == nil, p.value == nil, p.valueFrom?.default == nil {
                 sink.error(pp, "output parameter '\(p.name)' needs valueFrom.path (or a value)")
             }
-            if let vf = p.valueFrom, vf.jsonPath != nil || vf.jqFilter != nil || vf.event != nil || vf.configMapKeyRef != nil {
-                sink.error(pp.appending("valueFrom"), "this valueFrom source is not supported by Argosy yet (use path, parameter, expression or default)")
+            if let vf = p.valueFrom,
+                vf.jsonPath != nil || vf.jqFilter != nil || vf.event != nil || vf.configMapKeyRef != nil
+            {
+                sink.error(
+                    pp.appending("valueFrom"),
+                    "this valueFrom source is not supported by Argosy yet (use path, parameter, expression or default)")
             }
         }
         for (i, m) in (template.container?.volumeMounts ?? template.script?.volumeMounts ?? []).enumerated() {
             let local = Set((template.volumes ?? []).map(\.name))
             if !volumeNames.contains(m.name), !local.contains(m.name) {
                 let field = template.container != nil ? "container" : "script"
-                sink.error(path.appending(field).appending("volumeMounts").appending(i).appending("name"), "volume '\(m.name)' not found")
+                sink.error(
+                    path.appending(field).appending("volumeMounts").appending(i).appending("name"),
+                    "volume '\(m.name)' not found")
             }
         }
         checkVariables(inputNames: inputNames, into: &sink)
@@ -78,32 +94,51 @@ struct TemplateValidator {
     func checkVariables(inputNames: Set<String>, into sink: inout DiagnosticSink) {
         var strings: [(FieldPath, String)] = []
         if let c = template.container {
-            strings += (c.command ?? []).enumerated().map { (path.appending("container").appending("command").appending($0.offset), $0.element) }
-            strings += (c.args ?? []).enumerated().map { (path.appending("container").appending("args").appending($0.offset), $0.element) }
+            strings += (c.command ?? []).enumerated().map {
+                (path.appending("container").appending("command").appending($0.offset), $0.element)
+            }
+            strings += (c.args ?? []).enumerated().map {
+                (path.appending("container").appending("args").appending($0.offset), $0.element)
+            }
         }
         if let s = template.script {
             strings.append((path.appending("script").appending("source"), s.source))
-            strings += (s.args ?? []).enumerated().map { (path.appending("script").appending("args").appending($0.offset), $0.element) }
+            strings += (s.args ?? []).enumerated().map {
+                (path.appending("script").appending("args").appending($0.offset), $0.element)
+            }
         }
         for (p, text) in strings where text.contains("{{") {
             for name in Substitution.referencedNames(in: text) {
                 if name.hasPrefix("inputs.parameters."), !inputNames.contains(String(name.dropFirst(18))) {
-                    sink.error(p, "failed to resolve {{\(name)}}: template '\(template.name)' has no input parameter '\(name.dropFirst(18))'")
+                    sink.error(
+                        p,
+                        "failed to resolve {{\(name)}}: template '\(template.name)' has no input parameter '\(name.dropFirst(18))'"
+                    )
                 }
                 if name.hasPrefix("workflow.parameters."), !workflowParameters.contains(String(name.dropFirst(20))) {
-                    sink.error(p, "failed to resolve {{\(name)}}: the workflow has no parameter '\(name.dropFirst(20))'")
+                    sink.error(
+                        p, "failed to resolve {{\(name)}}: the workflow has no parameter '\(name.dropFirst(20))'")
                 }
                 if name.hasPrefix("steps.") || name.hasPrefix("tasks.") {
-                    sink.error(p, "failed to resolve {{\(name)}}: steps and tasks variables are not visible inside a \(template.kind?.rawValue ?? "") template; pass them as arguments")
+                    sink.error(
+                        p,
+                        "failed to resolve {{\(name)}}: steps and tasks variables are not visible inside a \(template.kind?.rawValue ?? "") template; pass them as arguments"
+                    )
                 }
                 if name == "item" || name.hasPrefix("item.") {
-                    sink.error(p, "failed to resolve {{\(name)}}: 'item' is only defined in the arguments of a looping step or task")
+                    sink.error(
+                        p,
+                        "failed to resolve {{\(name)}}: 'item' is only defined in the arguments of a looping step or task"
+                    )
                 }
             }
         }
     }
 
-    func checkReference(_ template: String?, templateRef: TemplateRef?, inline: JSONValue?, _ p: FieldPath, into sink: inout DiagnosticSink) {
+    func checkReference(
+        _ template: String?, templateRef: TemplateRef?, inline: JSONValue?, _ p: FieldPath,
+        into sink: inout DiagnosticSink
+    ) {
         if templateRef != nil { sink.error(p.appending("templateRef"), "templateRef is not supported by Argosy yet") }
         if inline != nil { sink.error(p.appending("inline"), "inline templates are not supported by Argosy yet") }
         if let t = template {
@@ -113,7 +148,9 @@ struct TemplateValidator {
         }
     }
 
-    func checkLoop(_ items: [JSONValue]?, _ param: String?, _ sequence: Sequence?, _ p: FieldPath, into sink: inout DiagnosticSink) {
+    func checkLoop(
+        _ items: [JSONValue]?, _ param: String?, _ sequence: Sequence?, _ p: FieldPath, into sink: inout DiagnosticSink
+    ) {
         let count = [items != nil, param != nil, sequence != nil].filter { $0 }.count
         if count > 1 { sink.error(p, "only one of withItems, withParam and withSequence may be given") }
         if let sequence {
@@ -175,15 +212,23 @@ struct TemplateValidator {
                 checkReference(step.template, templateRef: step.templateRef, inline: step.inline, p, into: &sink)
                 checkLoop(step.withItems, step.withParam, step.withSequence, p, into: &sink)
                 checkWhen(step.when, p, into: &sink)
-                if let t = step.onExit, templateNames[t] == nil { sink.error(p.appending("onExit"), "template '\(t)' not found") }
+                if let t = step.onExit, templateNames[t] == nil {
+                    sink.error(p.appending("onExit"), "template '\(t)' not found")
+                }
                 for (key, hook) in step.hooks ?? [:] {
                     let hp = p.appending("hooks").appending(key)
-                    if key != "exit" { sink.error(hp, "lifecycle hooks other than 'exit' are not supported by Argosy yet") }
-                    if let t = hook.template, templateNames[t] == nil { sink.error(hp.appending("template"), "template '\(t)' not found") }
+                    if key != "exit" {
+                        sink.error(hp, "lifecycle hooks other than 'exit' are not supported by Argosy yet")
+                    }
+                    if let t = hook.template, templateNames[t] == nil {
+                        sink.error(hp.appending("template"), "template '\(t)' not found")
+                    }
                 }
                 let loops = step.withItems != nil || step.withParam != nil || step.withSequence != nil
                 var texts: [(FieldPath, String)] = (step.arguments?.parameters ?? []).enumerated().compactMap { e in
-                    e.element.value.map { (p.appending("arguments").appending("parameters").appending(e.offset).appending("value"), $0) }
+                    e.element.value.map {
+                        (p.appending("arguments").appending("parameters").appending(e.offset).appending("value"), $0)
+                    }
                 }
                 if let w = step.when { texts.append((p.appending("when"), w)) }
                 if let w = step.withParam { texts.append((p.appending("withParam"), w)) }
@@ -196,7 +241,9 @@ struct TemplateValidator {
                             }
                         }
                         if (name == "item" || name.hasPrefix("item.")), !loops, !tp.description.hasSuffix("withParam") {
-                            sink.error(tp, "failed to resolve {{\(name)}}: this step has no withItems, withParam or withSequence")
+                            sink.error(
+                                tp,
+                                "failed to resolve {{\(name)}}: this step has no withItems, withParam or withSequence")
                         }
                     }
                 }
@@ -219,11 +266,15 @@ struct TemplateValidator {
             checkReference(t.template, templateRef: t.templateRef, inline: t.inline, p, into: &sink)
             checkLoop(t.withItems, t.withParam, t.withSequence, p, into: &sink)
             checkWhen(t.when, p, into: &sink)
-            if let ex = t.onExit, templateNames[ex] == nil { sink.error(p.appending("onExit"), "template '\(ex)' not found") }
+            if let ex = t.onExit, templateNames[ex] == nil {
+                sink.error(p.appending("onExit"), "template '\(ex)' not found")
+            }
             for (key, hook) in t.hooks ?? [:] {
                 let hp = p.appending("hooks").appending(key)
                 if key != "exit" { sink.error(hp, "lifecycle hooks other than 'exit' are not supported by Argosy yet") }
-                if let tt = hook.template, templateNames[tt] == nil { sink.error(hp.appending("template"), "template '\(tt)' not found") }
+                if let tt = hook.template, templateNames[tt] == nil {
+                    sink.error(hp.appending("template"), "template '\(tt)' not found")
+                }
             }
             var deps: [String] = []
             if t.depends != nil, t.dependencies != nil {
@@ -249,7 +300,9 @@ struct TemplateValidator {
             let loops = t.withItems != nil || t.withParam != nil || t.withSequence != nil
             let ancestors = Self.ancestors(of: t.name, graph: graph, tasks: tasks)
             var texts: [(FieldPath, String)] = (t.arguments?.parameters ?? []).enumerated().compactMap { e in
-                e.element.value.map { (p.appending("arguments").appending("parameters").appending(e.offset).appending("value"), $0) }
+                e.element.value.map {
+                    (p.appending("arguments").appending("parameters").appending(e.offset).appending("value"), $0)
+                }
             }
             if let w = t.when { texts.append((p.appending("when"), w)) }
             if let w = t.withParam { texts.append((p.appending("withParam"), w)) }
@@ -264,13 +317,16 @@ struct TemplateValidator {
                         }
                     }
                     if (name == "item" || name.hasPrefix("item.")), !loops, !tp.description.hasSuffix("withParam") {
-                        sink.error(tp, "failed to resolve {{\(name)}}: this task has no withItems, withParam or withSequence")
+                        sink.error(
+                            tp, "failed to resolve {{\(name)}}: this task has no withItems, withParam or withSequence")
                     }
                 }
             }
         }
         if let cycle = Self.findCycle(graph, order: dag.tasks.map(\.name)) {
-            sink.error(path.appending("dag"), "dependency cycle: \(cycle.joined(separator: " -> ")) (each task depends on the next)")
+            sink.error(
+                path.appending("dag"),
+                "dependency cycle: \(cycle.joined(separator: " -> ")) (each task depends on the next)")
         }
         if let target = dag.target {
             for name in target.split(separator: " ") where tasks[String(name)] == nil {

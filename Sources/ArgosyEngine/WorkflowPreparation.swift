@@ -54,12 +54,15 @@ public enum WorkflowPreparation {
         }
         for p in params {
             if p.value == nil, p.default == nil {
-                throw ArgosyError(.invalid, "spec.arguments.parameters.\(p.name).value is required (pass it with -p \(p.name)=VALUE)")
+                throw ArgosyError(
+                    .invalid, "spec.arguments.parameters.\(p.name).value is required (pass it with -p \(p.name)=VALUE)")
             }
             let v = p.value ?? p.default ?? ""
             if let allowed = p.enum, !allowed.isEmpty, !allowed.contains(v) {
                 throw ArgosyError(
-                    .invalid, "spec.arguments.parameters.\(p.name): value '\(v)' is not one of \(allowed.joined(separator: ", "))")
+                    .invalid,
+                    "spec.arguments.parameters.\(p.name): value '\(v)' is not one of \(allowed.joined(separator: ", "))"
+                )
             }
         }
         if !params.isEmpty {
@@ -90,7 +93,8 @@ public enum WorkflowPreparation {
     public static func validateName(_ name: String) throws(ArgosyError) {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")
         guard !name.isEmpty, name.count <= 253, name.allSatisfy({ allowed.contains($0) }),
-            let first = name.first, first.isLetter || first.isNumber, let last = name.last, last.isLetter || last.isNumber
+            let first = name.first, first.isLetter || first.isNumber, let last = name.last,
+            last.isLetter || last.isNumber
         else {
             throw ArgosyError(
                 .invalid,

@@ -15,7 +15,8 @@ struct WorkflowValidator {
             let path = base.appending("templates").appending(i)
             if t.name.isEmpty { sink.error(path.appending("name"), "template name must not be empty") }
             if let first = names[t.name] {
-                sink.error(path.appending("name"), "template '\(t.name)' is defined twice (first at templates[\(first)])")
+                sink.error(
+                    path.appending("name"), "template '\(t.name)' is defined twice (first at templates[\(first)])")
             } else {
                 names[t.name] = i
             }
@@ -45,7 +46,9 @@ struct WorkflowValidator {
         if let s = spec.shutdown, !["", "Stop", "Terminate"].contains(s) {
             sink.error(base.appending("shutdown"), "shutdown must be Stop or Terminate, found '\(s)'")
         }
-        if let p = spec.parallelism, p < 1 { sink.error(base.appending("parallelism"), "parallelism must be at least 1") }
+        if let p = spec.parallelism, p < 1 {
+            sink.error(base.appending("parallelism"), "parallelism must be at least 1")
+        }
         if let retry = spec.retryStrategy { checkRetry(retry, base.appending("retryStrategy"), into: &sink) }
         let workflowParams = Set((spec.arguments?.parameters ?? []).map(\.name))
         for (i, p) in (spec.arguments?.parameters ?? []).enumerated() {
@@ -55,13 +58,15 @@ struct WorkflowValidator {
                 sink.error(path.appending("value"), "value '\(v)' is not one of \(allowed.joined(separator: ", "))")
             }
             if p.valueFrom != nil {
-                sink.error(path.appending("valueFrom"), "workflow parameters with valueFrom are not supported by Argosy yet")
+                sink.error(
+                    path.appending("valueFrom"), "workflow parameters with valueFrom are not supported by Argosy yet")
             }
         }
         if !(spec.arguments?.artifacts ?? []).isEmpty {
             sink.error(base.appending("arguments").appending("artifacts"), "artifacts are not supported by Argosy yet")
         }
-        let volumeNames = Set((spec.volumes ?? []).map(\.name) + (spec.volumeClaimTemplates ?? []).compactMap(\.metadata.name))
+        let volumeNames = Set(
+            (spec.volumes ?? []).map(\.name) + (spec.volumeClaimTemplates ?? []).compactMap(\.metadata.name))
         for (i, t) in templates.enumerated() {
             TemplateValidator(
                 template: t, path: base.appending("templates").appending(i), templateNames: names,
@@ -70,9 +75,15 @@ struct WorkflowValidator {
         }
     }
 
-    func checkHook(_ hook: LifecycleHook, key: String, path: FieldPath, names: [String: Int], into sink: inout DiagnosticSink) {
-        if hook.templateRef != nil { sink.error(path.appending("templateRef"), "templateRef is not supported by Argosy yet") }
-        if let t = hook.template, names[t] == nil { sink.error(path.appending("template"), "template '\(t)' not found") }
+    func checkHook(
+        _ hook: LifecycleHook, key: String, path: FieldPath, names: [String: Int], into sink: inout DiagnosticSink
+    ) {
+        if hook.templateRef != nil {
+            sink.error(path.appending("templateRef"), "templateRef is not supported by Argosy yet")
+        }
+        if let t = hook.template, names[t] == nil {
+            sink.error(path.appending("template"), "template '\(t)' not found")
+        }
         if hook.template == nil, hook.templateRef == nil { sink.error(path, "a hook needs a template") }
         if key != "exit" {
             sink.error(path, "lifecycle hooks other than 'exit' are not supported by Argosy yet")
@@ -104,5 +115,7 @@ func checkRetry(_ retry: RetryStrategy, _ path: FieldPath, into sink: inout Diag
             sink.error(path.appending("expression"), "invalid expression: \(error.message)")
         }
     }
-    if retry.affinity != nil { sink.warning(path.appending("affinity"), "retry affinity has no effect in Argosy's local runtime") }
+    if retry.affinity != nil {
+        sink.warning(path.appending("affinity"), "retry affinity has no effect in Argosy's local runtime")
+    }
 }

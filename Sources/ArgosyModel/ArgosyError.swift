@@ -2,7 +2,9 @@
 public struct ArgosyError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is; maps to an exit code and, in the server, to an HTTP status.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Sendable { case invalid, notFound, alreadyExists, conflict, failedPrecondition, io, `internal` }
+        private enum Base: String, Sendable {
+            case invalid, notFound, alreadyExists, conflict, failedPrecondition, io, `internal`
+        }
         private let base: Base
         private init(_ base: Base) { self.base = base }
 

@@ -20,7 +20,8 @@ public enum IntOrString: Sendable, Hashable, Codable, CustomStringConvertible {
             }
         }
         throw DecodingError.typeMismatch(
-            IntOrString.self, .init(codingPath: decoder.codingPath, debugDescription: "expected an integer or a string"))
+            IntOrString.self, .init(codingPath: decoder.codingPath, debugDescription: "expected an integer or a string")
+        )
     }
 
     public func encode(to encoder: any Encoder) throws {

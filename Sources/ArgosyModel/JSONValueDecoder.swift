@@ -92,18 +92,21 @@ struct JSONValueDecoding: Decoder {
     let value: JSONValue
     let path: FieldPath
     let tracker: KeyTracker
-    var codingPath: [any CodingKey] { path.components.map { c in
-        switch c {
-        case .key(let k): AnyKey(k)
-        case .index(let i): AnyKey(intValue: i)!
+    var codingPath: [any CodingKey] {
+        path.components.map { c in
+            switch c {
+            case .key(let k): AnyKey(k)
+            case .index(let i): AnyKey(intValue: i)!
+            }
         }
-    } }
+    }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let o) = value else {
             throw DecodingError.typeMismatch(
-                [String: JSONValue].self, .init(codingPath: codingPath, debugDescription: "expected an object, found \(value.kindName)"))
+                [String: JSONValue].self,
+                .init(codingPath: codingPath, debugDescription: "expected an object, found \(value.kindName)"))
         }
         if tracker.readKeys[path] == nil { tracker.readKeys[path] = [] }
         return KeyedDecodingContainer(KeyedReader<Key>(object: o, path: path, tracker: tracker))
@@ -112,7 +115,8 @@ struct JSONValueDecoding: Decoder {
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .array(let a) = value else {
             throw DecodingError.typeMismatch(
-                [JSONValue].self, .init(codingPath: codingPath, debugDescription: "expected a list, found \(value.kindName)"))
+                [JSONValue].self,
+                .init(codingPath: codingPath, debugDescription: "expected a list, found \(value.kindName)"))
         }
         return UnkeyedReader(array: a, path: path, tracker: tracker)
     }
@@ -185,7 +189,9 @@ private struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try child(key).unkeyedContainer()
     }
 
-    func superDecoder() throws -> any Decoder { JSONValueDecoding(value: .object(object), path: path, tracker: tracker) }
+    func superDecoder() throws -> any Decoder {
+        JSONValueDecoding(value: .object(object), path: path, tracker: tracker)
+    }
     func superDecoder(forKey key: Key) throws -> any Decoder { try child(key) }
 }
 
@@ -237,7 +243,8 @@ private struct SingleReader: SingleValueDecodingContainer {
     var codingPath: [any CodingKey] { JSONValueDecoding(value: .null, path: path, tracker: tracker).codingPath }
 
     func mismatch<T>(_ type: T.Type, _ expected: String) -> DecodingError {
-        .typeMismatch(type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(value.kindName)"))
+        .typeMismatch(
+            type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(value.kindName)"))
     }
 
     func decodeNil() -> Bool { value.isNull }

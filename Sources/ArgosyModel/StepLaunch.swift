@@ -19,10 +19,11 @@ public struct StepLaunch: Codable, Sendable, Hashable {
     /// When the step must be killed (template `activeDeadlineSeconds`/`timeout`).
     public var deadline: Date?
 
-    public init(workflowUID: String, namespace: String, nodeID: String, nodeName: String, podName: String, templateName: String,
+    public init(
+        workflowUID: String, namespace: String, nodeID: String, nodeName: String, podName: String, templateName: String,
         container: Container, scriptSource: String?, volumes: [Volume], outputPaths: [String: String],
-        deadline: Date?)
-    {
+        deadline: Date?
+    ) {
         self.workflowUID = workflowUID
         self.namespace = namespace
         self.nodeID = nodeID
@@ -53,9 +54,11 @@ public struct StepResult: Sendable, Hashable {
     public var killReason: String?
     public var finishedAt: Date
 
-    public init(workflowUID: String, nodeID: String, exitCode: Int?, stdout: String? = nil, outputValues: [String: String] = [:],
-        error: String? = nil, killReason: String? = nil, finishedAt: Date)
-    {
+    public init(
+        workflowUID: String, nodeID: String, exitCode: Int?, stdout: String? = nil,
+        outputValues: [String: String] = [:],
+        error: String? = nil, killReason: String? = nil, finishedAt: Date
+    ) {
         self.workflowUID = workflowUID
         self.nodeID = nodeID
         self.exitCode = exitCode
@@ -66,4 +69,3 @@ public struct StepResult: Sendable, Hashable {
         self.finishedAt = finishedAt
     }
 }
-

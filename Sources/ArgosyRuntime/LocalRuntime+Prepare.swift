@@ -39,7 +39,9 @@ extension LocalRuntime {
             argv += ["--bind", "\(dir.url.appendingPathComponent("script").path):\(Self.scriptPath):ro"]
         }
         for bind in try mounts(launch, dir) { argv += ["--bind", bind] }
-        for (name, path) in launch.outputPaths.sorted(by: { $0.key < $1.key }) { argv += ["--output", "\(name)=\(path)"] }
+        for (name, path) in launch.outputPaths.sorted(by: { $0.key < $1.key }) {
+            argv += ["--output", "\(name)=\(path)"]
+        }
         argv.append("--")
         argv += program
         return (argv, try environment(launch))
@@ -59,7 +61,8 @@ extension LocalRuntime {
         }
         let host = ProcessInfo.processInfo.environment
         var path = host["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for extra in ["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/games"] where !path.split(separator: ":").contains(Substring(extra)) {
+        for extra in ["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/games"]
+        where !path.split(separator: ":").contains(Substring(extra)) {
             path += ":" + extra
         }
         set("PATH", path)
@@ -96,7 +99,9 @@ extension LocalRuntime {
                     }
                     guard let v = data[ref.key] else {
                         if ref.optional == true { continue }
-                        throw ArgosyError(.notFound, "env \(e.name): key '\(ref.key)' not found in \(kind.lowercased()) '\(ref.name)'")
+                        throw ArgosyError(
+                            .notFound, "env \(e.name): key '\(ref.key)' not found in \(kind.lowercased()) '\(ref.name)'"
+                        )
                     }
                     set(e.name, Self.decode(v))
                 } else if let field = from.fieldRef {
@@ -110,7 +115,8 @@ extension LocalRuntime {
                         throw ArgosyError(.invalid, "env \(e.name): fieldRef '\(field.fieldPath)' is not supported")
                     }
                 } else {
-                    throw ArgosyError(.invalid, "env \(e.name): valueFrom needs secretKeyRef, configMapKeyRef or fieldRef")
+                    throw ArgosyError(
+                        .invalid, "env \(e.name): valueFrom needs secretKeyRef, configMapKeyRef or fieldRef")
                 }
             } else {
                 set(e.name, "")
@@ -160,7 +166,9 @@ extension LocalRuntime {
                         if secret.optional == true { continue }
                         throw ArgosyError(.notFound, "volume '\(m.name)': secret '\(secret.secretName)' not found")
                     }
-                    try writeFiles(data, items: secret.items, mode: secret.defaultMode ?? 0o644, to: source, what: "secret '\(secret.secretName)'")
+                    try writeFiles(
+                        data, items: secret.items, mode: secret.defaultMode ?? 0o644, to: source,
+                        what: "secret '\(secret.secretName)'")
                     readOnly = true
                 } else if let map = volume.configMap {
                     source = dir.url.appendingPathComponent("configmap-volumes").appendingPathComponent(m.name)
@@ -168,7 +176,9 @@ extension LocalRuntime {
                         if map.optional == true { continue }
                         throw ArgosyError(.notFound, "volume '\(m.name)': configmap '\(map.name)' not found")
                     }
-                    try writeFiles(data, items: map.items, mode: map.defaultMode ?? 0o644, to: source, what: "configmap '\(map.name)'")
+                    try writeFiles(
+                        data, items: map.items, mode: map.defaultMode ?? 0o644, to: source,
+                        what: "configmap '\(map.name)'")
                     readOnly = true
                 } else if let hostPath = volume.hostPath {
                     source = URL(fileURLWithPath: hostPath.path)
@@ -213,14 +223,19 @@ extension LocalRuntime {
     func writeFiles(_ data: [String: String], items: [Volume.KeyToPath]?, mode: Int, to dir: URL, what: String) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let pairs: [(String, String)] = try items.map { list in
-            try list.map { item in
-                guard data[item.key] != nil else { throw ArgosyError(.notFound, "\(what) has no key '\(item.key)'") }
-                return (item.key, item.path)
-            }
-        } ?? data.keys.sorted().map { ($0, $0) }
+        let pairs: [(String, String)] =
+            try items.map { list in
+                try list.map { item in
+                    guard data[item.key] != nil else {
+                        throw ArgosyError(.notFound, "\(what) has no key '\(item.key)'")
+                    }
+                    return (item.key, item.path)
+                }
+            } ?? data.keys.sorted().map { ($0, $0) }
         for (key, path) in pairs {
-            if path.split(separator: "/").contains("..") { throw ArgosyError(.invalid, "\(what): item path must not contain '..'") }
+            if path.split(separator: "/").contains("..") {
+                throw ArgosyError(.invalid, "\(what): item path must not contain '..'")
+            }
             let target = dir.appendingPathComponent(path)
             try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             let bytes = Data(base64Encoded: data[key] ?? "") ?? Data((data[key] ?? "").utf8)

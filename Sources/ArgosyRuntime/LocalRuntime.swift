@@ -64,7 +64,10 @@ public final class LocalRuntime: @unchecked Sendable {
             watcher.watch(pid) { [self] _ in self.finished(launch, dir, outputNames) }
         } catch {
             let message = (error as? ArgosyError)?.message ?? "\(error)"
-            onResult(StepResult(workflowUID: launch.workflowUID, nodeID: launch.nodeID, exitCode: nil, error: message, finishedAt: Date()))
+            onResult(
+                StepResult(
+                    workflowUID: launch.workflowUID, nodeID: launch.nodeID, exitCode: nil, error: message,
+                    finishedAt: Date()))
         }
     }
 
@@ -91,7 +94,10 @@ public final class LocalRuntime: @unchecked Sendable {
         lock.lock()
         let reason = killReasons.removeValue(forKey: launch.nodeID)
         lock.unlock()
-        guard var result = dir.result(workflowUID: launch.workflowUID, nodeID: launch.nodeID, outputNames: outputNames, now: Date()) else {
+        guard
+            var result = dir.result(
+                workflowUID: launch.workflowUID, nodeID: launch.nodeID, outputNames: outputNames, now: Date())
+        else {
             onResult(
                 StepResult(
                     workflowUID: launch.workflowUID, nodeID: launch.nodeID, exitCode: nil,
@@ -119,12 +125,14 @@ public final class LocalRuntime: @unchecked Sendable {
 
     /// Deletes the step directories of a workflow.
     public func removeFiles(workflowUID: String) {
-        try? FileManager.default.removeItem(at: home.appendingPathComponent("steps").appendingPathComponent(workflowUID))
+        try? FileManager.default.removeItem(
+            at: home.appendingPathComponent("steps").appendingPathComponent(workflowUID))
     }
 
     /// Deletes one step's directory (before `retry` runs the node again).
     public func removeFiles(workflowUID: String, podName: String) {
-        try? FileManager.default.removeItem(at: StepDirectory(home: home, workflowUID: workflowUID, podName: podName).url)
+        try? FileManager.default.removeItem(
+            at: StepDirectory(home: home, workflowUID: workflowUID, podName: podName).url)
     }
 
     func removeSecretFiles(_ dir: StepDirectory) {

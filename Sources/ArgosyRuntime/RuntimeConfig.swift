@@ -32,7 +32,9 @@ public struct RuntimeConfig: Sendable {
             let at = doc.location(of: FieldPath().appending(key))
             switch key {
             case "images":
-                guard case .object(let images) = value else { throw ArgosyError(.invalid, "images: expected a mapping", at: at) }
+                guard case .object(let images) = value else {
+                    throw ArgosyError(.invalid, "images: expected a mapping", at: at)
+                }
                 for (image, command) in images {
                     guard let list = command.arrayValue?.compactMap(\.stringValue), !list.isEmpty else {
                         throw ArgosyError(.invalid, "images.\(image): expected a list of strings (the command)", at: at)
@@ -50,7 +52,8 @@ public struct RuntimeConfig: Sendable {
                 }
                 config.killGraceSeconds = d
             default:
-                throw ArgosyError(.invalid, "unknown setting '\(key)' (known: images, passEnv, killGraceSeconds)", at: at)
+                throw ArgosyError(
+                    .invalid, "unknown setting '\(key)' (known: images, passEnv, killGraceSeconds)", at: at)
             }
         }
         return config

@@ -59,7 +59,8 @@ extension WorkflowStore {
     public func objects(_ kind: ObjectKind, namespace: String?) throws(ArgosyError) -> [KeyValueObject] {
         let rows =
             namespace == nil
-            ? try database.query("SELECT * FROM objects WHERE kind = ? ORDER BY namespace, name", [.text(kind.rawValue)])
+            ? try database.query(
+                "SELECT * FROM objects WHERE kind = ? ORDER BY namespace, name", [.text(kind.rawValue)])
             : try database.query(
                 "SELECT * FROM objects WHERE kind = ? AND namespace = ? ORDER BY name",
                 [.text(kind.rawValue), .text(namespace!)])

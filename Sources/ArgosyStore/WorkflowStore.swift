@@ -163,9 +163,14 @@ public final class WorkflowStore: Sendable {
     }
 
     public func get(namespace: String, name: String) throws(ArgosyError) -> StoredWorkflow? {
-        guard let row = try database.query("SELECT * FROM workflows WHERE namespace = ? AND name = ?", [
-            .text(namespace), .text(name),
-        ]).first else { return nil }
+        guard
+            let row = try database.query(
+                "SELECT * FROM workflows WHERE namespace = ? AND name = ?",
+                [
+                    .text(namespace), .text(name),
+                ]
+            ).first
+        else { return nil }
         return try load(row)
     }
 
@@ -188,7 +193,9 @@ public final class WorkflowStore: Sendable {
         for n in try database.query("SELECT body FROM nodes WHERE workflow_uid = ?", [.text(uid)]) {
             nodes.append(try Self.decode(NodeStatus.self, n.string("body") ?? "{}"))
         }
-        let outputs = try row.string("outputs").map { (t) throws(ArgosyError) in try Self.decode([String: String].self, t) } ?? [:]
+        let outputs =
+            try row.string("outputs").map { (t) throws(ArgosyError) in try Self.decode([String: String].self, t) }
+            ?? [:]
         return StoredWorkflow(
             workflow: workflow, phase: WorkflowPhase(rawValue: row.string("phase") ?? ""),
             startedAt: row.date("started_at"), finishedAt: row.date("finished_at"), message: row.string("message"),
@@ -213,7 +220,8 @@ public final class WorkflowStore: Sendable {
                     createdAt: row.date("created_at") ?? Date(), startedAt: row.date("started_at"),
                     finishedAt: row.date("finished_at"), message: row.string("message"),
                     progress: row.string("progress"), priority: wf.spec.priority ?? 0,
-                    suspended: wf.spec.suspend == true, shutdown: !(wf.spec.shutdown ?? "").isEmpty, leaseOwner: row.string("lease_owner"),
+                    suspended: wf.spec.suspend == true, shutdown: !(wf.spec.shutdown ?? "").isEmpty,
+                    leaseOwner: row.string("lease_owner"),
                     leaseExpires: row.date("lease_expires")))
         }
         return out
@@ -259,7 +267,8 @@ public final class WorkflowStore: Sendable {
                 }
                 for id in removedNodeIDs {
                     try database.query("DELETE FROM nodes WHERE workflow_uid = ? AND id = ?", [.text(uid), .text(id)])
-                    try database.query("DELETE FROM launches WHERE workflow_uid = ? AND node_id = ?", [.text(uid), .text(id)])
+                    try database.query(
+                        "DELETE FROM launches WHERE workflow_uid = ? AND node_id = ?", [.text(uid), .text(id)])
                 }
                 for (id, body) in launchBodies {
                     try database.query(
@@ -321,7 +330,8 @@ public final class WorkflowStore: Sendable {
 
     /// Extends every lease `owner` holds.
     public func renewLeases(owner: String, until: Date) throws(ArgosyError) {
-        try database.query("UPDATE workflows SET lease_expires = ? WHERE lease_owner = ?", [SQLValue(until), .text(owner)])
+        try database.query(
+            "UPDATE workflows SET lease_expires = ? WHERE lease_owner = ?", [SQLValue(until), .text(owner)])
     }
 
     public func releaseLease(uid: String, owner: String) throws(ArgosyError) {
@@ -355,11 +365,14 @@ public final class WorkflowStore: Sendable {
         let rows = try database.query(
             "SELECT id, kind, argument FROM requests WHERE workflow_uid = ? ORDER BY id", [.text(uid)])
         if rows.isEmpty { return [] }
-        try database.query("DELETE FROM requests WHERE workflow_uid = ? AND id <= ?", [
-            .text(uid), .integer(rows.last?.int("id") ?? 0),
-        ])
+        try database.query(
+            "DELETE FROM requests WHERE workflow_uid = ? AND id <= ?",
+            [
+                .text(uid), .integer(rows.last?.int("id") ?? 0),
+            ])
         return rows.map {
-            ControlRequest(id: $0.int("id") ?? 0, workflowUID: uid, kind: $0.string("kind") ?? "", argument: $0.string("argument"))
+            ControlRequest(
+                id: $0.int("id") ?? 0, workflowUID: uid, kind: $0.string("kind") ?? "", argument: $0.string("argument"))
         }
     }
 

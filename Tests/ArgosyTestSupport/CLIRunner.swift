@@ -14,7 +14,8 @@ public struct CLIRunner: Sendable {
 
     /// A fresh home under the system temp folder; removed by ``cleanUp()``.
     public init() throws {
-        home = FileManager.default.temporaryDirectory.appendingPathComponent("argosy-test-\(UUID().uuidString.prefix(8))")
+        home = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "argosy-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         binary = Self.buildProducts.appendingPathComponent("argosy")
         var env = ProcessInfo.processInfo.environment
@@ -27,7 +28,8 @@ public struct CLIRunner: Sendable {
 
     /// The repository root (three levels above this file).
     public static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// Where `swift build` put `argosy` and `argosy-exec` (`$ARGOSY_BUILD_DIR` overrides).
@@ -38,7 +40,8 @@ public struct CLIRunner: Sendable {
             Bundle.main.bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL,
             repositoryRoot.appendingPathComponent(".build/debug"),
         ]
-        for c in candidates where FileManager.default.isExecutableFile(atPath: c.appendingPathComponent("argosy").path) {
+        for c in candidates where FileManager.default.isExecutableFile(atPath: c.appendingPathComponent("argosy").path)
+        {
             return c
         }
         return repositoryRoot.appendingPathComponent(".build/debug")

@@ -36,7 +36,10 @@ public struct EngineHarness {
     public private(set) var peakRunning = 0
     private var pending: [StepResult] = []
 
-    public init(yaml: String, parameters: [(String, String)] = [], name: String? = nil, start: Date = Date(timeIntervalSince1970: 1_800_000_000)) throws {
+    public init(
+        yaml: String, parameters: [(String, String)] = [], name: String? = nil,
+        start: Date = Date(timeIntervalSince1970: 1_800_000_000)
+    ) throws {
         let docs = try ManifestDocument.parseAll(yaml, file: "test.yaml")
         guard let doc = docs.first else { throw ArgosyError(.invalid, "no document") }
         let (resource, diagnostics) = ManifestLinter.lint(doc)
@@ -89,14 +92,20 @@ public struct EngineHarness {
     public private(set) var wakeAt: Date?
 
     /// Finishes a running step now, by node name or display name.
-    public mutating func finish(_ name: String, exitCode: Int = 0, stdout: String = "", outputs: [String: String] = [:]) {
-        guard let (id, r) = running.first(where: { $0.value.launch.nodeName == name || state.node(id: $0.key)?.displayName == name }) else {
+    public mutating func finish(_ name: String, exitCode: Int = 0, stdout: String = "", outputs: [String: String] = [:])
+    {
+        guard
+            let (id, r) = running.first(where: {
+                $0.value.launch.nodeName == name || state.node(id: $0.key)?.displayName == name
+            })
+        else {
             return
         }
         running[id] = nil
         pending.append(
             StepResult(
-                workflowUID: r.launch.workflowUID, nodeID: id, exitCode: exitCode, stdout: stdout, outputValues: outputs,
+                workflowUID: r.launch.workflowUID, nodeID: id, exitCode: exitCode, stdout: stdout,
+                outputValues: outputs,
                 finishedAt: now))
     }
 
@@ -107,7 +116,9 @@ public struct EngineHarness {
     }
 
     mutating func deliverDue() {
-        let due = running.filter { ($0.value.finishAt ?? .distantFuture) <= now }.sorted { $0.value.finishAt! < $1.value.finishAt! }
+        let due = running.filter { ($0.value.finishAt ?? .distantFuture) <= now }.sorted {
+            $0.value.finishAt! < $1.value.finishAt!
+        }
         for (id, r) in due {
             running[id] = nil
             switch r.outcome {
@@ -116,10 +127,14 @@ public struct EngineHarness {
                 for (name, _) in r.launch.outputPaths { if let v = outputs[name] { values[name] = v } }
                 pending.append(
                     StepResult(
-                        workflowUID: r.launch.workflowUID, nodeID: id, exitCode: code, stdout: stdout, outputValues: values,
+                        workflowUID: r.launch.workflowUID, nodeID: id, exitCode: code, stdout: stdout,
+                        outputValues: values,
                         finishedAt: r.finishAt!))
             case .error(let message, _):
-                pending.append(StepResult(workflowUID: r.launch.workflowUID, nodeID: id, exitCode: nil, error: message, finishedAt: r.finishAt!))
+                pending.append(
+                    StepResult(
+                        workflowUID: r.launch.workflowUID, nodeID: id, exitCode: nil, error: message,
+                        finishedAt: r.finishAt!))
             case .hang: break
             }
         }
@@ -135,7 +150,9 @@ public struct EngineHarness {
             let nextFinish = running.values.compactMap(\.finishAt).min()
             let next = [nextFinish, wakeAt].compactMap { $0 }.min()
             guard let next else {
-                throw ArgosyError(.internal, "stuck: nothing running and no wake-up, phase \(state.phase?.rawValue ?? "nil")\n\(tree)")
+                throw ArgosyError(
+                    .internal, "stuck: nothing running and no wake-up, phase \(state.phase?.rawValue ?? "nil")\n\(tree)"
+                )
             }
             now = max(now, next)
             deliverDue()

@@ -93,16 +93,19 @@ struct CLITests {
     @Test func badInputIsRejectedClearlyAndStoredWorkflowsSurvive() throws {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
-        let good = try Self.write(Self.hello.replacingOccurrences(of: "generateName: hello-world-", with: "name: kept"), "good.yaml", in: cli)
+        let good = try Self.write(
+            Self.hello.replacingOccurrences(of: "generateName: hello-world-", with: "name: kept"), "good.yaml", in: cli)
         #expect(try cli.run(["submit", "--wait", good]).status == 0)
 
-        let malformed = try Self.write("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec: [oops\n", "bad.yaml", in: cli)
+        let malformed = try Self.write(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec: [oops\n", "bad.yaml", in: cli)
         let r1 = try cli.run(["submit", "--wait", malformed])
         #expect(r1.status == 1)
         #expect(r1.stderr.contains("bad.yaml:"))
         #expect(r1.stderr.contains("invalid YAML"))
 
-        let unknownTemplate = try Self.write(Self.hello.replacingOccurrences(of: "entrypoint: whalesay", with: "entrypoint: nope"), "nope.yaml", in: cli)
+        let unknownTemplate = try Self.write(
+            Self.hello.replacingOccurrences(of: "entrypoint: whalesay", with: "entrypoint: nope"), "nope.yaml", in: cli)
         let r2 = try cli.run(["submit", unknownTemplate])
         #expect(r2.status == 1)
         #expect(r2.stderr.contains("nope.yaml:6:3: error: spec.entrypoint: entrypoint template 'nope' not found"))
@@ -121,7 +124,9 @@ struct CLITests {
         let r3 = try cli.run(["submit", try Self.write(needsParam, "param.yaml", in: cli)])
         #expect(r3.status == 1)
         #expect(r3.stderr.contains("inputs.parameters.region was not supplied"))
-        let r4 = try cli.run(["submit", "--wait", "-p", "region=eu-north-1", try Self.write(needsParam, "param.yaml", in: cli)])
+        let r4 = try cli.run([
+            "submit", "--wait", "-p", "region=eu-north-1", try Self.write(needsParam, "param.yaml", in: cli),
+        ])
         #expect(r4.status == 0, "\(r4.stderr)")
         #expect(try cli.run(["logs", "@latest"]).stdout.contains("eu-north-1"))
 
@@ -136,10 +141,14 @@ struct CLITests {
     @Test func lintPrintsFileLineColumnAndExitsOneOnErrors() throws {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
-        let bad = try Self.write(Self.hello.replacingOccurrences(of: "command: [cowsay]", with: "command: [cowsay]\n      bogus: 1"), "w.yaml", in: cli)
+        let bad = try Self.write(
+            Self.hello.replacingOccurrences(of: "command: [cowsay]", with: "command: [cowsay]\n      bogus: 1"),
+            "w.yaml", in: cli)
         let warn = try cli.run(["lint", bad])
         #expect(warn.status == 0)
-        #expect(warn.stdout.contains("w.yaml:12:7: warning: spec.templates[0].container.bogus: unknown field 'bogus' is ignored"))
+        #expect(
+            warn.stdout.contains(
+                "w.yaml:12:7: warning: spec.templates[0].container.bogus: unknown field 'bogus' is ignored"))
         let strict = try cli.run(["lint", "--strict", bad])
         #expect(strict.status == 1)
         let clean = try cli.run(["lint", try Self.write(Self.hello, "ok.yaml", in: cli)])
@@ -195,9 +204,15 @@ struct CLITests {
             #expect(!output.contains("t0k3n-VALUE"))
         }
         #expect(!FileManager.default.fileExists(atPath: "/etc/cfg/mode"), "mounts stay inside the step")
-        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: cli.home.appendingPathComponent("steps").path)
+        let leftovers = try FileManager.default.subpathsOfDirectory(
+            atPath: cli.home.appendingPathComponent("steps").path)
         #expect(!leftovers.contains { $0.contains("secret-volumes") }, "secret files are removed after the step")
-        let missing = try cli.run(["submit", "--wait", try Self.write(yaml.replacingOccurrences(of: "secretName: awskey", with: "secretName: nokey").replacingOccurrences(of: "name: sec}", with: "name: sec2}"), "sec2.yaml", in: cli)])
+        let missing = try cli.run([
+            "submit", "--wait",
+            try Self.write(
+                yaml.replacingOccurrences(of: "secretName: awskey", with: "secretName: nokey").replacingOccurrences(
+                    of: "name: sec}", with: "name: sec2}"), "sec2.yaml", in: cli),
+        ])
         #expect(missing.status == 1)
         let node = try cli.run(["get", "sec2"]).stdout
         #expect(node.contains("secret 'nokey' not found"))
@@ -275,5 +290,77 @@ struct CLITests {
         let r2 = try cli.run(["submit", "--wait", "--entrypoint", "noentry", "--name", "noentry", file])
         #expect(r2.status == 1)
         #expect(try cli.run(["get", "noentry"]).stdout.contains("image 'example/tool:1.0' has no known entry point"))
+    }
+}
+
+@Suite("CLI commands", .serialized)
+struct CLICommandTests {
+    @Test func namespacesListLogsAndDelete() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let file = try CLITests.write(CLITests.hello, "hello.yaml", in: cli)
+        #expect(try cli.run(["submit", "--wait", "-n", "ops", "--name", "in-ops", file]).status == 0)
+        #expect(try cli.run(["submit", "--wait", "--name", "in-default", file]).status == 0)
+        #expect(try cli.run(["list", "-o", "name"]).stdout == "in-default\n")
+        #expect(try cli.run(["list", "-n", "ops", "-o", "name"]).stdout == "in-ops\n")
+        let all = try cli.run(["list", "-A"]).stdout
+        #expect(all.hasPrefix("NAMESPACE  NAME"))
+        #expect(all.contains("ops        in-ops"))
+        #expect(try cli.run(["list", "--running"]).stdout == "No workflows found\n")
+        #expect(try cli.run(["list", "--status", "Succeeded", "-o", "name"]).stdout == "in-default\n")
+        #expect(try cli.run(["get", "in-ops"]).status == 1, "namespaces are separate")
+        let logs = try cli.run(["logs", "-n", "ops", "in-ops", "--follow"])
+        #expect(logs.status == 0)
+        #expect(logs.stdout.contains("hello world"))
+        let delete = try cli.run(["delete", "in-default"])
+        #expect(delete.stdout == "Workflow 'in-default' deleted\n")
+        #expect(try cli.run(["list", "-o", "name"]).stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: cli.home.appendingPathComponent("steps").path + "/x"))
+        let missing = try cli.run(["delete", "nope"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("\"nope\" not found"))
+    }
+
+    @Test func submitLogStreamsStepOutputAsItRuns() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: streamed}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: one, template: say, arguments: {parameters: [{name: m, value: first-line}]}}
+                - - {name: two, template: say, arguments: {parameters: [{name: m, value: second-line}]}}
+              - name: say
+                inputs: {parameters: [{name: m}]}
+                container: {image: alpine, command: [sh, -c, "echo {{inputs.parameters.m}}; printf no-newline"]}
+            """
+        let r = try cli.run(["submit", "--log", try CLITests.write(yaml, "s.yaml", in: cli)])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let first = try #require(lines.firstIndex { $0.hasSuffix(": first-line") })
+        let second = try #require(lines.firstIndex { $0.hasSuffix(": second-line") })
+        #expect(first < second)
+        #expect(lines.filter { $0.hasSuffix(": no-newline") }.count == 2)
+        #expect(lines.last?.hasPrefix("streamed Succeeded at ") == true)
+    }
+
+    @Test func versionAndConfigMaps() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        #expect(try cli.run(["version"]).stdout.hasPrefix("argosy: v"))
+        #expect(try cli.run(["configmap", "create", "c1", "--from-literal=a=1", "--from-literal=b=2"]).status == 0)
+        #expect(try cli.run(["configmap", "list"]).stdout.contains("c1    2"))
+        #expect(try cli.run(["configmap", "delete", "c1"]).stdout == "configmap \"c1\" deleted\n")
+        let bad = try cli.run(["configmap", "create", "c2", "--from-literal=novalue"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("--from-literal: expected KEY=VALUE"))
+        let badConfig = try cli.run(["submit", "--wait", "-p", "x", "examples/hello-world.yaml"])
+        #expect(badConfig.status == 1)
+        #expect(badConfig.stderr.contains("-p: expected NAME=VALUE"))
     }
 }

@@ -134,7 +134,9 @@ struct ControlTests {
         let retry = try cli.run(["retry", "--wait", "again"])
         #expect(retry.status == 0, "\(retry.stdout)\(retry.stderr)")
         #expect(retry.stdout.contains("again Succeeded"))
-        #expect(try String(contentsOf: marks.appendingPathComponent("once"), encoding: .utf8) == "x\n", "succeeded steps are not re-run")
+        #expect(
+            try String(contentsOf: marks.appendingPathComponent("once"), encoding: .utf8) == "x\n",
+            "succeeded steps are not re-run")
         #expect(try String(contentsOf: marks.appendingPathComponent("flaky"), encoding: .utf8) == "x\nx\n")
         let succeeded = try cli.run(["retry", "again"])
         #expect(succeeded.status == 1)
@@ -183,7 +185,9 @@ struct ControlTests {
         #expect(controller.status == 0, "\(controller.stderr)")
         let wf = try cli.waitFinished("orphan", timeout: 5)
         #expect(CLITests.phase(wf) == "Succeeded")
-        #expect(try String(contentsOf: marks.appendingPathComponent("slow"), encoding: .utf8) == "started\ndone\n", "the running step was re-attached, not started again")
+        #expect(
+            try String(contentsOf: marks.appendingPathComponent("slow"), encoding: .utf8) == "started\ndone\n",
+            "the running step was re-attached, not started again")
         #expect(try cli.run(["logs", "orphan"]).stdout.contains("after-ran"))
     }
 

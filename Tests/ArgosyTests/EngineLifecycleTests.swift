@@ -35,7 +35,9 @@ struct EngineLifecycleTests {
         #expect(words.hasPrefix(phase.rawValue + " "))
         if code != 0 {
             let failures = try JSONValue.parse(String(words.dropFirst(phase.rawValue.count + 1)))
-            #expect(failures.arrayValue?.contains { $0["displayName"] == "work" && $0["message"] == "Error (exit code 1)" } == true)
+            #expect(
+                failures.arrayValue?.contains { $0["displayName"] == "work" && $0["message"] == "Error (exit code 1)" }
+                    == true)
         } else {
             #expect(words == "Succeeded []")
         }
@@ -105,7 +107,8 @@ struct EngineLifecycleTests {
     }
 
     @Test func suspendWithDurationResumesItself() throws {
-        var run = try EngineHarness(yaml: Self.suspending.replacingOccurrences(of: "template: wait", with: "template: timed"))
+        var run = try EngineHarness(
+            yaml: Self.suspending.replacingOccurrences(of: "template: wait", with: "template: timed"))
         try run.runToCompletion()
         #expect(run.phase == .succeeded)
         let approve = try #require(run.node("approve"))

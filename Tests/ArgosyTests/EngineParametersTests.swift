@@ -95,7 +95,8 @@ struct EngineParametersTests {
             """
         var run = try EngineHarness(yaml: yaml)
         run.script = { l in
-            l.templateName == "gen" ? .exit(0, outputs: ["key": "k1"]) : .exit(0, stdout: l.container.command!.last! + "\n")
+            l.templateName == "gen"
+                ? .exit(0, outputs: ["key": "k1"]) : .exit(0, stdout: l.container.command!.last! + "\n")
         }
         try run.runToCompletion()
         #expect(run.phase == .succeeded)
@@ -147,7 +148,11 @@ struct EngineParametersTests {
         var run = try EngineHarness(yaml: yaml)
         run.script = { l in
             l.nodeName.hasSuffix(".list")
-                ? .exit(0, stdout: #"[{"InstanceId":"i-1","State":{"Name":"running"}},{"InstanceId":"i-2","State":{"Name":"stopped"}}]"#)
+                ? .exit(
+                    0,
+                    stdout:
+                        #"[{"InstanceId":"i-1","State":{"Name":"running"}},{"InstanceId":"i-2","State":{"Name":"stopped"}}]"#
+                )
                 : .exit(0)
         }
         try run.runToCompletion()
@@ -158,7 +163,8 @@ struct EngineParametersTests {
 
     @Test(arguments: [
         ("{count: \"3\"}", ["0", "1", "2"]), ("{start: \"5\", end: \"7\"}", ["5", "6", "7"]),
-        ("{start: \"3\", end: \"1\"}", ["3", "2", "1"]), ("{count: \"2\", start: \"9\", format: \"host-%02d\"}", ["host-09", "host-10"]),
+        ("{start: \"3\", end: \"1\"}", ["3", "2", "1"]),
+        ("{count: \"2\", start: \"9\", format: \"host-%02d\"}", ["host-09", "host-10"]),
     ])
     func withSequenceExpands(sequence: String, items: [String]) throws {
         let yaml = """

@@ -49,8 +49,10 @@ struct EngineRetryTests {
         var run = try EngineHarness(yaml: Self.workflow(retry: "{limit: 3, backoff: {duration: 10s, factor: 2}}"))
         run.script = { _ in .exit(1, after: 1) }
         try run.runToCompletion()
-        let starts = run.state.nodes.values.filter { $0.type == .pod }.sorted { $0.name < $1.name }.compactMap(\.startedAt)
-        let ends = run.state.nodes.values.filter { $0.type == .pod }.sorted { $0.name < $1.name }.compactMap(\.finishedAt)
+        let starts = run.state.nodes.values.filter { $0.type == .pod }.sorted { $0.name < $1.name }.compactMap(
+            \.startedAt)
+        let ends = run.state.nodes.values.filter { $0.type == .pod }.sorted { $0.name < $1.name }.compactMap(
+            \.finishedAt)
         #expect(starts.count == 4)
         // Waits of 10, 20, 40 seconds after each failure.
         #expect(starts[1].timeIntervalSince(ends[0]) == 10)
@@ -69,7 +71,8 @@ struct EngineRetryTests {
     }
 
     @Test func maxDurationStopsRetrying() throws {
-        var run = try EngineHarness(yaml: Self.workflow(retry: "{limit: 10, backoff: {duration: 20s, maxDuration: 30s}}"))
+        var run = try EngineHarness(
+            yaml: Self.workflow(retry: "{limit: 10, backoff: {duration: 20s, maxDuration: 30s}}"))
         run.script = { _ in .exit(1, after: 1) }
         try run.runToCompletion()
         #expect(run.phase == .failed)
@@ -89,7 +92,8 @@ struct EngineRetryTests {
     }
 
     @Test func retryExpressionSeesLastRetry() throws {
-        var run = try EngineHarness(yaml: Self.workflow(retry: "{limit: 5, expression: \"asInt(lastRetry.exitCode) == 75\"}"))
+        var run = try EngineHarness(
+            yaml: Self.workflow(retry: "{limit: 5, expression: \"asInt(lastRetry.exitCode) == 75\"}"))
         var attempt = 0
         run.script = { _ in
             attempt += 1

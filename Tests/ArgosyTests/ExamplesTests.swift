@@ -16,14 +16,17 @@ struct ExamplesTests {
 
     static var examples: [Example] {
         let dir = CLIRunner.repositoryRoot.appendingPathComponent("examples")
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter {
+            $0.hasSuffix(".yaml")
+        }.sorted()
         return files.compactMap { name in
             guard let text = try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8),
                 let doc = try? ManifestDocument.parseAll(text, file: name).first,
                 let annotations = doc.value["metadata"]?["annotations"]
             else { return Example(file: name, phase: "(missing argosy.io/expected-phase)") }
             return Example(
-                file: name, phase: annotations["argosy.io/expected-phase"]?.stringValue ?? "(missing argosy.io/expected-phase)",
+                file: name,
+                phase: annotations["argosy.io/expected-phase"]?.stringValue ?? "(missing argosy.io/expected-phase)",
                 log: annotations["argosy.io/expected-log"]?.stringValue,
                 resumeAfter: annotations["argosy.io/resume-after-seconds"]?.stringValue.flatMap(Double.init))
         }

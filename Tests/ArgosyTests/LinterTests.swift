@@ -78,30 +78,40 @@ struct LinterTests {
     }
 
     @Test func invalidWhenIsReported() throws {
-        let yaml = Self.valid.replacingOccurrences(of: "template: say", with: "template: say\n        when: \"{{workflow.name}} == (\"")
+        let yaml = Self.valid.replacingOccurrences(
+            of: "template: say", with: "template: say\n        when: \"{{workflow.name}} == (\"")
         let errors = try Self.errors(yaml)
         #expect(errors.count == 1)
         #expect(errors.first?.contains("spec.templates[0].steps[0][0].when: invalid when expression") == true)
     }
 
     @Test func undeclaredInputIsReported() throws {
-        let yaml = Self.valid.replacingOccurrences(of: "command: [echo, hi]", with: "command: [echo, \"{{inputs.parameters.msg}}\"]")
+        let yaml = Self.valid.replacingOccurrences(
+            of: "command: [echo, hi]", with: "command: [echo, \"{{inputs.parameters.msg}}\"]")
         let errors = try Self.errors(yaml)
         #expect(errors.first?.contains("failed to resolve {{inputs.parameters.msg}}") == true)
         #expect(errors.first?.hasPrefix("wf.yaml:15:") == true)
     }
 
     @Test func unknownFieldsAreWarningsNamingTheField() throws {
-        let yaml = Self.valid.replacingOccurrences(of: "image: alpine", with: "image: alpine\n      imagePullPolicy: Always\n      colour: blue")
+        let yaml = Self.valid.replacingOccurrences(
+            of: "image: alpine", with: "image: alpine\n      imagePullPolicy: Always\n      colour: blue")
         let diagnostics = try Self.lint(yaml)
         #expect(diagnostics.allSatisfy { $0.severity == .warning })
         let text = diagnostics.map(\.description)
-        #expect(text.contains("wf.yaml:15:7: warning: spec.templates[1].container.imagePullPolicy: 'imagePullPolicy' has no effect in Argosy's local runtime and is ignored"))
-        #expect(text.contains("wf.yaml:16:7: warning: spec.templates[1].container.colour: unknown field 'colour' is ignored"))
+        #expect(
+            text.contains(
+                "wf.yaml:15:7: warning: spec.templates[1].container.imagePullPolicy: 'imagePullPolicy' has no effect in Argosy's local runtime and is ignored"
+            ))
+        #expect(
+            text.contains(
+                "wf.yaml:16:7: warning: spec.templates[1].container.colour: unknown field 'colour' is ignored"))
     }
 
     @Test func unsupportedFeaturesAreErrorsNotSilence() throws {
-        let yaml = Self.valid.replacingOccurrences(of: "  - name: say\n", with: "  - name: say\n    synchronization: {mutex: {name: m}}\n    memoize: {key: k}\n")
+        let yaml = Self.valid.replacingOccurrences(
+            of: "  - name: say\n",
+            with: "  - name: say\n    synchronization: {mutex: {name: m}}\n    memoize: {key: k}\n")
         let errors = try Self.errors(yaml)
         #expect(errors.contains { $0.contains("synchronization is not supported by Argosy yet") })
         #expect(errors.contains { $0.contains("memoize is not supported by Argosy yet") })
@@ -110,7 +120,8 @@ struct LinterTests {
     @Test func wrongTypesNameTheField() throws {
         let yaml = Self.valid.replacingOccurrences(of: "command: [echo, hi]", with: "command: {echo: hi}")
         let errors = try Self.errors(yaml)
-        #expect(errors == ["wf.yaml:15:7: error: spec.templates[1].container.command: expected a list, found an object"])
+        #expect(
+            errors == ["wf.yaml:15:7: error: spec.templates[1].container.command: expected a list, found an object"])
     }
 
     @Test(arguments: [
@@ -145,12 +156,14 @@ struct LinterTests {
     }
 
     @Test func jsonManifestsLintToo() throws {
-        let json = #"{"apiVersion":"argoproj.io/v1alpha1","kind":"Workflow","metadata":{"name":"j"},"spec":{"entrypoint":"m","templates":[{"name":"m","container":{"image":"a","command":["true"]}}]}}"#
+        let json =
+            #"{"apiVersion":"argoproj.io/v1alpha1","kind":"Workflow","metadata":{"name":"j"},"spec":{"entrypoint":"m","templates":[{"name":"m","container":{"image":"a","command":["true"]}}]}}"#
         #expect(try Self.lint(json).isEmpty)
     }
 
     @Test func multiDocumentFilesLintEachDocument() throws {
-        let yaml = Self.valid + "\n---\n" + Self.valid.replacingOccurrences(of: "entrypoint: main", with: "entrypoint: nope")
+        let yaml =
+            Self.valid + "\n---\n" + Self.valid.replacingOccurrences(of: "entrypoint: main", with: "entrypoint: nope")
         let errors = try Self.errors(yaml)
         #expect(errors.count == 1)
         #expect(errors.first?.contains("entrypoint template 'nope' not found") == true)

@@ -25,7 +25,9 @@ struct WorkflowControl {
 
     static func requireRunning(_ wf: StoredWorkflow, _ verb: String) throws {
         if wf.phase?.isFinished == true {
-            throw ArgosyError(.failedPrecondition, "cannot \(verb) \(wf.workflow.name): the workflow has already \(wf.phase!.rawValue.lowercased())")
+            throw ArgosyError(
+                .failedPrecondition,
+                "cannot \(verb) \(wf.workflow.name): the workflow has already \(wf.phase!.rawValue.lowercased())")
         }
     }
 }
@@ -50,7 +52,9 @@ struct ResumeCommand: ParsableCommand {
         commandName: "resume", abstract: "Resume suspended workflows and their suspend steps.")
     @OptionGroup var global: GlobalOptions
     @Argument var names: [String]
-    @Option(name: .customLong("node-field-selector"), help: "Resume only the suspend node with displayName=NAME or name=NAME.")
+    @Option(
+        name: .customLong("node-field-selector"),
+        help: "Resume only the suspend node with displayName=NAME or name=NAME.")
     var nodeFieldSelector: String?
 
     func run() throws {
@@ -119,7 +123,8 @@ struct RetryCommand: AsyncParsableCommand {
                 guard wf.phase == .failed || wf.phase == .error else {
                     throw ArgosyError(
                         .failedPrecondition,
-                        "cannot retry \(wf.workflow.name): only Failed or Error workflows can be retried (it is \(wf.phase?.rawValue ?? "Pending"))")
+                        "cannot retry \(wf.workflow.name): only Failed or Error workflows can be retried (it is \(wf.phase?.rawValue ?? "Pending"))"
+                    )
                 }
                 try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = nil }
                 try store.addRequest(uid: wf.uid, kind: "retry")

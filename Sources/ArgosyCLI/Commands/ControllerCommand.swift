@@ -1,4 +1,5 @@
 import ArgosyController
+import ArgosyEngine
 import ArgosyModel
 import ArgumentParser
 import Foundation
@@ -29,7 +30,8 @@ struct ControllerCommand: AsyncParsableCommand {
         try? Data("\(getpid())\n".utf8).write(to: pidFile)
         defer { try? FileManager.default.removeItem(at: pidFile) }
         let store = try context.openStore()
-        let controller = WorkflowController(store: store, options: try context.controllerOptions(), scope: .all(idleExit: idleExit))
+        let controller = WorkflowController(
+            store: store, options: try context.controllerOptions(), scope: .all(idleExit: idleExit))
         let interrupt = InterruptHandler { controller.stop() }
         defer { interrupt.cancel() }
         try await controller.run()
@@ -60,13 +62,15 @@ struct ArgosayCommand: ParsableCommand {
             case 2: print(args[1])
             case 3:
                 let url = URL(fileURLWithPath: args[2])
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data((args[1] + "\n").utf8).write(to: url)
             default: throw ExitCode(1)
             }
         case "cat":
             guard args.count >= 2, let data = FileManager.default.contents(atPath: args[1]) else {
-                FileHandle.standardError.write(Data("cat: \(args.dropFirst().first ?? ""): No such file or directory\n".utf8))
+                FileHandle.standardError.write(
+                    Data("cat: \(args.dropFirst().first ?? ""): No such file or directory\n".utf8))
                 throw ExitCode(1)
             }
             FileHandle.standardOutput.write(data)
@@ -93,8 +97,6 @@ struct ArgosayCommand: ParsableCommand {
         }
     }
 }
-
-import ArgosyEngine
 
 enum GoDurationText {
     static func seconds(_ s: String) -> Double? { GoDuration.seconds(s) }

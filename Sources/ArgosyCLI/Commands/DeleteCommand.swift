@@ -5,13 +5,15 @@ import ArgumentParser
 import Foundation
 
 struct DeleteCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete workflows and their step files.")
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Delete workflows and their step files.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Workflow names, or @latest.") var names: [String] = []
     @Flag(help: "Delete every workflow in the namespace.") var all = false
     @Flag(help: "Delete completed workflows.") var completed = false
-    @Flag(name: [.customShort("A"), .customLong("all-namespaces")], help: "With --all or --completed: every namespace.")
+    @Flag(
+        name: [.customShort("A"), .customLong("all-namespaces")], help: "With --all or --completed: every namespace.")
     var allNamespaces = false
 
     func run() throws {

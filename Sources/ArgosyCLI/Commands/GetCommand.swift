@@ -17,7 +17,9 @@ struct GetCommand: ParsableCommand {
             for name in names {
                 views.append(WorkflowView(try context.findWorkflow(store, name, namespace: global.resolvedNamespace)))
             }
-            print(WorkflowOutput.format(views, as: output ?? ""), terminator: output == nil || output == "wide" ? "" : "\n")
+            print(
+                WorkflowOutput.format(views, as: output ?? ""),
+                terminator: output == nil || output == "wide" ? "" : "\n")
         } catch let error as ArgosyError {
             throw fail(error.description)
         }

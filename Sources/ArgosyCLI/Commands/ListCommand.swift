@@ -9,7 +9,8 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("A"), .customLong("all-namespaces")], help: "List workflows of every namespace.")
     var allNamespaces = false
-    @Option(help: "Only these phases (comma-separated: Pending, Running, Succeeded, Failed, Error).") var status: String?
+    @Option(help: "Only these phases (comma-separated: Pending, Running, Succeeded, Failed, Error).") var status:
+        String?
     @Flag(help: "Only running workflows.") var running = false
     @Flag(help: "Only completed workflows.") var completed = false
     @Option(help: "Only names with this prefix.") var prefix: String?
@@ -21,7 +22,8 @@ struct ListCommand: ParsableCommand {
             let store = try context.openStore()
             var rows = try store.list(namespace: allNamespaces ? nil : global.resolvedNamespace)
             if let status {
-                let wanted = Set(status.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+                let wanted = Set(
+                    status.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
                 rows = rows.filter { wanted.contains(($0.phase?.rawValue ?? "Pending").lowercased()) }
             }
             if running { rows = rows.filter { $0.phase == nil || $0.phase == .running || $0.phase == .pending } }

@@ -12,7 +12,8 @@ struct LogsCommand: AsyncParsableCommand {
     @Argument(help: "Only this pod (pod name, node id or step name).") var pod: String?
     @Flag(name: [.short, .long], help: "Follow the logs until the workflow finishes.") var follow = false
     @Option(name: [.short, .long], help: "Container name (only 'main' exists locally).") var container = "main"
-    @Flag(name: .customLong("no-color"), help: "Accepted for compatibility; output is never coloured.") var noColor = false
+    @Flag(name: .customLong("no-color"), help: "Accepted for compatibility; output is never coloured.") var noColor =
+        false
 
     func run() async throws {
         let context = CLIContext()

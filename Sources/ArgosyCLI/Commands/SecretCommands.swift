@@ -1,3 +1,4 @@
+import ArgosyEngine
 import ArgosyModel
 import ArgosyStore
 import ArgumentParser
@@ -43,7 +44,8 @@ struct KeyValueCommands {
         }
         for spec in literals {
             guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex else {
-                throw ArgosyError(.invalid, "--from-literal: expected KEY=VALUE, found '\(spec.prefix { $0 != "=" })=…'")
+                throw ArgosyError(
+                    .invalid, "--from-literal: expected KEY=VALUE, found '\(spec.prefix { $0 != "=" })=…'")
             }
             let key = String(spec[..<eq])
             try Self.checkKey(key)
@@ -85,7 +87,9 @@ struct KeyValueCommands {
             table.add(kind == .secret ? ["NAME", "TYPE", "DATA", "AGE"] : ["NAME", "DATA", "AGE"])
             for o in objects {
                 let age = Humanize.short(from: o.createdAt, to: Date())
-                table.add(kind == .secret ? [o.name, "Opaque", String(o.data.count), age] : [o.name, String(o.data.count), age])
+                table.add(
+                    kind == .secret
+                        ? [o.name, "Opaque", String(o.data.count), age] : [o.name, String(o.data.count), age])
             }
             print(table.render(), terminator: "")
         } catch let error as ArgosyError {
@@ -108,8 +112,6 @@ struct KeyValueCommands {
     }
 }
 
-import ArgosyEngine
-
 func WorkflowPreparation_validateName(_ name: String) throws(ArgosyError) {
     try WorkflowPreparation.validateName(name)
 }
@@ -121,7 +123,8 @@ struct SecretCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "create", abstract: "Create a secret: argosy secret create generic NAME --from-file=… --from-literal=…")
+            commandName: "create",
+            abstract: "Create a secret: argosy secret create generic NAME --from-file=… --from-literal=…")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The secret type; only 'generic' exists.") var type: String
         @Argument var name: String
@@ -137,7 +140,8 @@ struct SecretCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List secrets (names and key counts).")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List secrets (names and key counts).")
         @OptionGroup var global: GlobalOptions
         func run() throws { try KeyValueCommands(kind: .secret).list(namespace: global.resolvedNamespace) }
     }
@@ -146,7 +150,9 @@ struct SecretCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete secrets.")
         @OptionGroup var global: GlobalOptions
         @Argument var names: [String]
-        func run() throws { try KeyValueCommands(kind: .secret).delete(names: names, namespace: global.resolvedNamespace) }
+        func run() throws {
+            try KeyValueCommands(kind: .secret).delete(names: names, namespace: global.resolvedNamespace)
+        }
     }
 }
 
@@ -157,7 +163,8 @@ struct ConfigMapCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "create", abstract: "Create a config map: argosy configmap create NAME --from-file=… --from-literal=…")
+            commandName: "create",
+            abstract: "Create a config map: argosy configmap create NAME --from-file=… --from-literal=…")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Option(name: .customLong("from-file"), help: "[KEY=]PATH: a file (or every file of a folder) as a key.")
@@ -180,6 +187,8 @@ struct ConfigMapCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete config maps.")
         @OptionGroup var global: GlobalOptions
         @Argument var names: [String]
-        func run() throws { try KeyValueCommands(kind: .configMap).delete(names: names, namespace: global.resolvedNamespace) }
+        func run() throws {
+            try KeyValueCommands(kind: .configMap).delete(names: names, namespace: global.resolvedNamespace)
+        }
     }
 }

@@ -45,7 +45,9 @@ struct SubmitCommand: AsyncParsableCommand {
             options.parameters = try Self.parseParameters(parameters, file: parameterFile)
             options.labels = try (labels ?? "").split(separator: ",").map { pair in
                 let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                guard kv.count == 2 else { throw ArgosyError(.invalid, "--labels: expected KEY=VALUE, found '\(pair)'") }
+                guard kv.count == 2 else {
+                    throw ArgosyError(.invalid, "--labels: expected KEY=VALUE, found '\(pair)'")
+                }
                 return (kv[0], kv[1])
             }
         } catch let error as ArgosyError {
@@ -59,7 +61,9 @@ struct SubmitCommand: AsyncParsableCommand {
         var workflows: [Workflow] = []
         for item in manifests.loaded {
             guard case .workflow(let wf)? = item.resource else {
-                throw fail("\(item.document.file): argosy submit runs kind Workflow, found \(item.resource?.kind ?? "nothing")")
+                throw fail(
+                    "\(item.document.file): argosy submit runs kind Workflow, found \(item.resource?.kind ?? "nothing")"
+                )
             }
             do {
                 workflows.append(try WorkflowPreparation.prepare(wf, options: options, now: Date()))
@@ -67,9 +71,13 @@ struct SubmitCommand: AsyncParsableCommand {
                 throw fail("\(item.document.file): \(error.description)")
             }
         }
-        if name != nil, workflows.count > 1 { throw fail("--name applies to one workflow, but \(workflows.count) were given") }
+        if name != nil, workflows.count > 1 {
+            throw fail("--name applies to one workflow, but \(workflows.count) were given")
+        }
         if dryRun {
-            for wf in workflows { print(WorkflowOutput.format([WorkflowView(wf, RunState())], as: run.output ?? "yaml")) }
+            for wf in workflows {
+                print(WorkflowOutput.format([WorkflowView(wf, RunState())], as: run.output ?? "yaml"))
+            }
             return
         }
         let ok = try await WorkflowRunner(context: context, options: run).start(workflows)

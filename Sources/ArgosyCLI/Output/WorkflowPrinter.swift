@@ -53,7 +53,7 @@ struct WorkflowPrinter {
             render(exit, trees, view, prefix: " ", childPrefix: " ", into: &table)
         }
         out += table.render().split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .init(charactersIn: " "))  == "" ? "" : String($0)
+            $0.trimmingCharacters(in: .init(charactersIn: " ")) == "" ? "" : String($0)
         }.joined(separator: "\n")
         return out
     }
@@ -66,9 +66,10 @@ struct WorkflowPrinter {
         return (false, false)
     }
 
-    func render(_ id: String, _ trees: RenderTree, _ view: WorkflowView, prefix: String, childPrefix: String,
-        into table: inout TextTable)
-    {
+    func render(
+        _ id: String, _ trees: RenderTree, _ view: WorkflowView, prefix: String, childPrefix: String,
+        into table: inout TextTable
+    ) {
         guard let node = view.nodes[id] else { return }
         let (filtered, childIndent) = filter(node)
         if !filtered { table.add(cells(node, view, prefix: prefix)) }

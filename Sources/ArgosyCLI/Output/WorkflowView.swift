@@ -79,7 +79,8 @@ struct WorkflowView {
         }
         status.nodes = cleaned.isEmpty ? nil : cleaned
         if !outputs.isEmpty {
-            status.outputs = Outputs(parameters: outputs.sorted { $0.key < $1.key }.map { Parameter(name: $0.key, value: $0.value) })
+            status.outputs = Outputs(
+                parameters: outputs.sorted { $0.key < $1.key }.map { Parameter(name: $0.key, value: $0.value) })
         }
         wf.status = status
         var value = (try? JSONValue(encoding: wf)) ?? .null

@@ -29,7 +29,9 @@ enum YAMLText {
         if ["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"].contains(lower) { return true }
         if Double(s) != nil || Int(s) != nil { return true }
         if let first = s.first, "-?:,[]{}#&*!|>'\"%@`".contains(first) { return true }
-        if s.contains(": ") || s.contains(" #") || s.hasSuffix(":") || s.hasPrefix(" ") || s.hasSuffix(" ") { return true }
+        if s.contains(": ") || s.contains(" #") || s.hasSuffix(":") || s.hasPrefix(" ") || s.hasSuffix(" ") {
+            return true
+        }
         return false
     }
 }

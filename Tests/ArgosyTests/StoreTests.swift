@@ -1,0 +1,127 @@
+import ArgosyEngine
+import ArgosyModel
+import ArgosyStore
+import Foundation
+import Testing
+
+/// The SQLite store on a real file.
+@Suite("Store")
+struct StoreTests {
+    static func home() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("argosy-store-\(UUID().uuidString.prefix(8))")
+    }
+
+    static func workflow(_ name: String, namespace: String = "default") throws -> Workflow {
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: \(name), namespace: \(namespace)}
+            spec:
+              entrypoint: main
+              templates:
+              - {name: main, container: {image: alpine, command: ["true"]}}
+            """
+        let doc = try #require(try ManifestDocument.parseAll(yaml, file: "w.yaml").first)
+        guard case .workflow(let wf)? = ManifestLinter.lint(doc).resource else { throw ArgosyError(.invalid, "not a workflow") }
+        return try WorkflowPreparation.prepare(wf, options: .init(), now: Date())
+    }
+
+    @Test func savesChangedNodesAndReadsThemBackFromANewConnection() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let wf = try Self.workflow("persist")
+        let uid = try #require(wf.metadata.uid)
+        do {
+            let store = try WorkflowStore(home: home)
+            try store.create(wf, leaseOwner: "me", leaseUntil: Date().addingTimeInterval(60))
+            var state = RunState()
+            let outcome = Reconciler(workflow: wf).reconcile(&state, now: Date())
+            #expect(outcome.actions.count == 1)
+            try store.save(
+                uid: uid, phase: state.phase, startedAt: state.startedAt, finishedAt: nil, message: nil,
+                progress: state.progress, outputs: ["k": "v"], changedNodes: Array(state.nodes.values),
+                launches: outcome.actions.compactMap { if case .launch(let l) = $0 { l } else { nil } }, leaseOwner: "me")
+        }
+        let reopened = try WorkflowStore(home: home)
+        let stored = try #require(try reopened.get(namespace: "default", name: "persist"))
+        #expect(stored.phase == .running)
+        #expect(stored.nodes.count == 1)
+        #expect(stored.nodes.first?.phase == .running)
+        #expect(stored.outputs == ["k": "v"])
+        #expect(try reopened.launch(uid: uid, nodeID: "persist")?.podName == "persist")
+        #expect(try reopened.list(namespace: "default").map(\.name) == ["persist"])
+        #expect(try reopened.list(namespace: "other").isEmpty)
+    }
+
+    @Test func onlyTheLeaseHolderWritesAndExpiredLeasesAreTakenOver() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try WorkflowStore(home: home)
+        let wf = try Self.workflow("leased")
+        let uid = try #require(wf.metadata.uid)
+        let now = Date()
+        try store.create(wf, leaseOwner: "a", leaseUntil: now.addingTimeInterval(10))
+        let other = try WorkflowStore(home: home)
+        #expect(try !other.acquireLease(uid: uid, owner: "b", until: now.addingTimeInterval(10), now: now))
+        #expect(throws: ArgosyError.self) {
+            try other.save(
+                uid: uid, phase: .failed, startedAt: nil, finishedAt: nil, message: nil, progress: "", outputs: [:],
+                changedNodes: [], leaseOwner: "b")
+        }
+        #expect(try other.orphanedWorkflows(now: now).isEmpty)
+        let later = now.addingTimeInterval(11)
+        #expect(try other.orphanedWorkflows(now: later) == [uid])
+        #expect(try other.acquireLease(uid: uid, owner: "b", until: later.addingTimeInterval(10), now: later))
+        #expect(throws: ArgosyError.self) {
+            try store.save(
+                uid: uid, phase: .failed, startedAt: nil, finishedAt: nil, message: nil, progress: "", outputs: [:],
+                changedNodes: [], leaseOwner: "a")
+        }
+    }
+
+    @Test func duplicateNamesAreRejectedPerNamespace() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try WorkflowStore(home: home)
+        try store.create(try Self.workflow("same"))
+        #expect(throws: ArgosyError.self) { try store.create(try Self.workflow("same")) }
+        try store.create(try Self.workflow("same", namespace: "ops"))
+        #expect(try store.list(namespace: nil).count == 2)
+    }
+
+    @Test func requestsAreTakenOnceInOrder() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try WorkflowStore(home: home)
+        let wf = try Self.workflow("req")
+        let uid = try #require(wf.metadata.uid)
+        try store.create(wf)
+        try store.addRequest(uid: uid, kind: "resume", argument: "approve")
+        try store.addRequest(uid: uid, kind: "retry")
+        #expect(try store.takeRequests(uid: uid).map(\.kind) == ["resume", "retry"])
+        #expect(try store.takeRequests(uid: uid).isEmpty)
+    }
+
+    @Test func deletingAWorkflowRemovesItsRows() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try WorkflowStore(home: home)
+        let wf = try Self.workflow("gone")
+        try store.create(wf)
+        #expect(try store.delete(uid: wf.metadata.uid!))
+        #expect(try store.get(namespace: "default", name: "gone") == nil)
+        #expect(try !store.delete(uid: wf.metadata.uid!))
+    }
+
+    @Test func secretsAndConfigMapsKeepTheirData() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try WorkflowStore(home: home)
+        let secret = KeyValueObject(kind: .secret, namespace: "default", name: "s", data: ["k": "dg=="], createdAt: Date())
+        try store.createObject(secret)
+        #expect(throws: ArgosyError.self) { try store.createObject(secret) }
+        #expect(try store.object(.secret, namespace: "default", name: "s")?.data == ["k": "dg=="])
+        #expect(try store.object(.configMap, namespace: "default", name: "s") == nil)
+        #expect(try store.deleteObject(.secret, namespace: "default", name: "s"))
+    }
+}
