@@ -15,6 +15,10 @@ extension Operation {
             scope["\(prefix).hostNodeName"] = .string(node.hostNodeName ?? "localhost")
             scope["\(prefix).ip"] = .string("127.0.0.1")
         }
+        if node.phase == .skipped || node.phase == .omitted {
+            addAbsentOutputs(prefix, node, to: &scope)
+            return
+        }
         guard let outputs = node.outputs else { return }
         if let result = outputs.result { scope["\(prefix).outputs.result"] = .string(result) }
         if let code = outputs.exitCode {
@@ -27,6 +31,16 @@ extension Operation {
             all.append(["name": .string(p.name), "value": .string(p.value ?? "")])
         }
         if !all.isEmpty { scope["\(prefix).outputs.parameters"] = .string(JSONValue.array(all).compactJSON) }
+    }
+
+    /// Outputs of a skipped or omitted node (Argo v4): a declared `valueFrom.default` stands in; anything
+    /// else is absent (`null`), which `??` can replace and a plain reference reports as an error.
+    func addAbsentOutputs(_ prefix: String, _ node: NodeStatus, to scope: inout VariableScope) {
+        guard let template = node.templateName.flatMap({ reconciler.templates[$0] }) else { return }
+        if template.runsProcess { scope["\(prefix).outputs.result"] = .null }
+        for p in template.outputs?.parameters ?? [] {
+            scope["\(prefix).outputs.parameters.\(p.name)"] = p.valueFrom?.default.map { .string($0) } ?? .null
+        }
     }
 
     /// Adds the aggregated outputs of a loop's children: `<prefix>.outputs.result` and
@@ -130,6 +144,9 @@ extension Operation {
             var out: [Parameter] = []
             for var p in params {
                 if let v = p.value {
+                    // An argument that only names an absent output (of a skipped or omitted node) is left out,
+                    // so the consuming input's default applies (Argo v4).
+                    if let name = Self.soleReference(v), case .null? = scope[name] { continue }
                     p.value = try substitute(v, scope, what: "\(what).arguments.parameters.\(p.name)")
                 }
                 out.append(p)
@@ -137,6 +154,15 @@ extension Operation {
             arguments.parameters = out
         }
         return arguments
+    }
+
+    /// The variable name when `text` is exactly one simple tag (`{{ steps.a.outputs.result }}`).
+    static func soleReference(_ text: String) -> String? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard t.hasPrefix("{{"), t.hasSuffix("}}"), !t.hasPrefix("{{=") else { return nil }
+        let inner = t.dropFirst(2).dropLast(2)
+        guard !inner.contains("{{"), !inner.contains("}}") else { return nil }
+        return inner.trimmingCharacters(in: .whitespaces)
     }
 
     /// Evaluates a `when` after substitution. Returns nil when it holds or is absent; otherwise a skip reason,

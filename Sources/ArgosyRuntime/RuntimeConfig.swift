@@ -90,6 +90,8 @@ public enum EntryPoints {
         if let c = config.images[image] { return c }
         let repo = repository(of: image)
         if let c = config.images[repo] { return c }
+        // argosay v1 was cowsay; v2 and later are the sub-command tool built into argosy.
+        if repo == "argoproj/argosay", image.hasSuffix(":v1") { return ["cowsay"] }
         return builtIn(repo, argosy: argosy)
     }
 }

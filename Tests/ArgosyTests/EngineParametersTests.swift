@@ -227,3 +227,57 @@ struct EngineParametersTests {
         #expect(run.launches.first?.container.command?.last == "42 OPS", "\(run.tree)")
     }
 }
+
+@Suite("Engine: outputs of skipped nodes")
+struct EngineSkippedOutputsTests {
+    static func workflow(consumerDefault: Bool, producerDefault: Bool, expression: Bool = false) -> String {
+        """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: sk}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: producer, template: produce, when: "1 == 2"}
+            - - name: consumer
+                template: consume
+                arguments:
+                  parameters:
+                  - name: msg
+                    value: "\(expression ? "{{= steps.producer.outputs.parameters.msg ?? 'fallback'}}" : "{{steps.producer.outputs.parameters.msg}}")"
+          - name: produce
+            container: {image: alpine, command: ["true"]}
+            outputs:
+              parameters: [{name: msg, valueFrom: {path: /tmp/msg\(producerDefault ? ", default: from-producer" : "")}}]
+          - name: consume
+            inputs: {parameters: [{name: msg\(consumerDefault ? ", default: from-consumer" : "")}]}
+            container: {image: alpine, command: [echo, "{{inputs.parameters.msg}}"]}
+        """
+    }
+
+    @Test(arguments: [
+        (false, true, false, "from-producer"), (true, false, false, "from-consumer"),
+        (true, true, false, "from-producer"),
+        (false, false, true, "fallback"),
+    ])
+    func absentOutputsFollowArgoV4(consumerDefault: Bool, producerDefault: Bool, expression: Bool, expected: String)
+        throws
+    {
+        var run = try EngineHarness(
+            yaml: Self.workflow(
+                consumerDefault: consumerDefault, producerDefault: producerDefault, expression: expression))
+        try run.runToCompletion()
+        #expect(run.phase == .succeeded, "\(run.tree)")
+        #expect(run.launches.map { $0.container.command!.last! } == [expected])
+    }
+
+    @Test func unhandledAbsentOutputFailsTheStepClearly() throws {
+        var run = try EngineHarness(yaml: Self.workflow(consumerDefault: false, producerDefault: false))
+        try run.runToCompletion()
+        #expect(run.phase == .failed)
+        #expect(
+            run.node("consumer")?.message?.contains("inputs.parameters.msg was not supplied") == true, "\(run.tree)")
+    }
+}

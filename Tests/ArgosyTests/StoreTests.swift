@@ -22,7 +22,9 @@ struct StoreTests {
               - {name: main, container: {image: alpine, command: ["true"]}}
             """
         let doc = try #require(try ManifestDocument.parseAll(yaml, file: "w.yaml").first)
-        guard case .workflow(let wf)? = ManifestLinter.lint(doc).resource else { throw ArgosyError(.invalid, "not a workflow") }
+        guard case .workflow(let wf)? = ManifestLinter.lint(doc).resource else {
+            throw ArgosyError(.invalid, "not a workflow")
+        }
         return try WorkflowPreparation.prepare(wf, options: .init(), now: Date())
     }
 
@@ -40,7 +42,8 @@ struct StoreTests {
             try store.save(
                 uid: uid, phase: state.phase, startedAt: state.startedAt, finishedAt: nil, message: nil,
                 progress: state.progress, outputs: ["k": "v"], changedNodes: Array(state.nodes.values),
-                launches: outcome.actions.compactMap { if case .launch(let l) = $0 { l } else { nil } }, leaseOwner: "me")
+                launches: outcome.actions.compactMap { if case .launch(let l) = $0 { l } else { nil } },
+                leaseOwner: "me")
         }
         let reopened = try WorkflowStore(home: home)
         let stored = try #require(try reopened.get(namespace: "default", name: "persist"))
@@ -117,7 +120,8 @@ struct StoreTests {
         let home = Self.home()
         defer { try? FileManager.default.removeItem(at: home) }
         let store = try WorkflowStore(home: home)
-        let secret = KeyValueObject(kind: .secret, namespace: "default", name: "s", data: ["k": "dg=="], createdAt: Date())
+        let secret = KeyValueObject(
+            kind: .secret, namespace: "default", name: "s", data: ["k": "dg=="], createdAt: Date())
         try store.createObject(secret)
         #expect(throws: ArgosyError.self) { try store.createObject(secret) }
         #expect(try store.object(.secret, namespace: "default", name: "s")?.data == ["k": "dg=="])
