@@ -364,3 +364,44 @@ struct CLICommandTests {
         #expect(badConfig.stderr.contains("-p: expected NAME=VALUE"))
     }
 }
+
+@Suite("CLI on a terminal", .serialized)
+struct CLITerminalTests {
+    /// `submit --watch` on a terminal repaints the tree as the workflow progresses (run under `script`, which
+    /// gives the command a pseudo-terminal).
+    @Test func watchRepaintsTheTreeOnATerminal() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: live}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: first, template: nap}
+                - - {name: second, template: nap}
+              - name: nap
+                container: {image: alpine, command: [sleep, "0.5"]}
+            """
+        let file = try CLITests.write(yaml, "live.yaml", in: cli)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qfec", "\(cli.binary.path) submit --watch \(file)", "/dev/null"]
+        p.environment = cli.environment
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(p.terminationStatus == 0, "\(text)")
+        let clears = text.components(separatedBy: "\u{1B}[H\u{1B}[2J").count - 1
+        #expect(clears >= 3, "the screen was repainted as nodes progressed")
+        #expect(text.contains("● first"), "a frame showed the first step running")
+        #expect(text.contains("✔ second"))
+    }
+}
