@@ -145,7 +145,7 @@ public final class WorkflowController: @unchecked Sendable {
 
     /// One reconcile pass of one workflow, if it has anything new: commit, then act.
     func pass(_ uid: String) throws {
-        guard var run = runs[uid], let wake = run.wakeAt, wake <= Date() else { return }
+        guard let wake = runs[uid]?.wakeAt, wake <= Date(), var run = runs.removeValue(forKey: uid) else { return }
         let now = Date()
         let results = run.results
         run.results = []
@@ -165,9 +165,13 @@ public final class WorkflowController: @unchecked Sendable {
                     changedNodes: changed, removedNodeIDs: Array(removed), launches: launches,
                     leaseOwner: options.owner)
             } catch {
-                guard error.code == .conflict else { throw error }
-                // Another controller took the workflow over (our lease lapsed): stop touching it.
-                runs[uid] = nil
+                guard error.code == .conflict else {
+                    runs[uid] = run
+                    throw error
+                }
+                // Another controller took the workflow over (our lease lapsed), or the workflow was deleted:
+                // stop touching it, and stop its steps if it is gone.
+                if (try? store.get(uid: uid)) == nil { killRunningSteps(uid, run.state) }
                 return
             }
             run.state.clearChanges()
@@ -186,6 +190,12 @@ public final class WorkflowController: @unchecked Sendable {
             return
         }
         runs[uid] = run
+    }
+
+    func killRunningSteps(_ uid: String, _ state: RunState) {
+        for node in state.nodes.values where node.type == .pod && !node.phase.isFinished {
+            runtime.kill(workflowUID: uid, nodeID: node.id, podName: node.podName ?? node.id, reason: "workflow deleted")
+        }
     }
 
     func releaseAll() {

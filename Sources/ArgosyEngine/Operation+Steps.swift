@@ -105,7 +105,7 @@ extension Operation {
         guard let groupNode = state.node(named: groupName) else { return nil }
         if groupNode.phase.isFinished { return groupNode }
         let failFast = template.failFast == true
-        var hooksByChild: [String: (LifecycleHook?, VariableScope)] = [:]
+        var hooksByChild: [String: (hook: LifecycleHook, scope: VariableScope, step: String)] = [:]
         var allStarted = true
 
         for step in group {
@@ -130,12 +130,16 @@ extension Operation {
             }
             let expansions: [(name: String, item: LoopItem?)] =
                 items.map { $0.map { ("\(step.name)(\($0.index):\($0.nameLabel))", $0) } } ?? [(step.name, nil)]
+            let hook = exitHook(onExit: step.onExit, hooks: step.hooks)
             for (childDisplay, item) in expansions {
                 let childName = "\(groupName).\(childDisplay)"
+                let existing = state.node(named: childName)
+                // Finished children cost nothing more, unless an exit hook has to follow them.
+                if let existing, existing.phase.isFinished, hook == nil { continue }
                 var stepScope = scope
                 item?.add(to: &stepScope)
-                hooksByChild[childName] = (exitHook(onExit: step.onExit, hooks: step.hooks), stepScope)
-                if let existing = state.node(named: childName) {
+                if let hook { hooksByChild[childName] = (hook, stepScope, step.name) }
+                if let existing {
                     if existing.phase.isFinished { continue }
                 } else {
                     if shutdownMessage != nil || (failFast && hasUnsuccessfulChild(groupName)) {
@@ -189,10 +193,10 @@ extension Operation {
         for child in children {
             if !child.phase.isFinished {
                 completed = false
-            } else if let (hook, hookScope) = hooksByChild[child.name] {
-                var s = hookScope
-                addNodeScope("steps.\(child.displayName)", child, to: &s)
-                if !runExitHook(hook, for: child, boundaryID: boundaryID, scope: s) { completed = false }
+            } else if let entry = hooksByChild[child.name] {
+                var s = entry.scope
+                addNodeScope("steps.\(entry.step)", child, to: &s)
+                if !runExitHook(entry.hook, for: child, boundaryID: boundaryID, scope: s) { completed = false }
             }
         }
         if failFast, hasUnsuccessfulChild(groupName), children.allSatisfy({ $0.phase.isFinished }) {

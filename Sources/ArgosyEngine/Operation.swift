@@ -19,7 +19,7 @@ final class Operation {
     var shutdownMessage: String?
     var isTerminating = false
 
-    init(reconciler: Reconciler, state: RunState, now: Date) {
+    init(reconciler: Reconciler, state: consuming RunState, now: Date) {
         self.reconciler = reconciler
         self.state = state
         self.now = now

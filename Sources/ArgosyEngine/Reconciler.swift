@@ -26,11 +26,14 @@ public struct Reconciler: Sendable {
         // walk again while passes make progress.
         for _ in 0..<Self.maxWalksPerPass {
             let before = state.revision
-            let operation = Operation(reconciler: self, state: state, now: now)
+            // Hand the state over without a second reference, so changing a node does not copy the table.
+            var taken = RunState()
+            swap(&taken, &state)
+            let operation = Operation(reconciler: self, state: taken, now: now)
             operation.apply(results)
             results = []
             operation.run()
-            state = operation.state
+            swap(&state, &operation.state)
             outcome.actions += operation.outcome.actions
             outcome.wakeAt = operation.outcome.wakeAt
             if state.revision == before || state.phase?.isFinished == true { break }

@@ -1,26 +1,60 @@
 /*
- * The step's sandbox: a private mount namespace with a fresh /tmp, the --tmpfs
- * mounts and the --bind mounts (volumes), built by the supervisor before it forks
- * the step. The supervisor stays in the namespace so that it reads the step's
- * output files from the step's own view.
+ * The step's sandbox, built by the supervisor before it forks the step, in a private
+ * mount namespace (in a user namespace too when the caller is unprivileged):
+ *
+ *   - a copy-on-write root: an overlay with the host's / as its lower layer and a
+ *     throwaway upper layer on a private tmpfs, so that the step sees the host's
+ *     programs, libraries and /etc, but whatever it writes outside its volumes stays
+ *     in its own layer, invisible to the host and to parallel steps, and disappears
+ *     with the step;
+ *   - the host's other mounts at the same paths (see mount_host_submounts): real file
+ *     systems copy-on-write too (or read-only), /proc, /sys, /dev shared;
+ *   - pivot_root into it, then a fresh /tmp and /dev/shm, the --tmpfs mounts and the
+ *     --bind mounts (volumes, writable through to the host unless :ro), then the old
+ *     root is detached.
+ *
+ * There is no fallback that writes on the host: no overlayfs means exit 125.
+ * The supervisor stays in the namespace so that it reads the step's output files
+ * from the step's own view.
  */
 #define _GNU_SOURCE
 #include "include/argosy_exec.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-/* Options of every tmpfs we mount (/tmp and --tmpfs): world-writable, sticky. */
+/* The scratch tmpfs: overlay layers, and the step's /tmp, /dev/shm and --tmpfs. */
 #define AX_TMPFS_FLAGS (MS_NOSUID | MS_NODEV)
-#define AX_TMPFS_DATA "mode=1777"
+#define AX_TMPFS_DATA "mode=0700"
+
+/*
+ * Layout, all in the supervisor's private mount namespace:
+ *
+ *   AX_SCRATCH (the old root's /tmp, covered by a private tmpfs, mode 0700):
+ *     root/     the new root: an overlay with lowerdir=/ (the host root file system)
+ *     u/N w/N   upperdir and workdir of overlay N (the root and each host submount)
+ *     t/N       the step's /tmp, /dev/shm and --tmpfs targets (bound, mode 1777)
+ *
+ * The host's other mounts are recreated inside root/ at the same paths (see
+ * mount_host_submounts), then the supervisor pivots into root/, mounts /tmp, /dev/shm,
+ * the --tmpfs targets and the --bind volumes, and detaches the old root. The scratch
+ * tmpfs stays referenced by the overlays only: it disappears with the namespace, and
+ * the host never sees any of it.
+ */
+#define AX_SCRATCH "/tmp"
+#define AX_NEWROOT AX_SCRATCH "/root"
+#define AX_OLDROOT "/.argosy-old-root" /* in the new root, until it is detached */
 
 /* mkdir -p path (mode for created directories). 0 / -1 + errno. */
 static int mkdir_p(const char *path, mode_t mode)
@@ -131,13 +165,26 @@ static int enter_user_and_mount_ns(char *err, size_t errlen)
     return 0;
 }
 
+/*
+ * Give dst a fresh, empty, world-writable (sticky) file system: directory t/N of the
+ * scratch tmpfs (reached through the old root, so before leave_old_root), bound on
+ * dst. Cheaper than a tmpfs superblock per target, and just as private: it
+ * disappears with the step's namespace.
+ */
 static int mount_tmpfs(const char *dst, char *err, size_t errlen)
 {
+    static unsigned count;
+    char dir[64];
+    (void)snprintf(dir, sizeof dir, AX_OLDROOT AX_SCRATCH "/t/%u", count++);
+    if (mkdir(dir, 0700) < 0 || chmod(dir, 01777) < 0) {
+        ax_errf(err, errlen, "sandbox: create scratch directory for %s: %s", dst, strerror(errno));
+        return -1;
+    }
     if (mkdir_p(dst, 0755) < 0) {
         ax_errf(err, errlen, "sandbox: create mount point %s: %s", dst, strerror(errno));
         return -1;
     }
-    if (mount("tmpfs", dst, "tmpfs", AX_TMPFS_FLAGS, AX_TMPFS_DATA) < 0) {
+    if (mount(dir, dst, NULL, MS_BIND, NULL) < 0) {
         ax_errf(err, errlen, "sandbox: mount tmpfs on %s: %s", dst, strerror(errno));
         return -1;
     }
@@ -173,14 +220,22 @@ static int mount_bind(struct ax_bind *b, char *err, size_t errlen)
 {
     int rc = b->src_is_dir ? mkdir_p(b->dst, 0755) : make_file_mountpoint(b->dst);
     if (rc < 0) {
-        ax_errf(err, errlen, "sandbox: create mount point %s: %s", b->dst, strerror(errno));
+        ax_errf(err, errlen, "sandbox: create mount point %s: %s%s", b->dst, strerror(errno),
+                errno == EOVERFLOW || errno == EACCES
+                    ? " (unprivileged: only where the caller may write on the host; in a user"
+                      " namespace the copy-on-write layer cannot copy up root-owned directories)"
+                    : "");
         return -1;
     }
     char src[64];
     (void)snprintf(src, sizeof src, "/proc/self/fd/%d", b->src_fd);
     rc = mount(src, b->dst, NULL, MS_BIND | MS_REC, NULL);
-    if (rc < 0 && errno == ENOENT) /* no /proc: fall back to the path itself */
-        rc = mount(b->src, b->dst, NULL, MS_BIND | MS_REC, NULL);
+    if (rc < 0 && errno == ENOENT) { /* no /proc: the path itself, in the old root */
+        char old[PATH_MAX];
+        if (snprintf(old, sizeof old, "%s%s", AX_OLDROOT, b->src) < (int)sizeof old &&
+            b->src[0] == '/')
+            rc = mount(old, b->dst, NULL, MS_BIND | MS_REC, NULL);
+    }
     if (rc < 0) {
         ax_errf(err, errlen, "sandbox: bind %s on %s: %s", b->src, b->dst, strerror(errno));
         return -1;
@@ -226,8 +281,509 @@ static void close_bind_sources(struct ax_options *opt)
     }
 }
 
+
+/* ------------------------------------------------------------------------- */
+/* The copy-on-write root                                                     */
+
+/* One line of /proc/self/mountinfo. Strings point into struct host_mounts.text. */
+struct host_mount {
+    int id, parent;
+    const char *path; /* mount point, unescaped */
+    const char *fstype;
+    unsigned long flags; /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC of the mount */
+    size_t index, depth;
+    bool done; /* recreated as part of an ancestor (recursive bind, fresh proc) */
+};
+
+struct host_mounts {
+    char *text;
+    struct host_mount *m;
+    size_t n;
+    unsigned layers; /* overlays mounted so far: names u/N and w/N */
+};
+
+static void free_host_mounts(struct host_mounts *h)
+{
+    free(h->text);
+    free(h->m);
+    h->text = NULL;
+    h->m = NULL;
+    h->n = 0;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo: undo it in place. */
+static void unescape_octal(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; ) {
+        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+            r[3] >= '0' && r[3] <= '7') {
+            *w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
+            r += 4;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+}
+
+static unsigned long parse_mount_flags(char *opts)
+{
+    unsigned long f = 0;
+    for (char *save = NULL, *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+        if (strcmp(o, "ro") == 0) f |= MS_RDONLY;
+        else if (strcmp(o, "nosuid") == 0) f |= MS_NOSUID;
+        else if (strcmp(o, "nodev") == 0) f |= MS_NODEV;
+        else if (strcmp(o, "noexec") == 0) f |= MS_NOEXEC;
+    }
+    return f;
+}
+
+static int cmp_depth(const void *a, const void *b)
+{
+    const struct host_mount *x = a, *y = b;
+    if (x->depth != y->depth)
+        return x->depth < y->depth ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Read /proc/self/mountinfo; sort parents before children (mountinfo does not). */
+static int read_host_mounts(struct host_mounts *h, char *err, size_t errlen)
+{
+    int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        ax_errf(err, errlen, "sandbox: open /proc/self/mountinfo: %s", strerror(errno));
+        return -1;
+    }
+    size_t cap = 16384, len = 0;
+    h->text = malloc(cap);
+    for (;;) {
+        if (!h->text) {
+            (void)close(fd);
+            ax_errf(err, errlen, "sandbox: out of memory");
+            return -1;
+        }
+        if (cap - len < 4096) {
+            char *t = realloc(h->text, cap *= 2);
+            if (!t)
+                free(h->text);
+            h->text = t;
+            continue;
+        }
+        ssize_t r = read(fd, h->text + len, cap - len - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            (void)close(fd);
+            ax_errf(err, errlen, "sandbox: read /proc/self/mountinfo: %s", strerror(e));
+            return -1;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    (void)close(fd);
+    h->text[len] = '\0';
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += h->text[i] == '\n';
+    h->m = calloc(lines + 1, sizeof *h->m);
+    if (!h->m) {
+        ax_errf(err, errlen, "sandbox: out of memory");
+        return -1;
+    }
+    char *save = NULL;
+    for (char *line = strtok_r(h->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER */
+        char *f[6], *fs = NULL, *s2 = NULL;
+        size_t nf = 0;
+        for (char *t = strtok_r(line, " ", &s2); t; t = strtok_r(NULL, " ", &s2)) {
+            if (nf < 6) {
+                f[nf++] = t;
+            } else if (strcmp(t, "-") == 0) {
+                fs = strtok_r(NULL, " ", &s2);
+                break;
+            }
+        }
+        if (nf < 6 || !fs || f[4][0] != '/')
+            continue; /* malformed, or outside our root */
+        struct host_mount *m = &h->m[h->n];
+        m->id = atoi(f[0]);
+        m->parent = atoi(f[1]);
+        unescape_octal(f[4]);
+        m->path = f[4];
+        m->fstype = fs;
+        m->flags = parse_mount_flags(f[5]);
+        m->index = h->n++;
+    }
+    for (size_t i = 0; i < h->n; i++) {
+        /* Depth in the mount tree: follow parent ids (the root's parent is not listed). */
+        size_t d = 0, cur = i;
+        while (d < h->n) {
+            size_t j = 0;
+            while (j < h->n && (h->m[j].id != h->m[cur].parent || j == cur))
+                j++;
+            if (j == h->n)
+                break;
+            d++;
+            cur = j;
+        }
+        h->m[i].depth = d;
+    }
+    qsort(h->m, h->n, sizeof *h->m, cmp_depth);
+    return 0;
+}
+
+/* path is prefix or below it ("/" contains everything). */
+static bool path_under(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (n == 1 && prefix[0] == '/')
+        return true;
+    return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Some host mount strictly below path (beneath a directory we would overlay)? */
+static bool mounts_below(const struct host_mounts *h, const char *path)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (path_under(h->m[i].path, path) && strcmp(h->m[i].path, path) != 0)
+            return true;
+    return false;
+}
+
+static bool is_mount_point(const struct host_mounts *h, const char *path)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (strcmp(h->m[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Paths whose host mounts are not copied: /tmp gets a fresh tmpfs (and AX_SCRATCH is
+ * the old root's /tmp), /proc, /sys and /dev are recursive binds or a fresh proc.
+ */
+static bool is_system_path(const char *path)
+{
+    return path_under(path, "/tmp") || path_under(path, "/proc") ||
+           path_under(path, "/sys") || path_under(path, "/dev");
+}
+
+/* Kernel and pseudo file systems: shared as they are (recursive bind), never copied. */
+static bool is_pseudo_fs(const char *t)
+{
+    static const char *const pseudo[] = {
+        "proc", "sysfs", "devtmpfs", "devpts", "mqueue", "cgroup", "cgroup2",
+        "securityfs", "debugfs", "tracefs", "bpf", "pstore", "hugetlbfs", "fusectl",
+        "configfs", "binfmt_misc", "autofs", "nsfs", "efivarfs", "selinuxfs",
+        "rpc_pipefs", "nfsd", "ramfs",
+    };
+    for (size_t i = 0; i < sizeof pseudo / sizeof *pseudo; i++)
+        if (strcmp(t, pseudo[i]) == 0)
+            return true;
+    return false;
+}
+
+static int join(char *buf, size_t len, const char *a, const char *b)
+{
+    int n = snprintf(buf, len, "%s%s", a, strcmp(b, "/") == 0 ? "" : b);
+    if (n < 0 || (size_t)n >= len) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+/* Give a directory we create the mode and (best effort) owner of the one it stands for. */
+static void copy_dir_attrs(const char *dst, const struct stat *st)
+{
+    (void)chmod(dst, st->st_mode & 07777);
+    /* Fails in a user namespace for unmapped owners: the directory stays ours. */
+    if (lchown(dst, st->st_uid, st->st_gid) == 0)
+        (void)chmod(dst, st->st_mode & 07777); /* chown cleared set-id bits */
+}
+
+/* The overlay option parser splits on ',' and ':' and eats '\\': refuse such paths. */
+static bool overlay_safe_path(const char *p)
+{
+    return strpbrk(p, ",:\\") == NULL;
+}
+
+/*
+ * Mount an overlay at target: lowerdir = src (a host directory, in the old root),
+ * upperdir and workdir fresh in the scratch tmpfs.
+ */
+static int mount_overlay(struct host_mounts *h, const char *src, const char *target,
+                         unsigned long flags)
+{
+    if (!overlay_safe_path(src)) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct stat st;
+    if (stat(src, &st) < 0)
+        return -1;
+    char upper[64], work[64], data[PATH_MAX + 160];
+    unsigned n = h->layers++;
+    (void)snprintf(upper, sizeof upper, AX_SCRATCH "/u/%u", n);
+    (void)snprintf(work, sizeof work, AX_SCRATCH "/w/%u", n);
+    if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+        return -1;
+    /* The merged root directory shows the upper directory's mode and owner. */
+    copy_dir_attrs(upper, &st);
+    int len = snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s", src, upper, work);
+    if (len < 0 || (size_t)len >= sizeof data) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return mount("overlay", target, "overlay", flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC), data);
+}
+
+/* Bind src (recursively if need be) on target, then make it read-only. */
+static int mount_ro_bind(const char *src, const char *target)
+{
+    if (mount(src, target, NULL, MS_BIND, NULL) < 0) {
+        /* In a user namespace, a mount with locked children only binds recursively;
+         * its children are then covered by their own copies (parents come first). */
+        if (errno != EINVAL || mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+            return -1;
+    }
+    unsigned long kept = 0;
+    if (kept_mount_flags(target, &kept) < 0)
+        return -1;
+    return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, NULL);
+}
+
+static int copy_on_write_dir(struct host_mounts *h, const char *src, const char *target,
+                             unsigned long flags, char *err, size_t errlen);
+
+/*
+ * When src cannot be an overlay's lower layer as a whole (in a user namespace the
+ * kernel refuses a directory with locked mounts below it), rebuild it one level down:
+ * target is a directory of the scratch tmpfs, each subdirectory becomes its own
+ * overlay (or is rebuilt the same way if mounts lie below it), symlinks are copied and
+ * files bound read-only. Only directories on the way to a mount point are listed.
+ */
+static int compose_dir(struct host_mounts *h, const char *src, const char *target,
+                       unsigned long flags, char *err, size_t errlen)
+{
+    DIR *d = opendir(src);
+    if (!d) {
+        ax_errf(err, errlen, "sandbox: list %s: %s", src, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (errno = 0, e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char s[PATH_MAX], t[PATH_MAX];
+        if (snprintf(s, sizeof s, "%s/%s", strcmp(src, "/") ? src : "", e->d_name) >= (int)sizeof s ||
+            snprintf(t, sizeof t, "%s/%s", target, e->d_name) >= (int)sizeof t)
+            continue; /* too long to reproduce: left out */
+        struct stat st;
+        if (lstat(s, &st) < 0)
+            continue; /* vanished */
+        if (S_ISDIR(st.st_mode)) {
+            if (mkdir(t, 0755) < 0 && errno != EEXIST) {
+                ax_errf(err, errlen, "sandbox: create %s: %s", t, strerror(errno));
+                rc = -1;
+                break;
+            }
+            copy_dir_attrs(t, &st);
+            /* Mount points are filled by mount_host_submounts, system paths later. */
+            if (is_mount_point(h, s) || is_system_path(s))
+                continue;
+            rc = copy_on_write_dir(h, s, t, flags, err, errlen);
+        } else if (S_ISLNK(st.st_mode)) {
+            char link[PATH_MAX];
+            ssize_t n = readlink(s, link, sizeof link - 1);
+            if (n < 0)
+                continue;
+            link[n] = '\0';
+            if (symlink(link, t) < 0 && errno != EEXIST) {
+                ax_errf(err, errlen, "sandbox: create %s: %s", t, strerror(errno));
+                rc = -1;
+            }
+        } else if (S_ISREG(st.st_mode)) {
+            int fd = open(t, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 0777);
+            if (fd >= 0)
+                (void)close(fd);
+            if (is_mount_point(h, s))
+                continue;
+            if (fd < 0 || mount_ro_bind(s, t) < 0) {
+                ax_errf(err, errlen, "sandbox: bind %s read-only: %s", s, strerror(errno));
+                rc = -1;
+            }
+        }
+        /* Sockets, FIFOs and devices at this level are left out. */
+    }
+    if (rc == 0 && errno != 0) {
+        ax_errf(err, errlen, "sandbox: list %s: %s", src, strerror(errno));
+        rc = -1;
+    }
+    (void)closedir(d);
+    return rc;
+}
+
+/* Make target a copy-on-write view of the host directory src. */
+static int copy_on_write_dir(struct host_mounts *h, const char *src, const char *target,
+                             unsigned long flags, char *err, size_t errlen)
+{
+    if (mount_overlay(h, src, target, flags) == 0)
+        return 0;
+    int e = errno;
+    if (e == EINVAL && mounts_below(h, src))
+        return compose_dir(h, src, target, flags, err, errlen);
+    ax_errf(err, errlen, "sandbox: mount overlay of %s on %s: %s", src, target, strerror(e));
+    errno = e;
+    return -1;
+}
+
+/*
+ * Recreate every host mount but the root inside the new root, parents first:
+ *   /proc                   a fresh proc if allowed, else a recursive bind
+ *   /sys, /dev, pseudo fs   recursive binds (shared as they are)
+ *   under /tmp              nothing (the step gets a fresh /tmp)
+ *   read-write directories  an overlay each (copy-on-write); read-only bind if the
+ *                           overlay is refused (unsupported lower file system)
+ *   read-only mounts, files read-only binds
+ */
+static int mount_host_submounts(struct host_mounts *h, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        struct host_mount *m = &h->m[i];
+        if (m->done || strcmp(m->path, "/") == 0 || path_under(m->path, "/tmp"))
+            continue;
+        char target[PATH_MAX];
+        if (join(target, sizeof target, AX_NEWROOT, m->path) < 0)
+            continue;
+        struct stat st;
+        if (lstat(target, &st) < 0 || stat(m->path, &st) < 0)
+            continue; /* hidden under another mount: nothing to show */
+        bool recursive = false;
+        int rc;
+        const char *what;
+        if (strcmp(m->path, "/proc") == 0 && strcmp(m->fstype, "proc") == 0 &&
+            mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0) {
+            recursive = true; /* the fresh proc stands for the host's /proc tree */
+            rc = 0;
+            what = "mount proc on";
+        } else if (is_pseudo_fs(m->fstype) || is_system_path(m->path)) {
+            recursive = true;
+            rc = mount(m->path, target, NULL, MS_BIND | MS_REC, NULL);
+            what = "bind";
+        } else if (!(m->flags & MS_RDONLY) && S_ISDIR(st.st_mode)) {
+            rc = mount_overlay(h, m->path, target, m->flags);
+            what = "overlay";
+            if (rc < 0 && errno == EINVAL && mounts_below(h, m->path)) {
+                rc = compose_dir(h, m->path, target, m->flags, err, errlen);
+                if (rc < 0)
+                    return -1;
+            } else if (rc < 0) { /* e.g. a file system overlay cannot use as lower */
+                rc = mount_ro_bind(m->path, target);
+                what = "bind read-only";
+            }
+        } else {
+            rc = mount_ro_bind(m->path, target);
+            what = "bind read-only";
+        }
+        if (rc < 0) {
+            ax_errf(err, errlen, "sandbox: %s %s: %s", what, m->path, strerror(errno));
+            return -1;
+        }
+        if (recursive)
+            for (size_t j = i + 1; j < h->n; j++)
+                if (path_under(h->m[j].path, m->path))
+                    h->m[j].done = true;
+    }
+    return 0;
+}
+
+/* Build AX_NEWROOT: the copy-on-write root and the host's other mounts. */
+static int build_root(struct host_mounts *h, char *err, size_t errlen)
+{
+    if (read_host_mounts(h, err, errlen) < 0)
+        return -1;
+    if (mount("tmpfs", AX_SCRATCH, "tmpfs", AX_TMPFS_FLAGS, AX_TMPFS_DATA) < 0) {
+        ax_errf(err, errlen, "sandbox: mount scratch tmpfs on " AX_SCRATCH ": %s", strerror(errno));
+        return -1;
+    }
+    if (mkdir(AX_NEWROOT, 0755) < 0 || mkdir(AX_SCRATCH "/u", 0700) < 0 ||
+        mkdir(AX_SCRATCH "/w", 0700) < 0 || mkdir(AX_SCRATCH "/t", 0700) < 0) {
+        ax_errf(err, errlen, "sandbox: create scratch directories: %s", strerror(errno));
+        return -1;
+    }
+    unsigned long root_flags = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (strcmp(h->m[i].path, "/") == 0)
+            root_flags = h->m[i].flags;
+    if (mount_overlay(h, "/", AX_NEWROOT, root_flags) < 0) {
+        int e = errno;
+        if (e == ENODEV) {
+            ax_errf(err, errlen, "sandbox: overlayfs is not available (mount overlay: %s); "
+                    "refusing to run the step with writes reaching the host", strerror(e));
+            return -1;
+        }
+        if (e != EINVAL || !mounts_below(h, "/")) {
+            ax_errf(err, errlen, "sandbox: mount overlay of / on " AX_NEWROOT ": %s", strerror(e));
+            return -1;
+        }
+        /* A user namespace: / has locked mounts below it. Rebuild it one level down on
+         * a directory of the scratch tmpfs, made a mount point for pivot_root. */
+        struct stat st;
+        if (stat("/", &st) == 0)
+            copy_dir_attrs(AX_NEWROOT, &st);
+        if (mount(AX_NEWROOT, AX_NEWROOT, NULL, MS_BIND, NULL) < 0) {
+            ax_errf(err, errlen, "sandbox: bind " AX_NEWROOT ": %s", strerror(errno));
+            return -1;
+        }
+        if (compose_dir(h, "/", AX_NEWROOT, root_flags, err, errlen) < 0)
+            return -1;
+    }
+    return mount_host_submounts(h, err, errlen);
+}
+
+/* Switch to AX_NEWROOT; the old root stays reachable at AX_OLDROOT for the binds. */
+static int enter_root(char *err, size_t errlen)
+{
+    if (chdir(AX_NEWROOT) < 0) {
+        ax_errf(err, errlen, "sandbox: chdir " AX_NEWROOT ": %s", strerror(errno));
+        return -1;
+    }
+    if (mkdir("." AX_OLDROOT, 0700) < 0 && errno != EEXIST) {
+        ax_errf(err, errlen, "sandbox: create " AX_OLDROOT ": %s", strerror(errno));
+        return -1;
+    }
+    if (syscall(SYS_pivot_root, ".", "." AX_OLDROOT) < 0) {
+        ax_errf(err, errlen, "sandbox: pivot_root: %s", strerror(errno));
+        return -1;
+    }
+    if (chdir("/") < 0) {
+        ax_errf(err, errlen, "sandbox: chdir /: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int leave_old_root(char *err, size_t errlen)
+{
+    if (umount2(AX_OLDROOT, MNT_DETACH) < 0) {
+        ax_errf(err, errlen, "sandbox: detach the old root: %s", strerror(errno));
+        return -1;
+    }
+    (void)rmdir(AX_OLDROOT); /* only in the throwaway layer; harmless if it stays */
+    return 0;
+}
+
 static int build_view(struct ax_options *opt, char *err, size_t errlen)
 {
+    /* The step starts in the caller's working directory, as seen in its own view. */
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        strcpy(cwd, "/");
     if (unshare(CLONE_NEWNS) < 0) {
         if (errno != EPERM) {
             ax_errf(err, errlen, "sandbox: unshare(CLONE_NEWNS): %s", strerror(errno));
@@ -241,11 +797,20 @@ static int build_view(struct ax_options *opt, char *err, size_t errlen)
         ax_errf(err, errlen, "sandbox: make / private: %s", strerror(errno));
         return -1;
     }
-    /* Now, inside the namespace (bind sources must belong to it) and before /tmp
-     * is covered (a source may live under the host's /tmp). */
+    /* Now, inside the namespace (bind sources must belong to it) and before the old
+     * /tmp is covered (a source may live under the host's /tmp). */
     if (open_bind_sources(opt, err, errlen) < 0)
         return -1;
+    struct host_mounts h = {0};
+    int rc = build_root(&h, err, errlen);
+    free_host_mounts(&h);
+    if (rc < 0 || enter_root(err, errlen) < 0)
+        return -1;
     if (mount_tmpfs("/tmp", err, errlen) < 0)
+        return -1;
+    /* POSIX shared memory is per step too (the host's /dev tree is bound as is). */
+    struct stat st;
+    if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && mount_tmpfs("/dev/shm", err, errlen) < 0)
         return -1;
     for (size_t i = 0; i < opt->ntmpfs; i++)
         if (mount_tmpfs(opt->tmpfs[i], err, errlen) < 0)
@@ -253,6 +818,12 @@ static int build_view(struct ax_options *opt, char *err, size_t errlen)
     for (size_t i = 0; i < opt->nbinds; i++)
         if (mount_bind(&opt->binds[i], err, errlen) < 0)
             return -1;
+    if (leave_old_root(err, errlen) < 0)
+        return -1;
+    if (chdir(cwd) < 0 && chdir("/") < 0) {
+        ax_errf(err, errlen, "sandbox: chdir /: %s", strerror(errno));
+        return -1;
+    }
     return 0;
 }
 

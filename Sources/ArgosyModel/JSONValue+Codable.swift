@@ -81,11 +81,28 @@ public struct AnyKey: CodingKey, Hashable, Sendable {
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
         var t = time_t(date.timeIntervalSince1970.rounded(.down))
-        var tmValue = tm()
-        gmtime_r(&t, &tmValue)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(tmValue.tm_year) + 1900, Int(tmValue.tm_mon) + 1,
-            Int(tmValue.tm_mday), Int(tmValue.tm_hour), Int(tmValue.tm_min), Int(tmValue.tm_sec))
+        var v = tm()
+        gmtime_r(&t, &v)
+        var out = ""
+        out.reserveCapacity(20)
+        func digits(_ n: Int32, _ width: Int) {
+            let s = String(n)
+            if s.count < width { out += String(repeating: "0", count: width - s.count) }
+            out += s
+        }
+        digits(v.tm_year + 1900, 4)
+        out += "-"
+        digits(v.tm_mon + 1, 2)
+        out += "-"
+        digits(v.tm_mday, 2)
+        out += "T"
+        digits(v.tm_hour, 2)
+        out += ":"
+        digits(v.tm_min, 2)
+        out += ":"
+        digits(v.tm_sec, 2)
+        out += "Z"
+        return out
     }
 
     public static func parse(_ text: String) -> Date? {

@@ -18,9 +18,11 @@ BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 ROOT=$(mktemp -d /tmp/argosy-exec-tests.XXXXXX)
 chmod 755 "$ROOT" # the unprivileged test runs a step as nobody in here
 BG_PIDS=()
+PROBES=() # host paths a step must not create; removed if a broken sandbox leaked them
 cleanup() {
     local p
     for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    for p in "${PROBES[@]}"; do rm -rf "$p"; done
     rm -rf "$ROOT"
 }
 trap cleanup EXIT
@@ -518,8 +520,10 @@ test_unprivileged_sandbox() {
     chmod 644 "$ROOT/unpriv-ro"
     setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" --dir "$s" --sandbox \
         --bind "$ROOT/unpriv-ro:/tmp/ro/data:ro" --output o=/tmp/o -- \
-        sh -c 'echo private > /tmp/o; cat /tmp/ro/data; echo x >> /tmp/ro/data 2>/dev/null || echo ro-denied' ||
+        sh -c 'echo private > /tmp/o; cat /tmp/ro/data; echo x >> /tmp/ro/data 2>/dev/null || echo ro-denied
+               echo x > /var/tmp/argosy-unpriv-probe 2>/dev/null; test -r /usr/bin/env || echo no-usr' ||
         rc=$?
+    [[ -e /var/tmp/argosy-unpriv-probe ]] && { rm -f /var/tmp/argosy-unpriv-probe; fail "a write to /var/tmp reached the host"; }
     if [[ $rc == 125 ]]; then
         # No user namespaces here: the supervisor must refuse, not run unsandboxed.
         expect_contains "exit record" '"error":"sandbox: ' "$(read_file "$s/exit")"
@@ -543,6 +547,147 @@ test_start_overhead() {
     sup=$(((end - mid) / n / 1000))
     echo "  (per run: plain fork+exec ${base} us, through argosy-exec ${sup} us, exit record fsync included)"
     ((sup - base < 20000)) || fail "argosy-exec costs $((sup - base)) us over a plain fork+exec"
+}
+
+# ---- copy-on-write root (--sandbox) -------------------------------------------
+# Under --sandbox the step sees the host's files through an overlay: what it writes
+# outside its volumes and /tmp lands in a throwaway layer, never on the host.
+
+test_writes_outside_tmp_stay_private() {
+    local s p1 p2 host
+    s=$(new_step)
+    p1="/var/tmp/argosy-probe-$$-$RANDOM"
+    p2="/root/argosy-probe2-$$-$RANDOM"
+    PROBES+=("$p1" "$p2" "/etc/argosy-probe-dir-$$")
+    # A host file outside /tmp that the step changes and deletes (copy-up, whiteout).
+    host="/var/tmp/argosy-host-file-$$-$RANDOM"
+    echo original >"$host"
+    run "$s" --sandbox -- sh -c "
+        echo one > $p1 && echo two > $p2 && cat $p1 $p2
+        mkdir -p /etc/argosy-probe-dir-$$ && echo three > /etc/argosy-probe-dir-$$/f && cat /etc/argosy-probe-dir-$$/f
+        echo appended >> $host && tail -n 1 $host && rm $host && test ! -e $host && echo removed"
+    local changed
+    changed=$(cat "$host" 2>/dev/null || echo "<missing>")
+    rm -f "$host"
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "the step reads its own writes" "$s/stdout" 'one\ntwo\nthree\nappended\nremoved\n'
+    [[ ! -e $p1 ]] || { rm -f "$p1"; fail "$p1 leaked to the host"; }
+    [[ ! -e $p2 ]] || { rm -f "$p2"; fail "$p2 leaked to the host"; }
+    [[ ! -e /etc/argosy-probe-dir-$$ ]] || { rm -rf "/etc/argosy-probe-dir-$$"; fail "/etc/argosy-probe-dir-$$ leaked to the host"; }
+    expect_eq "host file untouched by the step's append and rm" original "$changed"
+}
+
+test_parallel_private_root() {
+    local s1 s2 p1 p2 rc1=0 rc2=0 probe
+    probe="/var/tmp/argosy-same-$$-$RANDOM"
+    PROBES+=("$probe" "/root/argosy-same-$$")
+    s1=$(new_step)
+    s2=$(new_step)
+    "$BIN" --dir "$s1" --sandbox --output r="$probe" -- \
+        sh -c "echo one > $probe; echo one > /root/argosy-same-$$; sleep 0.3; cat $probe /root/argosy-same-$$" &
+    p1=$!
+    "$BIN" --dir "$s2" --sandbox --output r="$probe" -- \
+        sh -c "echo two > $probe; echo two > /root/argosy-same-$$; sleep 0.3; cat $probe /root/argosy-same-$$" &
+    p2=$!
+    BG_PIDS+=("$p1" "$p2")
+    wait "$p1" || rc1=$?
+    wait "$p2" || rc2=$?
+    expect_eq "exit code 1" 0 "$rc1"
+    expect_eq "exit code 2" 0 "$rc2"
+    expect_file_bytes "step 1 sees its own files" "$s1/stdout" 'one\none\n'
+    expect_file_bytes "step 2 sees its own files" "$s2/stdout" 'two\ntwo\n'
+    expect_file_bytes "step 1 output" "$s1/outputs/r" 'one\n'
+    expect_file_bytes "step 2 output" "$s2/outputs/r" 'two\n'
+    [[ ! -e $probe ]] || fail "$probe leaked to the host"
+    [[ ! -e /root/argosy-same-$$ ]] || fail "/root/argosy-same-$$ leaked to the host"
+}
+
+test_missing_bind_targets_stay_private() {
+    local s cfg sec d1 d2
+    s=$(new_step)
+    cfg="$ROOT/probe-cfg"
+    sec="$ROOT/probe-secret"
+    mkdir -p "$cfg"
+    echo "key=value" >"$cfg/app.conf"
+    echo "s3cr3t" >"$sec"
+    d1="/etc/argosy-probe-cfg-$$"
+    d2="/root/.argosy-probe-$$/credentials"
+    PROBES+=("$d1" "/root/.argosy-probe-$$")
+    run "$s" --sandbox --bind "$cfg:$d1:ro" --bind "$sec:$d2:ro" -- sh -c "cat $d1/app.conf $d2"
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "volumes at new paths" "$s/stdout" 'key=value\ns3cr3t\n'
+    [[ ! -e $d1 ]] || fail "bind target $d1 was created on the host"
+    [[ ! -e /root/.argosy-probe-$$ ]] || fail "bind target /root/.argosy-probe-$$ was created on the host"
+}
+
+test_bind_writes_reach_host() {
+    local s rw ro dst
+    s=$(new_step)
+    rw="$ROOT/probe-rw"
+    ro="$ROOT/probe-ro"
+    mkdir -p "$rw" "$ro"
+    echo "keep" >"$ro/file"
+    dst="/var/lib/argosy-probe-vol-$$"
+    PROBES+=("$dst" "/etc/argosy-probe-ro-$$")
+    run "$s" --sandbox --bind "$rw:$dst" --bind "$ro:/etc/argosy-probe-ro-$$:ro" -- sh -c "
+        echo through > $dst/written && cat $dst/written
+        if echo x > /etc/argosy-probe-ro-$$/new 2>/dev/null; then echo ro-write-ok; else echo ro-write-denied; fi
+        if echo x >> /etc/argosy-probe-ro-$$/file 2>/dev/null; then echo ro-append-ok; else echo ro-append-denied; fi"
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "step view" "$s/stdout" 'through\nro-write-denied\nro-append-denied\n'
+    expect_file_bytes "write through a writable bind reached the host" "$rw/written" 'through\n'
+    [[ ! -e $ro/new ]] || fail "write through a read-only bind reached the host"
+    expect_file_bytes "read-only bind unchanged" "$ro/file" 'keep\n'
+    [[ ! -e $dst ]] || fail "bind target $dst was created on the host"
+}
+
+test_output_outside_tmp() {
+    local s
+    s=$(new_step)
+    [[ -e /var/tmp/out.txt ]] || PROBES+=(/var/tmp/out.txt)
+    [[ -e /root/argosy-out-dir ]] || PROBES+=(/root/argosy-out-dir)
+    run "$s" --sandbox --output a=/var/tmp/out.txt --output b=/root/argosy-out-dir -- sh -c '
+        echo "from var tmp" > /var/tmp/out.txt
+        mkdir -p /root/argosy-out-dir/sub && echo leaf > /root/argosy-out-dir/sub/leaf'
+    expect_eq "exit code" 0 "$RC"
+    expect_eq "exit record" '{"exitCode":0}' "$(read_file "$s/exit")"
+    expect_file_bytes "output from /var/tmp" "$s/outputs/a" 'from var tmp\n'
+    expect_file_bytes "output directory from /root" "$s/outputs/b/sub/leaf" 'leaf\n'
+    [[ ! -e /root/argosy-out-dir ]] || fail "/root/argosy-out-dir leaked to the host"
+}
+
+test_host_programs_and_system_mounts() {
+    local s games="" py=""
+    s=$(new_step)
+    [[ -x /usr/games/cowsay ]] && games="/usr/games/cowsay moo >/dev/null && echo games-ok;"
+    [[ -x /root/.pyenv/shims/python3 ]] && py="/root/.pyenv/shims/python3 -c 'print(1)';"
+    run "$s" --sandbox -- sh -c "
+        /usr/bin/env true && echo usr-bin-ok
+        $games
+        $py
+        grep -q '^Pid:' /proc/self/status && echo proc-ok
+        ls /dev/null
+        echo x > /dev/null && echo dev-null-writable
+        test -d /sys/kernel && echo sys-ok
+        echo shm > /dev/shm/argosy-probe-$$ && cat /dev/shm/argosy-probe-$$"
+    expect_eq "exit code" 0 "$RC"
+    local want='usr-bin-ok\n'
+    [[ -n $games ]] && want+='games-ok\n'
+    [[ -n $py ]] && want+='1\n'
+    want+='proc-ok\n/dev/null\ndev-null-writable\nsys-ok\nshm\n'
+    expect_file_bytes "host programs and system mounts" "$s/stdout" "$want"
+    [[ ! -e /dev/shm/argosy-probe-$$ ]] || fail "/dev/shm/argosy-probe-$$ leaked to the host"
+}
+
+test_old_root_unreachable() {
+    local s
+    s=$(new_step)
+    run "$s" --sandbox -- sh -c '
+        test -e /.argosy-old-root && echo old-root-visible
+        grep -c " /tmp/root\| /.argosy-old-root" /proc/self/mountinfo || true
+        awk "\$5 == \"/\" {print \$9}" /proc/self/mountinfo'
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "only the new root is mounted" "$s/stdout" '0\noverlay\n'
 }
 
 # ---- main ------------------------------------------------------------------
@@ -571,6 +716,13 @@ run_test test_supervisor_death_kills_step
 run_test test_workdir
 run_test test_script_file_as_last_argument
 run_test test_usage_errors
+run_test test_writes_outside_tmp_stay_private
+run_test test_parallel_private_root
+run_test test_missing_bind_targets_stay_private
+run_test test_bind_writes_reach_host
+run_test test_output_outside_tmp
+run_test test_host_programs_and_system_mounts
+run_test test_old_root_unreachable
 run_test test_unprivileged_sandbox
 run_test test_start_overhead
 

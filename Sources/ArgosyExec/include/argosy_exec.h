@@ -4,7 +4,8 @@
  * Shared declarations of the supervisor's translation units:
  *   main.c     command line, starting the step, log pump, signals, leftover processes,
  *              exit record
- *   sandbox.c  mount namespace, private /tmp, tmpfs and bind mounts
+ *   sandbox.c  mount namespace, copy-on-write root (overlayfs), private /tmp, tmpfs
+ *              and bind mounts
  *   files.c    small file helpers: full writes, atomic files, JSON, output copies
  */
 #ifndef ARGOSY_EXEC_H
@@ -94,10 +95,12 @@ int ax_write_exit_record(int dirfd, const struct ax_exit_record *rec);
 /* ---- sandbox.c ---- */
 
 /*
- * Enter a private mount namespace and build the step's view: private /tmp, the
- * --tmpfs mounts, then the --bind mounts in order. The caller stays in the namespace
- * (so it later reads outputs from the step's view). 0 on success; -1 with a message
- * starting with "sandbox: " in err.
+ * Enter a private mount namespace and build the step's view: a copy-on-write root
+ * (an overlay on the host's /, the host's other mounts recreated in it), pivoted
+ * into; then a private /tmp and /dev/shm, the --tmpfs mounts, then the --bind mounts
+ * in order; then the old root is detached. The caller stays in the namespace and in
+ * the new root (so it later reads outputs from the step's view). 0 on success; -1
+ * with a message starting with "sandbox: " in err (e.g. no overlayfs).
  */
 int ax_sandbox_setup(struct ax_options *opt, char *err, size_t errlen);
 
