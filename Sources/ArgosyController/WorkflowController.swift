@@ -194,7 +194,8 @@ public final class WorkflowController: @unchecked Sendable {
 
     func killRunningSteps(_ uid: String, _ state: RunState) {
         for node in state.nodes.values where node.type == .pod && !node.phase.isFinished {
-            runtime.kill(workflowUID: uid, nodeID: node.id, podName: node.podName ?? node.id, reason: "workflow deleted")
+            runtime.kill(
+                workflowUID: uid, nodeID: node.id, podName: node.podName ?? node.id, reason: "workflow deleted")
         }
     }
 
