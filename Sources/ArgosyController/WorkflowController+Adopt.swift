@@ -66,7 +66,7 @@ extension WorkflowController {
             run.reconciler.resume(&run.state, nodeName: request.argument, now: now)
         case "retry":
             if run.state.phase?.isFinished == true {
-                let removed = Reconciler.prepareRetry(&run.state)
+                let removed = run.reconciler.prepareRetry(&run.state)
                 for id in removed {
                     // The removed steps run again under the same names: clear their old files.
                     if let pod = podName(uid: uid, nodeID: id) { runtime.removeFiles(workflowUID: uid, podName: pod) }

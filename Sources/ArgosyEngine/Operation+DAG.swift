@@ -37,34 +37,19 @@ extension Operation {
         }
         guard let dagNode = node, !dagNode.phase.isFinished, let dag = template.dag else { return node }
 
-        var tasks: [String: DAGTask] = [:]
-        var dependencies: [String: [String]] = [:]
-        var logic: [String: DependsExpression] = [:]
-        for task in dag.tasks { tasks[task.name] = task }
-        for task in dag.tasks {
-            do {
-                let (deps, expression) = try dependsLogic(task, tasks: tasks)
-                dependencies[task.name] = deps
-                if let expression { logic[task.name] = expression }
-            } catch {
-                return markPhase(nodeName, .error, message: error.description)
-            }
+        let compiled: CompiledDAG
+        do {
+            compiled = try compileDAG(template, dag)
+        } catch {
+            return markPhase(nodeName, .error, message: error.description)
         }
+        let tasks = compiled.tasks
+        let targets = compiled.targets
         var context = DAGContext(
-            nodeName: nodeName, nodeID: dagNode.id, template: template, tasks: tasks, dependencies: dependencies,
-            logic: logic, scope: scope)
-        let targets: [String]
-        if let target = dag.target, !target.trimmingCharacters(in: .whitespaces).isEmpty {
-            targets = target.split(separator: " ").map(String.init)
-        } else {
-            let depended = Set(dependencies.values.flatMap { $0 })
-            targets = dag.tasks.map(\.name).filter { !depended.contains($0) }.sorted()
-        }
-        for t in targets where tasks[t] == nil {
-            return markPhase(nodeName, .error, message: "target '\(t)' is not a task of the DAG")
-        }
+            nodeName: nodeName, nodeID: dagNode.id, template: template, tasks: tasks,
+            dependencies: compiled.dependencies, logic: compiled.logic, scope: scope)
         // Fail fast (the default): once a target's branch has failed, start nothing new.
-        if dag.failFast ?? true {
+        if dag.failFast ?? true, state.unsuccessfulChildren[dagNode.id, default: 0] > 0 {
             let phases = targetBranchPhases(targets: targets, context: context)
             context.blocked = targets.contains { t in
                 guard let p = phases[t], p.isUnsuccessful else { return false }
@@ -97,6 +82,31 @@ extension Operation {
             return markPhase(nodeName, .error, message: error.description)
         }
         return markPhase(nodeName, .succeeded)
+    }
+
+    /// The DAG's shape (tasks, dependencies, depends logic, targets), computed once per template.
+    func compileDAG(_ template: Template, _ dag: DAGTemplate) throws(EngineError) -> CompiledDAG {
+        if let cached = reconciler.cache.dag(template.name) { return cached }
+        var tasks: [String: DAGTask] = [:]
+        var dependencies: [String: [String]] = [:]
+        var logic: [String: DependsExpression] = [:]
+        for task in dag.tasks { tasks[task.name] = task }
+        for task in dag.tasks {
+            let (deps, expression) = try dependsLogic(task, tasks: tasks)
+            dependencies[task.name] = deps
+            if let expression { logic[task.name] = expression }
+        }
+        let targets: [String]
+        if let target = dag.target, !target.trimmingCharacters(in: .whitespaces).isEmpty {
+            targets = target.split(separator: " ").map(String.init)
+        } else {
+            let depended = Set(dependencies.values.flatMap { $0 })
+            targets = dag.tasks.map(\.name).filter { !depended.contains($0) }.sorted()
+        }
+        for t in targets where tasks[t] == nil { throw EngineError("target '\(t)' is not a task of the DAG") }
+        let compiled = CompiledDAG(tasks: tasks, dependencies: dependencies, logic: logic, targets: targets)
+        reconciler.cache.setDAG(template.name, compiled)
+        return compiled
     }
 
     /// A task's dependency names and its depends logic. `dependencies: [A]` means
@@ -169,16 +179,26 @@ extension Operation {
     /// Executes a task after its dependencies (Argo walks from the targets up).
     func executeTask(_ taskName: String, _ context: inout DAGContext) {
         guard context.visited.insert(taskName).inserted, let task = context.tasks[taskName] else { return }
+        // A task known finished (with its exit hook) needs nothing more, and neither do its dependencies.
+        if reconciler.cache.isTaskDone(context.nodeName, taskName) { return }
         let nodeName = context.taskNodeName(taskName)
         let existing = state.node(named: nodeName)
         let what = "tasks.\(taskName)"
 
         if let existing, existing.phase.isFinished {
+            var done = true
             if let hook = exitHook(onExit: task.onExit, hooks: task.hooks) {
                 var scope = context.scope
                 addTaskScope(taskName, existing, to: &scope)
-                _ = runExitHook(hook, for: existing, boundaryID: context.nodeID, scope: scope)
+                done = runExitHook(hook, for: existing, boundaryID: context.nodeID, scope: scope)
             }
+            // Its dependencies were done before it started: the walk need not visit them again.
+            if done,
+                (context.dependencies[taskName] ?? []).allSatisfy({ reconciler.cache.isTaskDone(context.nodeName, $0) })
+            {
+                reconciler.cache.markTaskDone(context.nodeName, taskName)
+            }
+            for d in context.dependencies[taskName] ?? [] { executeTask(d, &context) }
             return
         }
         let deps = context.dependencies[taskName] ?? []
@@ -325,9 +345,7 @@ extension Operation {
     /// Argo's DAG phase: running while any node under the DAG runs; then failed when a target's branch
     /// failed (unless `continueOn` covers it) or fail-fast kept a target from starting; else succeeded.
     func assessDAGPhase(targets: [String], context: DAGContext) -> NodePhase {
-        if state.nodes.values.contains(where: { $0.boundaryID == context.nodeID && !$0.phase.isFinished }) {
-            return .running
-        }
+        if state.activeChildren[context.nodeID, default: 0] > 0 { return .running }
         if shutdownMessage != nil { return .failed }
         let phases = targetBranchPhases(targets: targets, context: context)
         var result = NodePhase.succeeded

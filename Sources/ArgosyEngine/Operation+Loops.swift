@@ -10,7 +10,9 @@ struct LoopItem {
     /// The item as Argo puts it in node names: strings raw, maps as sorted `key:value` pairs, without
     /// parentheses (the index keeps names unique).
     var nameLabel: String {
-        rawLabel.replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: "")
+        let raw = rawLabel
+        guard raw.contains("(") || raw.contains(")") else { return raw }
+        return String(raw.filter { $0 != "(" && $0 != ")" })
     }
 
     private var rawLabel: String {

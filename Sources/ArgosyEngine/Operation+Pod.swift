@@ -40,7 +40,6 @@ extension Operation {
                 $0.deadline = launch.deadline
                 if inputs.parameters != nil { $0.inputs = inputs }
             }
-            activePods += 1
             if let deadline = launch.deadline { outcome.wake(at: deadline) }
             outcome.actions.append(.launch(launch))
         } catch {

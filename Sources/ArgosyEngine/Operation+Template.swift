@@ -31,7 +31,7 @@ extension Operation {
         addInputs(inputs, to: &localScope)
 
         if existing == nil, let b = boundaryID, let limit = boundaryParallelism(b),
-            activeChildren[b, default: 0] >= limit
+            state.activeChildren[b, default: 0] >= limit
         {
             return nil
         }

@@ -9,10 +9,8 @@ final class Operation {
     var state: RunState
     let now: Date
     var outcome = ReconcileOutcome()
-    /// Pods running now, counted at the start of the pass and as pods start.
-    var activePods = 0
-    /// Running children per boundary node id, for template `parallelism`.
-    var activeChildren: [String: Int] = [:]
+    /// Pods running now.
+    var activePods: Int { state.runningPods }
     /// `workflow.*` variables.
     var globals = VariableScope()
     /// Set when the workflow is stopping: no new nodes start.
@@ -36,7 +34,6 @@ final class Operation {
             state.startedAt = state.startedAt ?? now
             state.markHeaderChanged()
         }
-        countActive()
         buildGlobals()
         checkShutdownAndDeadline()
 
@@ -104,29 +101,6 @@ final class Operation {
         return nil
     }
 
-    func countActive() {
-        for node in state.nodes.values where !node.phase.isFinished {
-            if node.type == .pod { activePods += 1 }
-            if let b = node.boundaryID, countsTowardParallelism(node) { activeChildren[b, default: 0] += 1 }
-        }
-    }
-
-    /// Nodes that count as one running child of their boundary for template `parallelism`.
-    func countsTowardParallelism(_ node: NodeStatus) -> Bool {
-        switch node.type {
-        case .stepGroup, .taskGroup, .skipped: return false
-        case .pod, .steps, .dag, .suspend, .container:
-            // A retry attempt is counted through its retry node.
-            if node.name.hasSuffix(")"), let open = node.name.lastIndex(of: "("),
-                let parent = state.node(named: String(node.name[..<open])), parent.type == .retry
-            {
-                return false
-            }
-            return true
-        case .retry: return true
-        }
-    }
-
     // MARK: - Shutdown and deadline
 
     func checkShutdownAndDeadline() {
@@ -167,8 +141,6 @@ final class Operation {
             $0.message = message
             $0.finishedAt = now
         }
-        activePods -= 1
-        if let b = node.boundaryID, countsTowardParallelism(node) { activeChildren[b, default: 1] -= 1 }
         outcome.actions.append(.kill(nodeID: node.id, podName: node.podName ?? node.id, reason: message))
     }
 
@@ -251,24 +223,18 @@ final class Operation {
         node.startedAt = now
         if phase.isFinished { node.finishedAt = now }
         state.set(node)
-        if phase == .running, let b = boundaryID, countsTowardParallelism(node) {
-            activeChildren[b, default: 0] += 1
-        }
         return node
     }
 
     /// Sets a node's phase (and message); finishing stamps `finishedAt`.
     @discardableResult
     func markPhase(_ nodeName: String, _ phase: NodePhase, message: String? = nil) -> NodeStatus? {
-        guard let before = state.node(named: nodeName) else { return nil }
+        guard state.node(named: nodeName) != nil else { return nil }
         state.update(named: nodeName) { n in
             n.phase = phase
             if let message { n.message = message }
             if phase.isFinished, n.finishedAt == nil { n.finishedAt = now }
             if !phase.isFinished { n.finishedAt = nil }
-        }
-        if !before.phase.isFinished, phase.isFinished, let b = before.boundaryID, countsTowardParallelism(before) {
-            activeChildren[b, default: 1] -= 1
         }
         return state.node(named: nodeName)
     }

@@ -6,7 +6,8 @@ extension Reconciler {
     /// removed (with everything under them), failed groups above them run again, succeeded work is kept.
     /// Returns the ids of the removed nodes.
     @discardableResult
-    public static func prepareRetry(_ state: inout RunState) -> [String] {
+    public func prepareRetry(_ state: inout RunState) -> [String] {
+        cache.reset()
         var remove = Set<String>()
         func removeTree(_ id: String) {
             guard remove.insert(id).inserted, let n = state.node(id: id) else { return }

@@ -9,6 +9,7 @@ import Foundation
 public struct Reconciler: Sendable {
     public let workflow: Workflow
     let templates: [String: Template]
+    let cache = PassCache()
 
     /// `workflow` must carry its name, uid and creation time (the controller assigns them on submit).
     public init(workflow: Workflow) {

@@ -18,6 +18,14 @@ public struct RunState: Sendable {
     public private(set) var headerChanged = false
     /// Counts every effective change, so a pass can tell whether it made progress.
     public private(set) var revision = 0
+    /// Pods running now (kept as nodes change, so no pass has to count them).
+    public private(set) var runningPods = 0
+    private var podCount = 0
+    private var finishedPodCount = 0
+    /// Unfinished children per boundary node, as template `parallelism` counts them.
+    public private(set) var activeChildren: [String: Int] = [:]
+    /// Failed or errored nodes per boundary node.
+    public private(set) var unsuccessfulChildren: [String: Int] = [:]
 
     public init() {}
 
@@ -34,6 +42,7 @@ public struct RunState: Sendable {
             self.nodes[n.id] = n
             idByName[n.name] = n.id
         }
+        for n in nodes { count(n, 1) }
     }
 
     public func node(named name: String) -> NodeStatus? {
@@ -45,9 +54,12 @@ public struct RunState: Sendable {
 
     /// Inserts or replaces a node, recording the change.
     public mutating func set(_ node: NodeStatus) {
-        if nodes[node.id] == node { return }
+        let old = nodes[node.id]
+        if old == node { return }
+        if let old { count(old, -1) }
         nodes[node.id] = node
         idByName[node.name] = node.id
+        count(node, 1)
         changedNodeIDs.insert(node.id)
         revision += 1
     }
@@ -61,7 +73,9 @@ public struct RunState: Sendable {
 
     /// Removes a node (used by `retry`).
     public mutating func remove(id: String) {
-        guard let n = nodes.removeValue(forKey: id) else { return }
+        guard let n = nodes[id] else { return }
+        count(n, -1)
+        nodes[id] = nil
         idByName[n.name] = nil
         changedNodeIDs.insert(id)
         revision += 1
@@ -77,14 +91,38 @@ public struct RunState: Sendable {
         headerChanged = false
     }
 
-    /// `Succeeded/Total` pods, as Argo's progress.
-    public var progress: String {
-        var done = 0
-        var total = 0
-        for n in nodes.values where n.type == .pod {
-            total += 1
-            if n.phase.isFinished { done += 1 }
+    /// `Finished/Total` pods, as Argo's progress.
+    public var progress: String { "\(finishedPodCount)/\(podCount)" }
+
+    /// Adds (`delta` 1) or removes (-1) a node's share of the counters.
+    private mutating func count(_ n: NodeStatus, _ delta: Int) {
+        if n.type == .pod {
+            podCount += delta
+            if n.phase.isFinished { finishedPodCount += delta } else { runningPods += delta }
         }
-        return "\(done)/\(total)"
+        if !n.phase.isFinished, let b = n.boundaryID, countsTowardParallelism(n) {
+            let v = (activeChildren[b] ?? 0) + delta
+            activeChildren[b] = v > 0 ? v : nil
+        }
+        if n.phase.isUnsuccessful, let b = n.boundaryID {
+            let v = (unsuccessfulChildren[b] ?? 0) + delta
+            unsuccessfulChildren[b] = v > 0 ? v : nil
+        }
+    }
+
+    /// Nodes that count as one running child of their boundary for template `parallelism`: a retry
+    /// attempt counts through its retry node; groups and skipped nodes do not count.
+    public func countsTowardParallelism(_ node: NodeStatus) -> Bool {
+        switch node.type {
+        case .stepGroup, .taskGroup, .skipped: return false
+        case .retry: return true
+        case .pod, .steps, .dag, .suspend, .container:
+            if node.name.hasSuffix(")"), let open = node.name.lastIndex(of: "("),
+                let parentID = idByName[String(node.name[..<open])], nodes[parentID]?.type == .retry
+            {
+                return false
+            }
+            return true
+        }
     }
 }

@@ -166,7 +166,7 @@ struct EngineLifecycleTests {
         try run.runToCompletion()
         #expect(run.phase == .failed)
         let launchedBefore = run.launches.count
-        let removed = Reconciler.prepareRetry(&run.state)
+        let removed = run.reconciler.prepareRetry(&run.state)
         #expect(removed == [Workflow.nodeID(workflowName: "wf", nodeName: "wf[1].right")])
         #expect(run.node("wf[1]")?.phase == .running)
         #expect(run.node("wf[0].first")?.phase == .succeeded)
