@@ -68,6 +68,11 @@ struct TemplateValidator {
             if template.runsProcess, p.valueFrom?.path == nil, p.value == nil, p.valueFrom?.default == nil {
                 sink.error(pp, "output parameter '\(p.name)' needs valueFrom.path (or a value)")
             }
+            if p.valueFrom?.supplied != nil {
+                sink.warning(
+                    pp.appending("valueFrom").appending("supplied"),
+                    "values supplied when resuming are not supported yet: `argosy resume` uses valueFrom.default")
+            }
             if let vf = p.valueFrom,
                 vf.jsonPath != nil || vf.jqFilter != nil || vf.event != nil || vf.configMapKeyRef != nil
             {
