@@ -172,7 +172,9 @@ final class Operation {
         g["workflow.annotations.json"] = .string(Self.sortedJSON(meta.annotations ?? [:]))
         var all: [JSONValue] = []
         for p in workflow.spec.arguments?.parameters ?? [] {
-            let v = p.value ?? p.default ?? ""
+            var v = p.value ?? p.default ?? ""
+            // Workflow arguments may use `{{workflow.*}}` and `{{=…}}` (evaluated over the workflow's variables).
+            if v.contains("{{") { v = (try? Substitution.substitute(v, in: g, unresolved: .keep)) ?? v }
             g["workflow.parameters.\(p.name)"] = .string(v)
             all.append(["name": .string(p.name), "value": .string(v)])
         }

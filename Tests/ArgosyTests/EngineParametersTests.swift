@@ -281,3 +281,26 @@ struct EngineSkippedOutputsTests {
             run.node("consumer")?.message?.contains("inputs.parameters.msg was not supplied") == true, "\(run.tree)")
     }
 }
+
+@Suite("Engine: expressions in workflow arguments")
+struct EngineWorkflowArgumentTests {
+    @Test func workflowArgumentsMayUseExpressionsAndWorkflowVariables() throws {
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: wa}
+            spec:
+              entrypoint: main
+              arguments:
+                parameters:
+                - {name: target, value: "{{workflow.name}}-{{=sprig.lower('EU')}}"}
+              templates:
+              - name: main
+                inputs: {parameters: [{name: target}]}
+                container: {image: alpine, command: [echo, "{{inputs.parameters.target}} {{workflow.parameters.target}}"]}
+            """
+        var run = try EngineHarness(yaml: yaml)
+        try run.runToCompletion()
+        #expect(run.launches.first?.container.command?.last == "wa-eu wa-eu")
+    }
+}
