@@ -11,7 +11,8 @@ public struct ArgosyCommand: AsyncParsableCommand {
         subcommands: [
             SubmitCommand.self, LintCommand.self, ListCommand.self, GetCommand.self, LogsCommand.self,
             DeleteCommand.self, SuspendCommand.self, ResumeCommand.self, StopCommand.self, TerminateCommand.self,
-            RetryCommand.self, ResubmitCommand.self, SecretCommand.self, ConfigMapCommand.self, VersionCommand.self,
+            RetryCommand.self, ResubmitCommand.self, TemplateCommand.self, ClusterTemplateCommand.self,
+            SecretCommand.self, ConfigMapCommand.self, VersionCommand.self,
             ControllerCommand.self, ArgosayCommand.self,
         ]
     )

@@ -127,7 +127,7 @@ extension Operation {
                 }
                 continue
             }
-            let template = node.templateName.flatMap { reconciler.templates[$0] }
+            let template = reconciler.template(for: node)
             var outputs = Outputs()
             if let stdout = result.stdout {
                 outputs.result = String(stdout.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())

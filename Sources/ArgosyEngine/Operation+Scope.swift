@@ -36,7 +36,7 @@ extension Operation {
     /// Outputs of a skipped or omitted node (Argo v4): a declared `valueFrom.default` stands in; anything
     /// else is absent (`null`), which `??` can replace and a plain reference reports as an error.
     func addAbsentOutputs(_ prefix: String, _ node: NodeStatus, to scope: inout VariableScope) {
-        guard let template = node.templateName.flatMap({ reconciler.templates[$0] }) else { return }
+        guard let template = reconciler.template(for: node) else { return }
         if template.runsProcess { scope["\(prefix).outputs.result"] = .null }
         for p in template.outputs?.parameters ?? [] {
             scope["\(prefix).outputs.parameters.\(p.name)"] = p.valueFrom?.default.map { .string($0) } ?? .null

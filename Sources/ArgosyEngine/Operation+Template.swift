@@ -48,8 +48,8 @@ extension Operation {
 
     /// The `parallelism` of the steps or DAG template that owns boundary node `boundaryID`.
     func boundaryParallelism(_ boundaryID: String) -> Int? {
-        guard let boundary = state.node(id: boundaryID), let t = boundary.templateName else { return nil }
-        return reconciler.templates[t]?.parallelism
+        guard let boundary = state.node(id: boundaryID) else { return nil }
+        return reconciler.template(for: boundary)?.parallelism
     }
 
     func nodeType(for template: Template) -> NodeType {

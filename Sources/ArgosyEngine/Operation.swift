@@ -218,7 +218,12 @@ final class Operation {
         var node = NodeStatus(
             id: Workflow.nodeID(workflowName: name, nodeName: nodeName), name: nodeName, displayName: displayName,
             type: type, phase: phase)
-        node.templateName = templateName
+        // A template brought in from a WorkflowTemplate shows as Argo shows it: a templateRef, no name.
+        if let key = templateName, let ref = TemplateRef(key: key) {
+            node.templateRef = ref
+        } else {
+            node.templateName = templateName
+        }
         node.templateScope = "local/\(name)"
         node.boundaryID = boundaryID
         node.message = message
@@ -253,8 +258,9 @@ final class Operation {
     }
 
     /// Argo's pod name: `<workflow>-<template>-<hash of node name>`, or the workflow name for a root pod.
-    func podName(nodeName: String, templateName: String) -> String {
+    func podName(nodeName: String, templateName key: String) -> String {
         if nodeName == name { return name }
+        let templateName = TemplateRef(key: key)?.template ?? key
         let id = Workflow.nodeID(workflowName: name, nodeName: nodeName)
         let hash = id.dropFirst(name.count + 1)
         var prefix = "\(name)-\(templateName)"

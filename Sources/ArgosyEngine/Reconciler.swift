@@ -45,6 +45,12 @@ public struct Reconciler: Sendable {
     /// The most walks one reconcile pass makes before yielding (it asks to be woken at once if more remain).
     static let maxWalksPerPass = 20
 
+    /// The template a node runs (a workflow template, or one brought in from a WorkflowTemplate).
+    func template(for node: NodeStatus) -> Template? {
+        if let ref = node.templateRef { return templates[ref.key] }
+        return node.templateName.flatMap { templates[$0] }
+    }
+
     /// Marks running suspend nodes (all, or those whose name or display name matches `nodeName`) Succeeded:
     /// Argo's `resume`. Returns how many nodes were resumed.
     @discardableResult
@@ -55,7 +61,7 @@ public struct Reconciler: Sendable {
             var n = node
             n.phase = .succeeded
             n.finishedAt = now
-            if let template = templates[n.templateName ?? ""], let params = template.outputs?.parameters {
+            if let template = template(for: n), let params = template.outputs?.parameters {
                 let values = params.compactMap { p -> Parameter? in
                     guard let v = p.valueFrom?.default ?? p.value else { return nil }
                     return Parameter(name: p.name, value: v)

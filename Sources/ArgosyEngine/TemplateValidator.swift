@@ -144,7 +144,6 @@ struct TemplateValidator {
         _ template: String?, templateRef: TemplateRef?, inline: JSONValue?, _ p: FieldPath,
         into sink: inout DiagnosticSink
     ) {
-        if templateRef != nil { sink.error(p.appending("templateRef"), "templateRef is not supported by Argosy yet") }
         if inline != nil { sink.error(p.appending("inline"), "inline templates are not supported by Argosy yet") }
         if let t = template {
             if templateNames[t] == nil { sink.error(p.appending("template"), "template '\(t)' not found") }

@@ -21,9 +21,6 @@ struct WorkflowValidator {
                 names[t.name] = i
             }
         }
-        if spec.workflowTemplateRef != nil {
-            sink.error(base.appending("workflowTemplateRef"), "workflowTemplateRef is not supported by Argosy yet")
-        }
         if let entry = spec.entrypoint, !entry.isEmpty {
             if names[entry] == nil, spec.workflowTemplateRef == nil {
                 sink.error(base.appending("entrypoint"), "entrypoint template '\(entry)' not found")
@@ -78,9 +75,6 @@ struct WorkflowValidator {
     func checkHook(
         _ hook: LifecycleHook, key: String, path: FieldPath, names: [String: Int], into sink: inout DiagnosticSink
     ) {
-        if hook.templateRef != nil {
-            sink.error(path.appending("templateRef"), "templateRef is not supported by Argosy yet")
-        }
         if let t = hook.template, names[t] == nil {
             sink.error(path.appending("template"), "template '\(t)' not found")
         }

@@ -17,6 +17,11 @@ enum Builtins {
             }
         case "type":
             try c.arity(1)
+            switch Temporal(c.args[0]) {
+            case .time?: return "time.Time"
+            case .duration?: return "time.Duration"
+            case nil: break
+            }
             switch c.args[0] {
             case .null: return "nil"
             case .bool: return "bool"
@@ -41,7 +46,8 @@ enum Builtins {
             }
         case "string":
             try c.arity(1)
-            return .string(GoText.plain(c.args[0]))
+            if let t = Temporal(c.args[0]) { return .string(t.goString) }
+            return .string(GoText.plain(Temporal.external(c.args[0])))
         case "abs":
             try c.arity(1)
             switch c.args[0] {
@@ -78,6 +84,7 @@ enum Builtins {
             return try JSONPath(try c.string(1), context: c).evaluate(on: document)
         default:
             if let result = try strings(c) { return result }
+            if let result = try dates(c) { return result }
             return try Builtins.collections(c)
         }
     }

@@ -1,4 +1,5 @@
 import ArgosyModel
+import Foundation
 
 /// A function call being evaluated: its name and arguments, with helpers that check them and build errors
 /// pointing at the call.
@@ -7,6 +8,11 @@ struct CallContext {
     let args: [JSONValue]
     let node: ExprNode
     let source: String
+    /// The instant `now()` returns; nil means the system clock.
+    var currentTime: Date? = nil
+
+    /// The current time, in UTC.
+    var now: GoTime { GoTime(currentTime ?? Date()) }
 
     func error(_ message: String, code: ExpressionError.Code = .evaluation) -> ExpressionError {
         ExpressionError(expression: source, position: node.position, message: "\(name): \(message)", code: code)

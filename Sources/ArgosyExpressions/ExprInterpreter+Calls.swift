@@ -9,26 +9,58 @@ extension ExprInterpreter {
             if ExprParser.predicateArguments[name] != nil {
                 return try callPredicate(name, argNodes, at: node)
             }
-            let context = CallContext(name: name, args: try evalArguments(argNodes), node: node, source: source)
+            let keepTemporal = Builtins.temporalFunctions.contains(name)
+            if keepTemporal && name != "string" && name != "type" { usesTemporal = true }
+            let context = CallContext(
+                name: name, args: try evalArguments(argNodes, keepTemporal: keepTemporal), node: node, source: source,
+                currentTime: scope.currentTime)
             if let result = try Builtins.call(context) { return result }
             throw fail("unknown function \(name)", at: callee, code: .unknownName)
         case .member(let base, let property, _):
             if case .identifier("sprig") = base.kind, case .literal(.string(let name)) = property.kind {
+                let keepTemporal = SprigFunctions.temporalFunctions.contains(name)
+                if keepTemporal { usesTemporal = true }
                 let context = CallContext(
-                    name: "sprig.\(name)", args: try evalArguments(argNodes), node: node, source: source)
+                    name: "sprig.\(name)", args: try evalArguments(argNodes, keepTemporal: keepTemporal), node: node,
+                    source: source, currentTime: scope.currentTime)
                 if let result = try SprigFunctions.call(name, context) { return result }
                 throw fail("unknown function sprig.\(name)", at: property, code: .unknownName)
             }
-            throw fail("\(callee) is not a function", at: callee, code: .type)
+            guard case .literal(.string(let name)) = property.kind else {
+                throw fail("\(callee) is not a function", at: callee, code: .type)
+            }
+            return try callMethod(name, on: base, argNodes, at: node)
         default:
             throw fail("\(callee) is not a function", at: callee, code: .type)
         }
     }
 
-    private mutating func evalArguments(_ nodes: [ExprNode]) throws(ExpressionError) -> [JSONValue] {
+    /// `receiver.Name(args)`: a Go method of a date or a duration, or (with no arguments) a field of a map, as Go
+    /// structs such as sprig's `semver` result expose them (`sprig.semver('1.2.3').Major()`).
+    private mutating func callMethod(_ name: String, on base: ExprNode, _ argNodes: [ExprNode], at node: ExprNode)
+        throws(ExpressionError) -> JSONValue
+    {
+        let receiver = try eval(base)
+        if let temporal = Temporal(receiver) {
+            let context = CallContext(
+                name: name, args: try evalArguments(argNodes, keepTemporal: true), node: node, source: source,
+                currentTime: scope.currentTime)
+            return try Builtins.method(temporal, context)
+        }
+        if case .object(let o) = receiver, argNodes.isEmpty, let field = o[name] { return field }
+        throw fail("\(Self.typeName(receiver)) has no method \(name)", at: node, code: .unknownName)
+    }
+
+    /// The arguments' values; dates and durations in their JSON form unless the function takes them as they are.
+    private mutating func evalArguments(_ nodes: [ExprNode], keepTemporal: Bool) throws(ExpressionError)
+        -> [JSONValue]
+    {
         var args: [JSONValue] = []
         args.reserveCapacity(nodes.count)
-        for n in nodes { args.append(try eval(n)) }
+        for n in nodes {
+            let v = try eval(n)
+            args.append(usesTemporal && !keepTemporal ? Temporal.external(v) : v)
+        }
         return args
     }
 

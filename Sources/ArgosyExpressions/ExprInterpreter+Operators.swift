@@ -6,6 +6,9 @@ extension ExprInterpreter {
         switch (op, value) {
         case ("-", .int(let i)): return .int(0 &- i)
         case ("-", .double(let d)): return .double(-d)
+        case ("-", .string):
+            guard case .duration(let d)? = Temporal(value) else { fallthrough }
+            return Temporal.duration(0 &- d).encoded
         case ("+", .int), ("+", .double): return value
         case ("!", .bool(let b)), ("not", .bool(let b)): return .bool(!b)
         default:
@@ -98,6 +101,7 @@ extension ExprInterpreter {
     func arithmetic(_ op: String, _ l: JSONValue, _ r: JSONValue, at node: ExprNode) throws(ExpressionError)
         -> JSONValue
     {
+        if usesTemporal, let result = try temporalArithmetic(op, l, r, at: node) { return result }
         switch (l, r) {
         case (.string(let a), .string(let b)) where op == "+": return .string(a + b)
         case (.array(let a), .array(let b)) where op == "+": return .array(a + b)
@@ -124,6 +128,42 @@ extension ExprInterpreter {
         }
     }
 
+    /// expr's date arithmetic: date − date is a duration, date ± duration a date, durations add and subtract, and
+    /// multiply or divide by numbers. Nil when neither side is a date or a duration.
+    func temporalArithmetic(_ op: String, _ l: JSONValue, _ r: JSONValue, at node: ExprNode) throws(ExpressionError)
+        -> JSONValue?
+    {
+        let a = Temporal(l)
+        let b = Temporal(r)
+        if a == nil && b == nil { return nil }
+        switch (a, op, b) {
+        case (.time(let x)?, "-", .time(let y)?): return Temporal.duration(x.nanoseconds(since: y)).encoded
+        case (.time(let x)?, "+", .duration(let d)?), (.duration(let d)?, "+", .time(let x)?):
+            return Temporal.time(x.adding(nanoseconds: d)).encoded
+        case (.time(let x)?, "-", .duration(let d)?): return Temporal.time(x.adding(nanoseconds: 0 &- d)).encoded
+        case (.duration(let x)?, "+", .duration(let y)?): return Temporal.duration(x &+ y).encoded
+        case (.duration(let x)?, "-", .duration(let y)?): return Temporal.duration(x &- y).encoded
+        case (.duration(let x)?, "*", nil), (.duration(let x)?, "/", nil), (nil, "*", .duration(let x)?):
+            let factor = a == nil ? l : r
+            guard let n = factor.doubleValue else { break }
+            let product = op == "/" ? Double(x) / n : Double(x) * n
+            guard product.isFinite, abs(product) < 9.2e18 else { throw fail("duration out of range", at: node) }
+            return Temporal.duration(Int(product)).encoded
+        default: break
+        }
+        throw fail(
+            "invalid operation: \(op) (mismatched types \(temporalTypeName(l)) and \(temporalTypeName(r)))", at: node,
+            code: .type)
+    }
+
+    private func temporalTypeName(_ v: JSONValue) -> String {
+        switch Temporal(v) {
+        case .time?: return "time.Time"
+        case .duration?: return "time.Duration"
+        case nil: return Self.typeName(v)
+        }
+    }
+
     /// expr's equality: numbers compare by value across int and float; lists and objects compare deeply.
     static func equal(_ l: JSONValue, _ r: JSONValue) -> Bool {
         switch (l, r) {
@@ -132,6 +172,8 @@ extension ExprInterpreter {
         case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { equal($0, $1) }
         case (.object(let a), .object(let b)):
             return a.count == b.count && a.allSatisfy { k, v in b[k].map { equal(v, $0) } ?? false }
+        case (.string(let a), .string) where Temporal.isMarked(a):
+            return compare(l, r) == .orderedSame
         default: return l == r
         }
     }
@@ -140,6 +182,15 @@ extension ExprInterpreter {
     static func compare(_ l: JSONValue, _ r: JSONValue) -> ComparisonResult? {
         switch (l, r) {
         case (.int(let a), .int(let b)): return a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame
+        case (.string(let a), _) where Temporal.isMarked(a), (_, .string(let a)) where Temporal.isMarked(a):
+            switch (Temporal(l), Temporal(r)) {
+            case (.time(let x)?, .time(let y)?):
+                return x < y ? .orderedAscending : y < x ? .orderedDescending : .orderedSame
+            case (.duration(let x)?, .duration(let y)?): return compare(.int(x), .int(y))
+            case (.duration(let x)?, nil) where r.doubleValue != nil: return compare(.int(x), r)
+            case (nil, .duration(let y)?) where l.doubleValue != nil: return compare(l, .int(y))
+            default: return nil
+            }
         case (.string(let a), .string(let b)):
             let x = Array(a.utf8)
             let y = Array(b.utf8)

@@ -19,6 +19,8 @@ struct ExprInterpreter {
     let scope: VariableScope
     var frames: [Frame] = []
     var locals: [String: JSONValue] = [:]
+    /// Set once a date or duration function has run: only then can values hold marked dates (see ``Temporal``).
+    var usesTemporal = false
 
     init(source: String, scope: VariableScope) {
         self.source = source

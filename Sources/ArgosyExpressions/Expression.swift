@@ -12,7 +12,9 @@ import ArgosyModel
 /// - Indexing a string yields a one-character string (expr yields the byte's number).
 /// - `keys` and `values` keep an object's stored order (Go's map order is random).
 /// - `toJSON`, `toJson` and results inserted by ``Substitution`` sort object keys, as Go's `json.Marshal` does.
-/// - Not supported: dates and durations (`now`, `date`, `duration`), bitwise operators, struct methods.
+/// - Dates and durations (`now()`, `date(…)`, `duration(…)`) leave an evaluation in their JSON form, as Argo
+///   writes them into a template: a date as RFC 3339 text, a duration as integer nanoseconds. `now()` is UTC.
+/// - Not supported: bitwise operators, methods other than those of dates, durations and sprig's `semver`.
 public struct Expression: Sendable, CustomStringConvertible {
     /// The text this expression was parsed from.
     public let source: String
@@ -27,7 +29,8 @@ public struct Expression: Sendable, CustomStringConvertible {
     /// Evaluates the expression against `scope`.
     public func evaluate(in scope: VariableScope) throws(ExpressionError) -> JSONValue {
         var interpreter = ExprInterpreter(source: source, scope: scope)
-        return try interpreter.eval(root)
+        let result = try interpreter.eval(root)
+        return interpreter.usesTemporal ? Temporal.external(result) : result
     }
 
     /// Evaluates the expression and requires a boolean result (as Argo does for `depends`-style and hook conditions).

@@ -100,7 +100,8 @@ extension SprigFunctions {
         case "regexMatch", "regexFind", "regexFindAll", "regexReplaceAll", "regexReplaceAllLiteral", "regexSplit":
             return try regex(name, c)
         default:
-            return nil
+            if let result = try dates(name, c) { return result }
+            return try extras(name, c)
         }
     }
 

@@ -3,7 +3,7 @@ import Foundation
 
 /// The sprig functions Argo exposes as `sprig.<name>(…)`, with sprig's argument order (the subject comes last:
 /// `sprig.replace(old, new, text)`, `sprig.default(fallback, value)`) and its lenient conversions (`sprig.int('x')`
-/// is 0). Dates, crypto, random, semver, YAML and file functions are not provided.
+/// is 0). YAML, file, network, crypto beyond hashes, and template-only functions are not provided.
 enum SprigFunctions {
     /// Calls sprig function `name`, or returns nil when there is no such function.
     static func call(_ name: String, _ c: CallContext) throws(ExpressionError) -> JSONValue? {
@@ -18,7 +18,7 @@ enum SprigFunctions {
             case "title": return .string(title(s))
             case "untitle": return .string(untitle(s))
             case "nospace": return .string(String(s.filter { !$0.isWhitespace }))
-            default: return .string(s)
+            default: return .string(Temporal(c.args[0])?.goString ?? s)
             }
         case "trimAll", "trimPrefix", "trimSuffix", "contains", "hasPrefix", "hasSuffix":
             try c.arity(2)

@@ -1,4 +1,5 @@
 import ArgosyModel
+import Foundation
 
 /// Variables visible to a substitution, keyed by Argo's flat dotted names, e.g.
 /// "inputs.parameters.msg", "steps.flip.outputs.result", "tasks.A.outputs.parameters.x", "item", "item.name",
@@ -11,6 +12,10 @@ public struct VariableScope: Sendable {
     private var storage: [String: JSONValue]
     /// For every proper dotted prefix of a key ("a" and "a.b" for "a.b.c"), how many keys lie below it.
     private var childCounts: [String: Int]
+
+    /// The instant that `now()` and `sprig.now()` return, for reproducible evaluation (tests, replays). Nil, the
+    /// default, means the system clock at the moment of the call.
+    public var currentTime: Date?
 
     /// All variables, by flat dotted name.
     public var values: [String: JSONValue] {

@@ -36,7 +36,7 @@ public struct WorkflowSpec: Codable, Sendable {
     public var volumes: [Volume]?
     public var volumeClaimTemplates: [PersistentVolumeClaim]?
     public var serviceAccountName: String?
-    public var workflowTemplateRef: JSONValue?
+    public var workflowTemplateRef: WorkflowTemplateRef?
     public var templateDefaults: JSONValue?
     public var synchronization: JSONValue?
     public var priority: Int?
@@ -51,6 +51,17 @@ public struct WorkflowSpec: Codable, Sendable {
     /// The template named `name`, if the spec defines it.
     public func template(named name: String) -> Template? {
         templates?.first { $0.name == name }
+    }
+}
+
+/// `spec.workflowTemplateRef`: run a stored WorkflowTemplate (or ClusterWorkflowTemplate).
+public struct WorkflowTemplateRef: Codable, Sendable, Hashable {
+    public var name: String
+    public var clusterScope: Bool?
+
+    public init(name: String, clusterScope: Bool? = nil) {
+        self.name = name
+        self.clusterScope = clusterScope
     }
 }
 

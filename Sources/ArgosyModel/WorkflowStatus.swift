@@ -79,6 +79,8 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var displayName: String
     public var type: NodeType
     public var templateName: String?
+    /// Set for nodes of a template from a WorkflowTemplate (`templateName` is then empty, as in Argo).
+    public var templateRef: TemplateRef?
     public var templateScope: String?
     public var phase: NodePhase
     public var boundaryID: String?

@@ -52,6 +52,26 @@ public struct TemplateRef: Codable, Sendable, Hashable {
     public var name: String
     public var template: String
     public var clusterScope: Bool?
+
+    public init(name: String, template: String, clusterScope: Bool? = nil) {
+        self.name = name
+        self.template = template
+        self.clusterScope = clusterScope
+    }
+
+    /// The key under which a workflow holds a referenced template once resolved: `NAME/TEMPLATE`
+    /// (`cluster:NAME/TEMPLATE` for a ClusterWorkflowTemplate). Kubernetes names contain neither `/` nor `:`.
+    public var key: String { "\(clusterScope == true ? "cluster:" : "")\(name)/\(template)" }
+
+    /// The reference a resolved template key stands for, or nil for a workflow's own template name.
+    public init?(key: String) {
+        guard let slash = key.firstIndex(of: "/") else { return nil }
+        var head = Substring(key[..<slash])
+        let cluster = head.hasPrefix("cluster:")
+        if cluster { head = head.dropFirst(8) }
+        self.init(
+            name: String(head), template: String(key[key.index(after: slash)...]), clusterScope: cluster ? true : nil)
+    }
 }
 
 /// `withSequence`.

@@ -98,6 +98,14 @@ public final class WorkflowStore: Sendable {
             kind TEXT NOT NULL,
             argument TEXT
         );
+        CREATE TABLE IF NOT EXISTS resources (
+            kind TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            manifest TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (kind, namespace, name)
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS objects (
             kind TEXT NOT NULL,
             namespace TEXT NOT NULL,
@@ -127,6 +135,9 @@ public final class WorkflowStore: Sendable {
             throw ArgosyError(.internal, "cannot encode \(T.self): \(error)")
         }
     }
+
+    /// A manifest as the store keeps it.
+    public static func encodeManifest<T: Encodable>(_ value: T) throws(ArgosyError) -> String { try encode(value) }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws(ArgosyError) -> T {
         do {

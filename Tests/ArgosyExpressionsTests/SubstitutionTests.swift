@@ -131,6 +131,12 @@ import Testing
         }
     }
 
+    @Test func walksAShorterPrefixWhenTheLongestCannotBeWalked() throws {
+        let scope = VariableScope(["item": ["a": ["b": 1]], "item.a": #"{"b":1}"#])
+        #expect(try Substitution.substitute("{{item.a.b}}", in: scope, unresolved: .fail) == "1")
+        #expect(try Substitution.substitute("{{item.a}}", in: scope, unresolved: .fail) == #"{"b":1}"#)
+    }
+
     @Test func nestedTagResolvesInnerNameFirst() throws {
         let scope = VariableScope(["inner": "suffix", "outer-suffix": "final"])
         let once = try Substitution.substitute("{{outer-{{inner}}}}", in: scope, unresolved: .keep)

@@ -114,7 +114,9 @@ struct WorkflowPrinter {
         if node.type == .suspend, node.phase == .running { icon = Color.cyan.paint("ǁ") }
         let isPod = node.type == .pod
         let cells = [
-            prefix + icon + " " + node.displayName, node.templateName ?? "", isPod ? (node.podName ?? "") : "",
+            prefix + icon + " " + node.displayName,
+            node.templateRef.map { "\($0.name)/\($0.template)" } ?? node.templateName ?? "",
+            isPod ? (node.podName ?? "") : "",
             isPod ? Humanize.short(from: node.startedAt, to: node.finishedAt, now: now) : "",
         ]
         if wide { return cells + ["", node.message ?? "", "", ""] }
