@@ -286,7 +286,9 @@ extension Operation {
                 initializeNode(
                     name: childName, displayName: display, type: .skipped, templateName: nil,
                     boundaryID: context.nodeID, phase: .error,
-                    message: "\(what): templateRef and inline templates are not supported by Argosy yet")
+                    message: task.inline != nil
+                        ? "\(what): inline templates are not supported by Argosy yet"
+                        : "\(what): templateRef was not resolved (submit the workflow with argosy submit)")
                 connectDependencies(childName, deps: deps, group: groupName, context: context)
                 continue
             }

@@ -223,7 +223,9 @@ extension Operation {
                 initializeNode(
                     name: childName, displayName: entry.display, type: .skipped, templateName: nil,
                     boundaryID: boundaryID, phase: .error,
-                    message: "\(what): templateRef and inline templates are not supported by Argosy yet")
+                    message: step.inline != nil
+                        ? "\(what): inline templates are not supported by Argosy yet"
+                        : "\(what): templateRef was not resolved (submit the workflow with argosy submit)")
                 addChild(groupName, childName)
                 continue
             }

@@ -136,6 +136,11 @@ public final class WorkflowStore: Sendable {
         }
     }
 
+    /// Reads a manifest the store kept.
+    public static func decodeManifest<T: Decodable>(_ type: T.Type, _ text: String) throws(ArgosyError) -> T {
+        try decode(type, text)
+    }
+
     /// A manifest as the store keeps it.
     public static func encodeManifest<T: Encodable>(_ value: T) throws(ArgosyError) -> String { try encode(value) }
 

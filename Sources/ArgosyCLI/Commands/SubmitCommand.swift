@@ -21,7 +21,11 @@ struct SubmitCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var run: RunOptions
-    @Argument(help: "Workflow manifest files ('-' reads standard input).") var files: [String]
+    @Argument(help: "Workflow manifest files ('-' reads standard input).") var files: [String] = []
+    @Option(
+        name: .customLong("from"),
+        help: "Submit from a stored resource: workflowtemplate/NAME, clusterworkflowtemplate/NAME or cronwf/NAME.")
+    var from: String?
     @Option(name: [.short, .customLong("parameter")], help: "A workflow parameter, NAME=VALUE (repeatable).")
     var parameters: [String] = []
     @Option(name: .customLong("parameter-file"), help: "A YAML or JSON file of parameter values.")
@@ -38,6 +42,8 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = CLIContext()
+        if files.isEmpty, from == nil { throw fail("give a workflow file, or --from KIND/NAME") }
+        if !files.isEmpty, from != nil { throw fail("give either workflow files or --from, not both") }
         let manifests = ManifestFiles(paths: files)
         if manifests.report() { throw ExitCode(1) }
         var options = WorkflowPreparation.Options()
@@ -58,17 +64,35 @@ struct SubmitCommand: AsyncParsableCommand {
         options.generateName = generateName
         options.serviceAccount = serviceAccount
         options.namespace = global.namespace ?? ProcessInfo.processInfo.environment["ARGO_NAMESPACE"]
-        var workflows: [Workflow] = []
+        var sources: [(file: String, workflow: Workflow)] = []
         for item in manifests.loaded {
             guard case .workflow(let wf)? = item.resource else {
                 throw fail(
                     "\(item.document.file): argosy submit runs kind Workflow, found \(item.resource?.kind ?? "nothing")"
                 )
             }
+            sources.append((item.document.file, wf))
+        }
+        let namespace = options.namespace ?? "default"
+        let store: WorkflowStore
+        do {
+            store = try context.openStore()
+            if let from { sources.append((from, try Self.workflow(from: from, namespace: namespace, store: store))) }
+        } catch let error as ArgosyError {
+            throw fail(error.description)
+        }
+        var workflows: [Workflow] = []
+        for (file, source) in sources {
             do {
+                var wf = source
+                if wf.metadata.namespace == nil || options.namespace != nil { wf.metadata.namespace = namespace }
+                let ns = wf.namespace
+                wf = try TemplateResolver { name, cluster in
+                    try store.workflowTemplate(name, namespace: ns, cluster: cluster)
+                }.resolve(wf)
                 workflows.append(try WorkflowPreparation.prepare(wf, options: options, now: Date()))
             } catch {
-                throw fail("\(item.document.file): \(error.description)")
+                throw fail("\(file): \(error.description)")
             }
         }
         if name != nil, workflows.count > 1 {
@@ -82,6 +106,40 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         let ok = try await WorkflowRunner(context: context, options: run).start(workflows)
         if !ok { throw ExitCode(1) }
+    }
+
+    /// The workflow `--from KIND/NAME` stands for.
+    static func workflow(from: String, namespace: String, store: WorkflowStore) throws(ArgosyError) -> Workflow {
+        let parts = from.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[1].isEmpty else {
+            throw ArgosyError(
+                .invalid,
+                "--from: expected KIND/NAME (workflowtemplate, clusterworkflowtemplate or cronwf), found '\(from)'")
+        }
+        let name = parts[1]
+        var meta = ObjectMeta(namespace: namespace)
+        meta.generateName = name + "-"
+        switch parts[0].lowercased() {
+        case "workflowtemplate", "workflowtemplates", "wftmpl":
+            var spec = WorkflowSpec()
+            spec.workflowTemplateRef = WorkflowTemplateRef(name: name)
+            return Workflow(metadata: meta, spec: spec)
+        case "clusterworkflowtemplate", "clusterworkflowtemplates", "cwftmpl":
+            var spec = WorkflowSpec()
+            spec.workflowTemplateRef = WorkflowTemplateRef(name: name, clusterScope: true)
+            return Workflow(metadata: meta, spec: spec)
+        case "cronwf", "cronworkflow", "cronworkflows", "cwf":
+            guard let r = try store.resource(.cronWorkflow, namespace: namespace, name: name) else {
+                throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
+            }
+            let cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
+            meta.labels = ["workflows.argoproj.io/cron-workflow": name]
+            return Workflow(metadata: meta, spec: cron.spec.workflowSpec)
+        default:
+            throw ArgosyError(
+                .invalid, "--from: unknown kind '\(parts[0])' (use workflowtemplate, clusterworkflowtemplate or cronwf)"
+            )
+        }
     }
 
     static func parseParameters(_ pairs: [String], file: String?) throws(ArgosyError) -> [(String, String)] {
