@@ -52,6 +52,10 @@ public final class WorkflowController: @unchecked Sendable {
     private var inbox: [StepResult] = []
     let wakeup = Wakeup()
     private var stopRequested = false
+    /// Schedules CronWorkflows (only a controller that runs every workflow does).
+    var scheduler: CronScheduler?
+    /// Diagnostics (cron decisions, adoption); standard error by default.
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
     /// Called after every committed pass with the workflow and its state (for `--watch`).
     public var observer: (@Sendable (Workflow, RunState) -> Void)?
 
@@ -63,6 +67,7 @@ public final class WorkflowController: @unchecked Sendable {
             home: options.home, config: options.runtimeConfig, supervisor: options.supervisor, argosy: options.argosy,
             objects: StoreObjects(store: store)
         ) { [weak self] result in self?.receive(result) }
+        if case .all = scope { scheduler = CronScheduler(store: store) }
     }
 
     func receive(_ result: StepResult) {
@@ -99,10 +104,15 @@ public final class WorkflowController: @unchecked Sendable {
         var lastRenew = Date()
         var idleSince = Date()
         var dataVersion = -1
+        var nextCronTick = Date.distantPast
         defer { releaseAll() }
         while !shouldStop {
             let now = Date()
             deliverInbox()
+            if scheduler != nil, now >= nextCronTick {
+                let wake = scheduler!.tick(now: now, log: log)
+                nextCronTick = min(wake ?? now.addingTimeInterval(1), now.addingTimeInterval(1))
+            }
             if now.timeIntervalSince(lastPoll) >= options.pollSeconds {
                 lastPoll = now
                 let version = store.database.dataVersion()
@@ -123,6 +133,7 @@ public final class WorkflowController: @unchecked Sendable {
             case .only(let uids):
                 if uids.allSatisfy({ runs[$0] == nil }) { return }
             case .all(let idleExit):
+                if scheduler?.hasActiveSchedules == true { idleSince = Date() }
                 if let idleExit, runs.isEmpty, Date().timeIntervalSince(idleSince) >= idleExit { return }
             }
             var timeout = options.pollSeconds

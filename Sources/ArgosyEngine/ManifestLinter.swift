@@ -62,7 +62,19 @@ public enum ManifestLinter {
                     cron.spec.schedules != nil ? spec.appending("schedules").appending(i) : spec.appending("schedule"),
                     "invalid cron schedule '\(s)': expected 5 fields or a macro such as @hourly")
             }
-            diagnostics.warning(spec, "CronWorkflow scheduling is not supported by Argosy yet; only linting is")
+            for (i, s) in schedules.enumerated() where CronSyntax.looksValid(s) {
+                do { _ = try CronSchedule(s, timeZone: cron.spec.timezone) } catch {
+                    diagnostics.error(
+                        cron.spec.schedules != nil
+                            ? spec.appending("schedules").appending(i) : spec.appending("schedule"),
+                        error.description)
+                }
+            }
+            if let p = cron.spec.concurrencyPolicy, !["Allow", "Forbid", "Replace"].contains(p) {
+                diagnostics.error(
+                    spec.appending("concurrencyPolicy"),
+                    "concurrencyPolicy must be Allow, Forbid or Replace, found '\(p)'")
+            }
             WorkflowValidator(
                 spec: cron.spec.workflowSpec, base: spec.appending("workflowSpec"), requireEntrypoint: true
             ).validate(into: &diagnostics)

@@ -34,6 +34,8 @@ public struct WorkflowSummary: Sendable {
     public var suspended: Bool
     /// `spec.shutdown` is set (stopped or terminated).
     public var shutdown: Bool
+    /// The CronWorkflow that created it (label `workflows.argoproj.io/cron-workflow`).
+    public var cronWorkflow: String?
     public var leaseOwner: String?
     public var leaseExpires: Date?
 }
@@ -105,6 +107,12 @@ public final class WorkflowStore: Sendable {
             manifest TEXT NOT NULL,
             created_at REAL NOT NULL,
             PRIMARY KEY (kind, namespace, name)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS cron_states (
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            state TEXT NOT NULL,
+            PRIMARY KEY (namespace, name)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS objects (
             kind TEXT NOT NULL,
@@ -237,6 +245,7 @@ public final class WorkflowStore: Sendable {
                     finishedAt: row.date("finished_at"), message: row.string("message"),
                     progress: row.string("progress"), priority: wf.spec.priority ?? 0,
                     suspended: wf.spec.suspend == true, shutdown: !(wf.spec.shutdown ?? "").isEmpty,
+                    cronWorkflow: wf.metadata.labels?["workflows.argoproj.io/cron-workflow"],
                     leaseOwner: row.string("lease_owner"),
                     leaseExpires: row.date("lease_expires")))
         }
