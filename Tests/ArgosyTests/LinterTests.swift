@@ -150,9 +150,11 @@ struct LinterTests {
                 - name: main
                   container: {image: alpine, command: ["true"]}
             """
-        let diagnostics = try Self.lint(cron)
-        #expect(diagnostics.filter { $0.severity == .error }.isEmpty)
-        #expect(diagnostics.contains { $0.message.contains("CronWorkflow scheduling is not supported by Argosy yet") })
+        #expect(try Self.lint(cron).isEmpty)
+        let badZone = try Self.errors(
+            cron.replacingOccurrences(
+                of: "schedule: \"0 3 * * *\"", with: "schedule: \"0 3 * * *\"\n  timezone: Mars/Base"))
+        #expect(badZone.count == 1, "\(badZone)")
     }
 
     @Test func jsonManifestsLintToo() throws {
