@@ -9,8 +9,13 @@ extension Operation {
         nodeName: String, displayName: String, templateName: String?, arguments: Arguments?, boundaryID: String?,
         scope: VariableScope
     ) -> NodeStatus? {
-        if let node = state.node(named: nodeName), node.phase.isFinished { return node }
-        let existing = state.node(named: nodeName)
+        if let node = state.node(named: nodeName), node.phase.isFinished {
+            if let locks, reconciler.template(for: node)?.synchronization != nil {
+                try? locks.release(holder: lockHolder(node.id))
+            }
+            return node
+        }
+        var existing = state.node(named: nodeName)
         guard let templateName, let template = reconciler.templates[templateName] else {
             let what = templateName.map { "template '\($0)' not found" } ?? "no template given"
             return initializeNode(
@@ -30,6 +35,29 @@ extension Operation {
         var localScope = scope
         addInputs(inputs, to: &localScope)
 
+        if let sync = template.synchronization, existing == nil || existing?.phase == .pending {
+            if existing == nil, shutdownMessage != nil { return nil }
+            let id = Workflow.nodeID(workflowName: name, nodeName: nodeName)
+            if let waiting = acquire(sync, holder: lockHolder(id)) {
+                // Shown as Argo shows it: a Pending node saying which lock it waits for.
+                if existing == nil {
+                    existing = initializeNode(
+                        name: nodeName, displayName: displayName, type: nodeType(for: template),
+                        templateName: templateName,
+                        boundaryID: boundaryID, phase: .pending, message: waiting)
+                } else if existing?.message != waiting {
+                    state.update(named: nodeName) { $0.message = waiting }
+                }
+                outcome.wake(at: now.addingTimeInterval(Self.lockRetrySeconds))
+                return state.node(named: nodeName)
+            }
+            if let pending = existing {
+                // The lock is ours: the waiting placeholder makes way for the real node.
+                state.remove(id: pending.id)
+                existing = nil
+            }
+        }
+
         if existing == nil, let b = boundaryID, let limit = boundaryParallelism(b),
             state.activeChildren[b, default: 0] >= limit
         {
@@ -45,6 +73,9 @@ extension Operation {
             nodeName: nodeName, displayName: displayName, template: template, inputs: inputs, boundaryID: boundaryID,
             scope: localScope)
     }
+
+    /// The holder name of a node's locks: `<workflow uid>/<node id>`.
+    func lockHolder(_ nodeID: String) -> String { "\(workflow.metadata.uid ?? name)/\(nodeID)" }
 
     /// The `parallelism` of the steps or DAG template that owns boundary node `boundaryID`.
     func boundaryParallelism(_ boundaryID: String) -> Int? {

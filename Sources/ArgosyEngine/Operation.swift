@@ -16,6 +16,8 @@ final class Operation {
     /// Set when the workflow is stopping: no new nodes start.
     var shutdownMessage: String?
     var isTerminating = false
+    /// Mutexes and semaphores (nil: synchronization is refused with a clear message).
+    var locks: (any SynchronizationGate)?
 
     init(reconciler: Reconciler, state: consuming RunState, now: Date) {
         self.reconciler = reconciler
@@ -30,6 +32,19 @@ final class Operation {
     func run() {
         if state.phase?.isFinished == true { return }
         if state.phase == nil || state.phase == .pending {
+            if let sync = workflow.spec.synchronization, workflow.spec.shutdown == nil {
+                // The whole workflow waits (Pending) until it holds its locks.
+                if let waiting = acquire(sync, holder: workflow.metadata.uid ?? name) {
+                    if state.phase != .pending || state.message != waiting {
+                        state.phase = .pending
+                        state.message = waiting
+                        state.markHeaderChanged()
+                    }
+                    outcome.wake(at: now.addingTimeInterval(Self.lockRetrySeconds))
+                    return
+                }
+                state.message = nil
+            }
             state.phase = .running
             state.startedAt = state.startedAt ?? now
             state.markHeaderChanged()
@@ -84,7 +99,24 @@ final class Operation {
         }
     }
 
+    /// How often a step or workflow waiting for a lock looks again.
+    static let lockRetrySeconds = 0.5
+
+    /// Takes a synchronization block's locks for `holder`: nil when held, else the waiting message.
+    func acquire(_ sync: Synchronization, holder: String) -> String? {
+        guard let locks else { return "synchronization needs a controller with a lock store" }
+        do {
+            return try locks.acquire(
+                sync.locks, holder: holder, namespace: workflow.namespace, priority: workflow.spec.priority ?? 0,
+                now: now)
+        } catch {
+            return "cannot take the lock: \(error)"
+        }
+    }
+
     func finish(_ phase: WorkflowPhase, message: String?) {
+        // A finished workflow holds no lock, its own or its steps'.
+        if let locks { try? locks.release(holder: workflow.metadata.uid ?? name) }
         state.phase = phase
         state.message = message
         state.finishedAt = now

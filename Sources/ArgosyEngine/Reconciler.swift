@@ -20,7 +20,9 @@ public struct Reconciler: Sendable {
     }
 
     /// Runs one reconcile pass: applies `results`, advances every node that can advance, and says what to do.
-    public func reconcile(_ state: inout RunState, results: [StepResult] = [], now: Date) -> ReconcileOutcome {
+    public func reconcile(
+        _ state: inout RunState, results: [StepResult] = [], now: Date, locks: (any SynchronizationGate)? = nil
+    ) -> ReconcileOutcome {
         var outcome = ReconcileOutcome()
         var results = results
         // A pass can finish a node that only a later walk acts on (a dependent task, an exit hook):
@@ -31,6 +33,7 @@ public struct Reconciler: Sendable {
             var taken = RunState()
             swap(&taken, &state)
             let operation = Operation(reconciler: self, state: taken, now: now)
+            operation.locks = locks
             operation.apply(results)
             results = []
             operation.run()

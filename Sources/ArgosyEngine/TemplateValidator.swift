@@ -23,10 +23,13 @@ struct TemplateValidator {
             sink.error(path.appending(kind.rawValue), "\(kind.rawValue) templates are not supported by Argosy yet")
         }
         for (field, value) in [
-            ("synchronization", template.synchronization), ("memoize", template.memoize),
+            ("memoize", template.memoize),
             ("sidecars", template.sidecars), ("initContainers", template.initContainers),
         ] where value != nil {
             sink.error(path.appending(field), "\(field) is not supported by Argosy yet")
+        }
+        if let sync = template.synchronization {
+            checkSynchronization(sync, path.appending("synchronization"), into: &sink)
         }
         if template.daemon == true {
             sink.error(path.appending("daemon"), "daemon templates are not supported by Argosy yet")

@@ -34,8 +34,8 @@ struct WorkflowValidator {
         for (key, hook) in spec.hooks ?? [:] {
             checkHook(hook, key: key, path: base.appending("hooks").appending(key), names: names, into: &sink)
         }
-        if spec.synchronization != nil {
-            sink.error(base.appending("synchronization"), "synchronization is not supported by Argosy yet")
+        if let sync = spec.synchronization {
+            checkSynchronization(sync, base.appending("synchronization"), into: &sink)
         }
         if spec.templateDefaults != nil {
             sink.error(base.appending("templateDefaults"), "templateDefaults is not supported by Argosy yet")
@@ -111,5 +111,23 @@ func checkRetry(_ retry: RetryStrategy, _ path: FieldPath, into sink: inout Diag
     }
     if retry.affinity != nil {
         sink.warning(path.appending("affinity"), "retry affinity has no effect in Argosy's local runtime")
+    }
+}
+
+/// Synchronization blocks: every lock must name a mutex or a config map key.
+func checkSynchronization(_ sync: Synchronization, _ path: FieldPath, into sink: inout DiagnosticSink) {
+    let semaphores = (sync.semaphore.map { [$0] } ?? []) + (sync.semaphores ?? [])
+    for s in semaphores where s.configMapKeyRef == nil {
+        sink.error(
+            path,
+            "a semaphore needs configMapKeyRef (database semaphores are not supported; the store is shared already)")
+    }
+    let mutexes = (sync.mutex.map { [$0] } ?? []) + (sync.mutexes ?? [])
+    for m in mutexes where m.name.isEmpty { sink.error(path, "a mutex needs a name") }
+    if sync.locks.isEmpty, semaphores.isEmpty, mutexes.isEmpty {
+        sink.error(path, "synchronization names no mutex or semaphore")
+    }
+    if mutexes.contains(where: { $0.database == true }) {
+        sink.warning(path, "database mutexes use Argosy's store, which every argosy process of this home shares")
     }
 }

@@ -19,7 +19,7 @@ public struct Template: Codable, Sendable {
     public var volumes: [Volume]?
     public var daemon: Bool?
     public var memoize: JSONValue?
-    public var synchronization: JSONValue?
+    public var synchronization: Synchronization?
     public var resource: JSONValue?
     public var data: JSONValue?
     public var http: JSONValue?

@@ -38,7 +38,7 @@ public struct WorkflowSpec: Codable, Sendable {
     public var serviceAccountName: String?
     public var workflowTemplateRef: WorkflowTemplateRef?
     public var templateDefaults: JSONValue?
-    public var synchronization: JSONValue?
+    public var synchronization: Synchronization?
     public var priority: Int?
     public var retryStrategy: RetryStrategy?
     public var failFast: Bool?

@@ -108,6 +108,19 @@ public final class WorkflowStore: Sendable {
             created_at REAL NOT NULL,
             PRIMARY KEY (kind, namespace, name)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS locks (
+            key TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            acquired_at REAL NOT NULL,
+            PRIMARY KEY (key, holder)
+        );
+        CREATE TABLE IF NOT EXISTS lock_waiters (
+            key TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            since REAL NOT NULL,
+            PRIMARY KEY (key, holder)
+        );
         CREATE TABLE IF NOT EXISTS cron_states (
             namespace TEXT NOT NULL,
             name TEXT NOT NULL,
@@ -255,7 +268,8 @@ public final class WorkflowStore: Sendable {
     /// Deletes a workflow and its nodes. Returns false when it did not exist.
     @discardableResult
     public func delete(uid: String) throws(ArgosyError) -> Bool {
-        try database.update("DELETE FROM workflows WHERE uid = ?", [.text(uid)]) > 0
+        try releaseLocks(holder: uid)
+        return try database.update("DELETE FROM workflows WHERE uid = ?", [.text(uid)]) > 0
     }
 
     /// Commits a reconcile pass: the workflow's header and every changed node, in one transaction.

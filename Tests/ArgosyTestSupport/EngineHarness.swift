@@ -30,6 +30,8 @@ public struct EngineHarness {
     public var launches: [StepLaunch] = []
     /// Every kill the engine asked for: (node id, reason).
     public var kills: [(String, String)] = []
+    /// Mutexes and semaphores the workflow sees (share one between harnesses to run workflows side by side).
+    public var locks: MemoryLocks? = MemoryLocks()
     /// Decides each step's outcome (default: exit 0).
     public var script: (StepLaunch) -> Outcome = { _ in .exit(0) }
     /// The largest number of steps running at once.
@@ -63,7 +65,7 @@ public struct EngineHarness {
     public mutating func reconcile() -> ReconcileOutcome {
         let results = pending
         pending = []
-        let outcome = reconciler.reconcile(&state, results: results, now: now)
+        let outcome = reconciler.reconcile(&state, results: results, now: now, locks: locks)
         for action in outcome.actions {
             switch action {
             case .launch(let l):
