@@ -111,10 +111,10 @@ struct LinterTests {
     @Test func unsupportedFeaturesAreErrorsNotSilence() throws {
         let yaml = Self.valid.replacingOccurrences(
             of: "  - name: say\n",
-            with: "  - name: say\n    synchronization: {mutex: {name: m}}\n    memoize: {key: k}\n")
+            with: "  - name: say\n    daemon: true\n    sidecars: [{name: s, image: nginx}]\n")
         let errors = try Self.errors(yaml)
-        #expect(errors.contains { $0.contains("synchronization is not supported by Argosy yet") })
-        #expect(errors.contains { $0.contains("memoize is not supported by Argosy yet") })
+        #expect(errors.contains { $0.contains("daemon templates are not supported by Argosy yet") })
+        #expect(errors.contains { $0.contains("sidecars is not supported by Argosy yet") })
     }
 
     @Test func wrongTypesNameTheField() throws {
