@@ -54,6 +54,8 @@ public final class WorkflowController: @unchecked Sendable {
     private var stopRequested = false
     /// Mutexes and semaphores, in the store.
     lazy var locks = StoreLocks(store: store)
+    /// The memoization cache, in the store.
+    lazy var memo = StoreMemoCache(store: store)
     /// Schedules CronWorkflows (only a controller that runs every workflow does).
     var scheduler: CronScheduler?
     /// Diagnostics (cron decisions, adoption); standard error by default.
@@ -162,7 +164,7 @@ public final class WorkflowController: @unchecked Sendable {
         let now = Date()
         let results = run.results
         run.results = []
-        let outcome = run.reconciler.reconcile(&run.state, results: results, now: now, locks: locks)
+        let outcome = run.reconciler.reconcile(&run.state, results: results, now: now, locks: locks, memo: memo)
         run.wakeAt = outcome.wakeAt
         let launches = outcome.actions.compactMap { action -> StepLaunch? in
             if case .launch(let l) = action { return l }

@@ -9,12 +9,7 @@ extension Operation {
         nodeName: String, displayName: String, templateName: String?, arguments: Arguments?, boundaryID: String?,
         scope: VariableScope
     ) -> NodeStatus? {
-        if let node = state.node(named: nodeName), node.phase.isFinished {
-            if let locks, reconciler.template(for: node)?.synchronization != nil {
-                try? locks.release(holder: lockHolder(node.id))
-            }
-            return node
-        }
+        if let node = state.node(named: nodeName), node.phase.isFinished { return node }
         var existing = state.node(named: nodeName)
         guard let templateName, let template = reconciler.templates[templateName] else {
             let what = templateName.map { "template '\($0)' not found" } ?? "no template given"
@@ -64,6 +59,40 @@ extension Operation {
             return nil
         }
 
+        var memoStatus: MemoizationStatus?
+        if let memoize = template.memoize, existing == nil {
+            switch lookUpMemo(memoize, scope: localScope) {
+            case .hit(let status, let outputs):
+                let node = initializeNode(
+                    name: nodeName, displayName: displayName, type: nodeType(for: template), templateName: templateName,
+                    boundaryID: boundaryID, phase: .succeeded,
+                    message: "memoized: reused the outputs saved for key '\(status.key)'")
+                state.update(named: nodeName) {
+                    $0.outputs = outputs
+                    $0.memoizationStatus = status
+                    if inputs.parameters != nil { $0.inputs = inputs }
+                }
+                return state.node(named: node.name)
+            case .miss(let status):
+                memoStatus = status
+            case .failure(let message):
+                return initializeNode(
+                    name: nodeName, displayName: displayName, type: nodeType(for: template), templateName: templateName,
+                    boundaryID: boundaryID, phase: .error, message: message)
+            }
+        }
+        let node = executeRunnable(
+            nodeName: nodeName, displayName: displayName, template: template, inputs: inputs, boundaryID: boundaryID,
+            scope: localScope)
+        if let memoStatus, node != nil { state.update(named: nodeName) { $0.memoizationStatus = memoStatus } }
+        return state.node(named: nodeName) ?? node
+    }
+
+    /// Runs a template's work, through its retry strategy when it has one.
+    func executeRunnable(
+        nodeName: String, displayName: String, template: Template, inputs: Inputs, boundaryID: String?,
+        scope localScope: VariableScope
+    ) -> NodeStatus? {
         if let retry = template.retryStrategy ?? workflow.spec.retryStrategy {
             return executeWithRetries(
                 nodeName: nodeName, displayName: displayName, template: template, retry: retry, inputs: inputs,
@@ -72,6 +101,57 @@ extension Operation {
         return executeBody(
             nodeName: nodeName, displayName: displayName, template: template, inputs: inputs, boundaryID: boundaryID,
             scope: localScope)
+    }
+
+    enum MemoLookup {
+        case hit(MemoizationStatus, Outputs?)
+        case miss(MemoizationStatus)
+        case failure(String)
+    }
+
+    /// Looks a memoized template's key up in its cache (entries older than `maxAge` do not count).
+    func lookUpMemo(_ memoize: Memoize, scope: VariableScope) -> MemoLookup {
+        guard let memo else { return .failure("memoize needs a controller with a cache store") }
+        let key: String
+        do {
+            key = try substitute(memoize.key, scope, what: "memoize.key")
+        } catch {
+            return .failure(error.description)
+        }
+        let status = MemoizationStatus(hit: false, key: key, cacheName: memoize.cache.configMap.name)
+        do {
+            guard let entry = try memo.load(namespace: workflow.namespace, cache: status.cacheName, key: key) else {
+                return .miss(status)
+            }
+            if let ageText = memoize.maxAge {
+                let text = (try? substitute(ageText, scope, what: "memoize.maxAge")) ?? ageText
+                guard let age = GoDuration.seconds(text) else {
+                    return .failure("memoize.maxAge: invalid duration '\(text)'")
+                }
+                if now.timeIntervalSince(entry.savedAt) > age { return .miss(status) }
+            }
+            var hit = status
+            hit.hit = true
+            return .hit(hit, entry.outputs)
+        } catch {
+            return .failure("memoize: cannot read cache '\(status.cacheName)': \(error)")
+        }
+    }
+
+    /// After a walk: nodes that finished give back their locks and save memoized outputs.
+    func settleFinishedNodes() {
+        for id in state.changedNodeIDs {
+            guard let node = state.node(id: id), node.phase.isFinished, let template = reconciler.template(for: node)
+            else {
+                continue
+            }
+            if template.synchronization != nil, let locks { try? locks.release(holder: lockHolder(id)) }
+            if let status = node.memoizationStatus, !status.hit, node.phase == .succeeded, let memo {
+                try? memo.save(
+                    namespace: workflow.namespace, cache: status.cacheName, key: status.key, nodeID: id,
+                    outputs: node.outputs, now: now)
+            }
+        }
     }
 
     /// The holder name of a node's locks: `<workflow uid>/<node id>`.

@@ -18,6 +18,8 @@ final class Operation {
     var isTerminating = false
     /// Mutexes and semaphores (nil: synchronization is refused with a clear message).
     var locks: (any SynchronizationGate)?
+    /// The memoization cache (nil: memoize is refused with a clear message).
+    var memo: (any MemoCache)?
 
     init(reconciler: Reconciler, state: consuming RunState, now: Date) {
         self.reconciler = reconciler

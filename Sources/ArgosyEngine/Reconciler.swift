@@ -21,7 +21,8 @@ public struct Reconciler: Sendable {
 
     /// Runs one reconcile pass: applies `results`, advances every node that can advance, and says what to do.
     public func reconcile(
-        _ state: inout RunState, results: [StepResult] = [], now: Date, locks: (any SynchronizationGate)? = nil
+        _ state: inout RunState, results: [StepResult] = [], now: Date, locks: (any SynchronizationGate)? = nil,
+        memo: (any MemoCache)? = nil
     ) -> ReconcileOutcome {
         var outcome = ReconcileOutcome()
         var results = results
@@ -34,9 +35,11 @@ public struct Reconciler: Sendable {
             swap(&taken, &state)
             let operation = Operation(reconciler: self, state: taken, now: now)
             operation.locks = locks
+            operation.memo = memo
             operation.apply(results)
             results = []
             operation.run()
+            operation.settleFinishedNodes()
             swap(&state, &operation.state)
             outcome.actions += operation.outcome.actions
             outcome.wakeAt = operation.outcome.wakeAt

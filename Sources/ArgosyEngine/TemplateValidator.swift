@@ -22,14 +22,18 @@ struct TemplateValidator {
         for kind in kinds where ![.container, .script, .steps, .dag, .suspend].contains(kind) {
             sink.error(path.appending(kind.rawValue), "\(kind.rawValue) templates are not supported by Argosy yet")
         }
-        for (field, value) in [
-            ("memoize", template.memoize),
-            ("sidecars", template.sidecars), ("initContainers", template.initContainers),
-        ] where value != nil {
+        for (field, value) in [("sidecars", template.sidecars), ("initContainers", template.initContainers)]
+        where value != nil {
             sink.error(path.appending(field), "\(field) is not supported by Argosy yet")
         }
         if let sync = template.synchronization {
             checkSynchronization(sync, path.appending("synchronization"), into: &sink)
+        }
+        if let memo = template.memoize {
+            if memo.key.isEmpty { sink.error(path.appending("memoize").appending("key"), "memoize needs a key") }
+            if let age = memo.maxAge, !age.contains("{{"), GoDuration.seconds(age) == nil {
+                sink.error(path.appending("memoize").appending("maxAge"), "invalid duration '\(age)'")
+            }
         }
         if template.daemon == true {
             sink.error(path.appending("daemon"), "daemon templates are not supported by Argosy yet")

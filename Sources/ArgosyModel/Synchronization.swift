@@ -48,3 +48,31 @@ public enum SynchronizationLock: Sendable, Hashable {
         }
     }
 }
+
+/// `memoize`: reuse the outputs of an earlier successful run with the same key.
+public struct Memoize: Codable, Sendable, Hashable {
+    public var key: String
+    public var maxAge: String?
+    public var cache: Cache
+
+    public struct Cache: Codable, Sendable, Hashable {
+        public var configMap: NameRef
+
+        public struct NameRef: Codable, Sendable, Hashable {
+            public var name: String
+        }
+    }
+}
+
+/// A node's use of the memoization cache, as Argo records it.
+public struct MemoizationStatus: Codable, Sendable, Hashable {
+    public var hit: Bool
+    public var key: String
+    public var cacheName: String
+
+    public init(hit: Bool, key: String, cacheName: String) {
+        self.hit = hit
+        self.key = key
+        self.cacheName = cacheName
+    }
+}

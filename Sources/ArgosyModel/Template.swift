@@ -18,7 +18,7 @@ public struct Template: Codable, Sendable {
     public var failFast: Bool?
     public var volumes: [Volume]?
     public var daemon: Bool?
-    public var memoize: JSONValue?
+    public var memoize: Memoize?
     public var synchronization: Synchronization?
     public var resource: JSONValue?
     public var data: JSONValue?

@@ -93,6 +93,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var children: [String]?
     public var outboundNodes: [String]?
     public var hostNodeName: String?
+    public var memoizationStatus: MemoizationStatus?
     /// Argo's pod name for pod nodes (`<workflow>-<template>-<hash>`).
     public var podName: String?
     /// Argosy: when a running step is killed for exceeding `activeDeadlineSeconds` or `timeout`.

@@ -121,6 +121,15 @@ public final class WorkflowStore: Sendable {
             since REAL NOT NULL,
             PRIMARY KEY (key, holder)
         );
+        CREATE TABLE IF NOT EXISTS memo_entries (
+            namespace TEXT NOT NULL,
+            cache TEXT NOT NULL,
+            key TEXT NOT NULL,
+            node_id TEXT NOT NULL,
+            outputs TEXT,
+            saved_at REAL NOT NULL,
+            PRIMARY KEY (namespace, cache, key)
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS cron_states (
             namespace TEXT NOT NULL,
             name TEXT NOT NULL,

@@ -32,6 +32,8 @@ public struct EngineHarness {
     public var kills: [(String, String)] = []
     /// Mutexes and semaphores the workflow sees (share one between harnesses to run workflows side by side).
     public var locks: MemoryLocks? = MemoryLocks()
+    /// The memoization cache (share one between harnesses to reuse outputs across runs).
+    public var memo: MemoryMemoCache? = MemoryMemoCache()
     /// Decides each step's outcome (default: exit 0).
     public var script: (StepLaunch) -> Outcome = { _ in .exit(0) }
     /// The largest number of steps running at once.
@@ -65,7 +67,7 @@ public struct EngineHarness {
     public mutating func reconcile() -> ReconcileOutcome {
         let results = pending
         pending = []
-        let outcome = reconciler.reconcile(&state, results: results, now: now, locks: locks)
+        let outcome = reconciler.reconcile(&state, results: results, now: now, locks: locks, memo: memo)
         for action in outcome.actions {
             switch action {
             case .launch(let l):

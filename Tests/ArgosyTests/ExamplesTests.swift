@@ -11,6 +11,7 @@ struct ExamplesTests {
         var phase: String
         var log: String?
         var resumeAfter: Double?
+        var templates: [String] = []
         var description: String { file }
     }
 
@@ -28,8 +29,18 @@ struct ExamplesTests {
                 file: name,
                 phase: annotations["argosy.io/expected-phase"]?.stringValue ?? "(missing argosy.io/expected-phase)",
                 log: annotations["argosy.io/expected-log"]?.stringValue,
-                resumeAfter: annotations["argosy.io/resume-after-seconds"]?.stringValue.flatMap(Double.init))
+                resumeAfter: annotations["argosy.io/resume-after-seconds"]?.stringValue.flatMap(Double.init),
+                templates: annotations["argosy.io/requires-templates"]?.stringValue?.split(separator: ",")
+                    .map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
         }
+    }
+
+    @Test func everyExampleFileOfEveryKindLints() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let lint = try cli.run(["lint", "examples"])
+        #expect(lint.status == 0, "\(lint.stdout)")
+        #expect(lint.stdout.contains("no linting errors found"), "\(lint.stdout)")
     }
 
     @Test func thereAreExamplesForEveryFeature() {
@@ -41,6 +52,10 @@ struct ExamplesTests {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
         let path = "examples/\(example.file)"
+        for template in example.templates {
+            let stored = try cli.run(["template", "create", "examples/\(template)"])
+            #expect(stored.status == 0, "\(stored.stderr)")
+        }
         let lint = try cli.run(["lint", path])
         #expect(lint.status == 0, "\(lint.stdout)")
         #expect(!lint.stdout.contains("error:"))
