@@ -56,6 +56,8 @@ public final class WorkflowController: @unchecked Sendable {
     lazy var locks = StoreLocks(store: store)
     /// The memoization cache, in the store.
     lazy var memo = StoreMemoCache(store: store)
+    /// Applies ttlStrategy and podGC (only a controller that runs every workflow does).
+    var collector: WorkflowCollector?
     /// Schedules CronWorkflows (only a controller that runs every workflow does).
     var scheduler: CronScheduler?
     /// Diagnostics (cron decisions, adoption); standard error by default.
@@ -71,7 +73,10 @@ public final class WorkflowController: @unchecked Sendable {
             home: options.home, config: options.runtimeConfig, supervisor: options.supervisor, argosy: options.argosy,
             objects: StoreObjects(store: store)
         ) { [weak self] result in self?.receive(result) }
-        if case .all = scope { scheduler = CronScheduler(store: store) }
+        if case .all = scope {
+            scheduler = CronScheduler(store: store)
+            collector = WorkflowCollector(store: store, runtime: runtime)
+        }
     }
 
     func receive(_ result: StepResult) {
@@ -80,6 +85,9 @@ public final class WorkflowController: @unchecked Sendable {
         inboxLock.unlock()
         wakeup.signal()
     }
+
+    /// How often finished workflows are checked for ttlStrategy and podGC.
+    static let sweepSeconds = 1.0
 
     /// Asks `run()` to return after the current pass, releasing its leases.
     public func stop() {
@@ -109,6 +117,7 @@ public final class WorkflowController: @unchecked Sendable {
         var idleSince = Date()
         var dataVersion = -1
         var nextCronTick = Date.distantPast
+        var nextSweep = Date.distantPast
         defer { releaseAll() }
         while !shouldStop {
             let now = Date()
@@ -116,6 +125,10 @@ public final class WorkflowController: @unchecked Sendable {
             if scheduler != nil, now >= nextCronTick {
                 let wake = scheduler!.tick(now: now, log: log)
                 nextCronTick = min(wake ?? now.addingTimeInterval(1), now.addingTimeInterval(1))
+            }
+            if collector != nil, now >= nextSweep {
+                collector!.sweep(now: now, log: log)
+                nextSweep = now.addingTimeInterval(Self.sweepSeconds)
             }
             if now.timeIntervalSince(lastPoll) >= options.pollSeconds {
                 lastPoll = now
@@ -137,7 +150,9 @@ public final class WorkflowController: @unchecked Sendable {
             case .only(let uids):
                 if uids.allSatisfy({ runs[$0] == nil }) { return }
             case .all(let idleExit):
-                if scheduler?.hasActiveSchedules == true { idleSince = Date() }
+                if scheduler?.hasActiveSchedules == true || collector?.hasPendingWork == true {
+                    idleSince = Date()
+                }
                 if let idleExit, runs.isEmpty, Date().timeIntervalSince(idleSince) >= idleExit { return }
             }
             var timeout = options.pollSeconds

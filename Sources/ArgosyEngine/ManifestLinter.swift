@@ -138,7 +138,7 @@ struct DiagnosticSink {
         "securityContext", "podSpecPatch", "imagePullSecrets", "hostNetwork", "dnsPolicy", "dnsConfig",
         "priorityClassName", "podPriorityClassName", "schedulerName", "podDisruptionBudget", "metadata",
         "podMetadata", "automountServiceAccountToken", "executor", "ports", "readinessProbe", "livenessProbe",
-        "archiveLocation", "podGC", "ttlStrategy", "workflowMetadata", "archiveLogs", "metrics", "priority",
+        "archiveLocation", "workflowMetadata", "archiveLogs", "metrics", "priority",
         "artifactRepositoryRef", "terminationMessagePath", "terminationMessagePolicy", "lifecycle", "startupProbe",
         "stdin", "tty", "stdinOnce", "volumeDevices", "resizePolicy", "restartPolicy", "shareProcessNamespace",
         "hostAliases", "artifactGC", "volumeClaimGC", "podSecurityContext",

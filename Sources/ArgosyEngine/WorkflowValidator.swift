@@ -37,6 +37,22 @@ struct WorkflowValidator {
         if let sync = spec.synchronization {
             checkSynchronization(sync, base.appending("synchronization"), into: &sink)
         }
+        if let strategy = spec.podGC?.strategy,
+            !["OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"].contains(strategy)
+        {
+            sink.error(
+                base.appending("podGC").appending("strategy"),
+                "podGC.strategy must be OnPodCompletion, OnPodSuccess, OnWorkflowCompletion or OnWorkflowSuccess, found '\(strategy)'"
+            )
+        }
+        if let delay = spec.podGC?.deleteDelayDuration, GoDuration.seconds(delay) == nil {
+            sink.error(base.appending("podGC").appending("deleteDelayDuration"), "invalid duration '\(delay)'")
+        }
+        if spec.podGC?.labelSelector != nil {
+            sink.warning(
+                base.appending("podGC").appending("labelSelector"),
+                "podGC.labelSelector is ignored: every step is collected")
+        }
         if spec.templateDefaults != nil {
             sink.error(base.appending("templateDefaults"), "templateDefaults is not supported by Argosy yet")
         }

@@ -39,6 +39,8 @@ public struct WorkflowSpec: Codable, Sendable {
     public var workflowTemplateRef: WorkflowTemplateRef?
     public var templateDefaults: JSONValue?
     public var synchronization: Synchronization?
+    public var ttlStrategy: TTLStrategy?
+    public var podGC: PodGC?
     public var priority: Int?
     public var retryStrategy: RetryStrategy?
     public var failFast: Bool?
@@ -52,6 +54,26 @@ public struct WorkflowSpec: Codable, Sendable {
     public func template(named name: String) -> Template? {
         templates?.first { $0.name == name }
     }
+}
+
+/// `ttlStrategy`: delete a finished workflow after a while (it is archived first).
+public struct TTLStrategy: Codable, Sendable, Hashable {
+    public var secondsAfterCompletion: Int?
+    public var secondsAfterSuccess: Int?
+    public var secondsAfterFailure: Int?
+
+    /// Seconds to keep a workflow that ended in `succeeded` (or failed), if any rule applies.
+    public func seconds(succeeded: Bool) -> Int? {
+        (succeeded ? secondsAfterSuccess : secondsAfterFailure) ?? secondsAfterCompletion
+    }
+}
+
+/// `podGC`: remove finished steps' files (logs and outputs), as Argo deletes pods.
+public struct PodGC: Codable, Sendable, Hashable {
+    /// OnPodCompletion, OnPodSuccess, OnWorkflowCompletion or OnWorkflowSuccess.
+    public var strategy: String?
+    public var deleteDelayDuration: String?
+    public var labelSelector: JSONValue?
 }
 
 /// `spec.workflowTemplateRef`: run a stored WorkflowTemplate (or ClusterWorkflowTemplate).

@@ -36,6 +36,8 @@ public struct WorkflowSummary: Sendable {
     public var shutdown: Bool
     /// The CronWorkflow that created it (label `workflows.argoproj.io/cron-workflow`).
     public var cronWorkflow: String?
+    public var ttlStrategy: TTLStrategy?
+    public var podGC: PodGC?
     public var leaseOwner: String?
     public var leaseExpires: Date?
 }
@@ -130,6 +132,17 @@ public final class WorkflowStore: Sendable {
             saved_at REAL NOT NULL,
             PRIMARY KEY (namespace, cache, key)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS archived_workflows (
+            uid TEXT PRIMARY KEY,
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL,
+            document TEXT NOT NULL,
+            archived_at REAL NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS cron_states (
             namespace TEXT NOT NULL,
             name TEXT NOT NULL,
@@ -268,6 +281,7 @@ public final class WorkflowStore: Sendable {
                     progress: row.string("progress"), priority: wf.spec.priority ?? 0,
                     suspended: wf.spec.suspend == true, shutdown: !(wf.spec.shutdown ?? "").isEmpty,
                     cronWorkflow: wf.metadata.labels?["workflows.argoproj.io/cron-workflow"],
+                    ttlStrategy: wf.spec.ttlStrategy, podGC: wf.spec.podGC,
                     leaseOwner: row.string("lease_owner"),
                     leaseExpires: row.date("lease_expires")))
         }

@@ -315,7 +315,6 @@ struct CLICommandTests {
         let delete = try cli.run(["delete", "in-default"])
         #expect(delete.stdout == "Workflow 'in-default' deleted\n")
         #expect(try cli.run(["list", "-o", "name"]).stdout.isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: cli.home.appendingPathComponent("steps").path + "/x"))
         let missing = try cli.run(["delete", "nope"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("\"nope\" not found"))

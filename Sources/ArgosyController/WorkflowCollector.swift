@@ -1,0 +1,75 @@
+import ArgosyEngine
+import ArgosyModel
+import ArgosyRuntime
+import ArgosyStore
+import Foundation
+
+/// Cleans up after finished work: `ttlStrategy` archives and deletes finished workflows, `podGC` removes
+/// finished steps' files (their logs and outputs), as Argo's controller deletes workflows and pods.
+struct WorkflowCollector {
+    let store: WorkflowStore
+    let runtime: LocalRuntime
+    /// Step folders already removed, so a sweep does not look at them again.
+    private var collectedPods: Set<String> = []
+    /// A finished workflow still waits for its ttlStrategy: the background controller stays up for it.
+    private(set) var hasPendingWork = false
+
+    init(store: WorkflowStore, runtime: LocalRuntime) {
+        self.store = store
+        self.runtime = runtime
+    }
+
+    mutating func sweep(now: Date, log: (String) -> Void) {
+        let workflows: [WorkflowSummary]
+        do {
+            workflows = try store.list(namespace: nil)
+        } catch {
+            log("gc: cannot list workflows: \(error)")
+            return
+        }
+        hasPendingWork = false
+        for wf in workflows {
+            do {
+                try sweep(wf, now: now, log: log)
+            } catch {
+                log("gc \(wf.namespace)/\(wf.name): \(error)")
+            }
+        }
+    }
+
+    private mutating func sweep(_ wf: WorkflowSummary, now: Date, log: (String) -> Void) throws {
+        let finished = wf.phase?.isFinished == true
+        if finished, let finishedAt = wf.finishedAt,
+            let ttl = wf.ttlStrategy?.seconds(succeeded: wf.phase == .succeeded),
+            now.timeIntervalSince(finishedAt) >= Double(ttl)
+        {
+            try store.archive(uid: wf.uid, now: now)
+            runtime.removeFiles(workflowUID: wf.uid)
+            log("gc: archived and deleted \(wf.namespace)/\(wf.name) (ttlStrategy)")
+            return
+        }
+        if wf.ttlStrategy != nil, !finished || wf.ttlStrategy?.seconds(succeeded: wf.phase == .succeeded) != nil {
+            hasPendingWork = true
+        }
+        guard let gc = wf.podGC, let strategy = gc.strategy else { return }
+        let delay = gc.deleteDelayDuration.flatMap(GoDuration.seconds) ?? 0
+        switch strategy {
+        case "OnWorkflowCompletion", "OnWorkflowSuccess":
+            guard finished, strategy == "OnWorkflowCompletion" || wf.phase == .succeeded, let at = wf.finishedAt,
+                now.timeIntervalSince(at) >= delay, collectedPods.insert(wf.uid).inserted
+            else { return }
+            runtime.removeFiles(workflowUID: wf.uid)
+        case "OnPodCompletion", "OnPodSuccess":
+            guard let stored = try store.get(uid: wf.uid) else { return }
+            for node in stored.nodes where node.type == .pod && node.phase.isFinished {
+                guard strategy == "OnPodCompletion" || node.phase == .succeeded, let pod = node.podName,
+                    let at = node.finishedAt, now.timeIntervalSince(at) >= delay,
+                    collectedPods.insert("\(wf.uid)/\(pod)").inserted
+                else { continue }
+                runtime.removeFiles(workflowUID: wf.uid, podName: pod)
+            }
+        default:
+            return
+        }
+    }
+}
