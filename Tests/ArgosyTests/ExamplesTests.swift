@@ -12,6 +12,7 @@ struct ExamplesTests {
         var log: String?
         var resumeAfter: Double?
         var templates: [String] = []
+        var configMaps: [String] = []
         var description: String { file }
     }
 
@@ -31,6 +32,8 @@ struct ExamplesTests {
                 log: annotations["argosy.io/expected-log"]?.stringValue,
                 resumeAfter: annotations["argosy.io/resume-after-seconds"]?.stringValue.flatMap(Double.init),
                 templates: annotations["argosy.io/requires-templates"]?.stringValue?.split(separator: ",")
+                    .map { $0.trimmingCharacters(in: .whitespaces) } ?? [],
+                configMaps: annotations["argosy.io/requires-configmaps"]?.stringValue?.split(separator: ",")
                     .map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
         }
     }
@@ -43,6 +46,25 @@ struct ExamplesTests {
         #expect(lint.stdout.contains("no linting errors found"), "\(lint.stdout)")
     }
 
+    /// Each CronWorkflow example is stored and its workflow run once at once (`submit --from cronwf/NAME`).
+    @Test func cronExamplesRunOnDemand() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let dir = CLIRunner.repositoryRoot.appendingPathComponent("examples/cron")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }
+            .sorted()
+        #expect(!files.isEmpty)
+        for file in files {
+            let created = try cli.run(["cron", "create", "examples/cron/\(file)"])
+            #expect(created.status == 0, "\(created.stderr)")
+            let name =
+                created.stdout.split(separator: "/").last.map { $0.split(separator: " ").first.map(String.init) ?? "" }
+                ?? ""
+            let run = try cli.run(["submit", "--wait", "--from", "cronwf/\(name)"])
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        }
+    }
+
     @Test func thereAreExamplesForEveryFeature() {
         #expect(Self.examples.count >= 30)
     }
@@ -52,6 +74,14 @@ struct ExamplesTests {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
         let path = "examples/\(example.file)"
+        for spec in example.configMaps {
+            // NAME:KEY=VALUE
+            let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+            let made = try cli.run([
+                "configmap", "create", parts[0], "--from-literal=\(parts.count > 1 ? parts[1] : "")",
+            ])
+            #expect(made.status == 0, "\(made.stderr)")
+        }
         for template in example.templates {
             let stored = try cli.run(["template", "create", "examples/\(template)"])
             #expect(stored.status == 0, "\(stored.stderr)")
