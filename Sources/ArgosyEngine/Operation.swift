@@ -181,6 +181,21 @@ final class Operation {
     // MARK: - Globals
 
     func buildGlobals() {
+        var g = reconciler.cache.staticGlobals() ?? {
+            let fixed = staticGlobals()
+            reconciler.cache.setStaticGlobals(fixed)
+            return fixed
+        }()
+        if let started = state.startedAt {
+            g["workflow.duration"] = .string(String(format: "%f", now.timeIntervalSince(started)))
+        }
+        g["workflow.status"] = .string((state.phase ?? .running).rawValue)
+        for (k, v) in state.outputs { g["workflow.outputs.parameters.\(k)"] = .string(v) }
+        globals = g
+    }
+
+    /// The `workflow.*` variables that never change during a run (computed once, then cached).
+    func staticGlobals() -> VariableScope {
         var g = VariableScope()
         let meta = workflow.metadata
         g["workflow.name"] = .string(name)
@@ -192,14 +207,8 @@ final class Operation {
         if let created = meta.creationTimestamp {
             g["workflow.creationTimestamp"] = .string(Timestamp.format(created))
             g["workflow.creationTimestamp.RFC3339"] = .string(Timestamp.format(created))
-            for (letter, value) in Strftime.fields(created) {
-                g["workflow.creationTimestamp.\(letter)"] = .string(value)
-            }
+            for (letter, value) in Strftime.fields(created) { g["workflow.creationTimestamp.\(letter)"] = .string(value) }
         }
-        if let started = state.startedAt {
-            g["workflow.duration"] = .string(String(format: "%f", now.timeIntervalSince(started)))
-        }
-        g["workflow.status"] = .string((state.phase ?? .running).rawValue)
         for (k, v) in meta.labels ?? [:] { g["workflow.labels.\(k)"] = .string(v) }
         for (k, v) in meta.annotations ?? [:] { g["workflow.annotations.\(k)"] = .string(v) }
         g["workflow.labels.json"] = .string(Self.sortedJSON(meta.labels ?? [:]))
@@ -214,8 +223,7 @@ final class Operation {
         }
         g["workflow.parameters"] = .string(JSONValue.array(all).compactJSON)
         g["workflow.parameters.json"] = .string(JSONValue.array(all).compactJSON)
-        for (k, v) in state.outputs { g["workflow.outputs.parameters.\(k)"] = .string(v) }
-        globals = g
+        return g
     }
 
     static func sortedJSON(_ map: [String: String]) -> String {

@@ -11,6 +11,20 @@ final class PassCache: @unchecked Sendable {
     private var dags: [String: CompiledDAG] = [:]
     /// Per step group: how many of its leading children are known finished (and need nothing more).
     private var finishedPrefix: [String: Int] = [:]
+    private var globals: VariableScope?
+
+    func staticGlobals() -> VariableScope? {
+        lock.lock()
+        defer { lock.unlock() }
+        return globals
+    }
+
+    func setStaticGlobals(_ value: VariableScope) {
+        lock.lock()
+        globals = value
+        lock.unlock()
+    }
+
     /// Per DAG node: tasks known finished, with their exit hooks and all their dependencies.
     private var doneTasks: [String: Set<String>] = [:]
 
