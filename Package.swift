@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(
@@ -60,9 +61,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "ArgosyServer",
+            dependencies: ["ArgosyController", .product(name: "Hummingbird", package: "hummingbird")],
+            exclude: ["README.md"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ArgosyCLI",
             dependencies: [
-                "ArgosyController", "CArgosySupport", "Yams",
+                "ArgosyController", "ArgosyServer", "CArgosySupport", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],

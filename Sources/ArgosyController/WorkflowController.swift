@@ -52,6 +52,7 @@ public final class WorkflowController: @unchecked Sendable {
     private var inbox: [StepResult] = []
     let wakeup = Wakeup()
     private var stopRequested = false
+    private var forcePoll = false
     /// Mutexes and semaphores, in the store.
     lazy var locks = StoreLocks(store: store)
     /// The memoization cache, in the store.
@@ -88,6 +89,23 @@ public final class WorkflowController: @unchecked Sendable {
 
     /// How often finished workflows are checked for ttlStrategy and podGC.
     static let sweepSeconds = 1.0
+
+    /// Makes the loop look at the store now (new workflows or requests written through this process's own
+    /// connection, which SQLite's data version does not report).
+    public func wake() {
+        inboxLock.lock()
+        forcePoll = true
+        inboxLock.unlock()
+        wakeup.signal()
+    }
+
+    private func takeForcePoll() -> Bool {
+        inboxLock.lock()
+        defer { inboxLock.unlock() }
+        let f = forcePoll
+        forcePoll = false
+        return f
+    }
 
     /// Asks `run()` to return after the current pass, releasing its leases.
     public func stop() {
@@ -130,10 +148,11 @@ public final class WorkflowController: @unchecked Sendable {
                 collector!.sweep(now: now, log: log)
                 nextSweep = now.addingTimeInterval(Self.sweepSeconds)
             }
-            if now.timeIntervalSince(lastPoll) >= options.pollSeconds {
+            let forced = takeForcePoll()
+            if forced || now.timeIntervalSince(lastPoll) >= options.pollSeconds {
                 lastPoll = now
                 let version = store.database.dataVersion()
-                if version != dataVersion || runs.isEmpty {
+                if forced || version != dataVersion || runs.isEmpty {
                     dataVersion = version
                     try adoptWorkflows(now: now)
                     try applyUserChanges(now: now)

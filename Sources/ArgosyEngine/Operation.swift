@@ -181,11 +181,13 @@ final class Operation {
     // MARK: - Globals
 
     func buildGlobals() {
-        var g = reconciler.cache.staticGlobals() ?? {
-            let fixed = staticGlobals()
-            reconciler.cache.setStaticGlobals(fixed)
-            return fixed
-        }()
+        var g =
+            reconciler.cache.staticGlobals()
+            ?? {
+                let fixed = staticGlobals()
+                reconciler.cache.setStaticGlobals(fixed)
+                return fixed
+            }()
         if let started = state.startedAt {
             g["workflow.duration"] = .string(String(format: "%f", now.timeIntervalSince(started)))
         }
@@ -207,7 +209,9 @@ final class Operation {
         if let created = meta.creationTimestamp {
             g["workflow.creationTimestamp"] = .string(Timestamp.format(created))
             g["workflow.creationTimestamp.RFC3339"] = .string(Timestamp.format(created))
-            for (letter, value) in Strftime.fields(created) { g["workflow.creationTimestamp.\(letter)"] = .string(value) }
+            for (letter, value) in Strftime.fields(created) {
+                g["workflow.creationTimestamp.\(letter)"] = .string(value)
+            }
         }
         for (k, v) in meta.labels ?? [:] { g["workflow.labels.\(k)"] = .string(v) }
         for (k, v) in meta.annotations ?? [:] { g["workflow.annotations.\(k)"] = .string(v) }

@@ -18,19 +18,7 @@ extension WorkflowStore {
     /// Copies a finished workflow, status and nodes included, into the archive and deletes the live one.
     public func archive(uid: String, now: Date) throws(ArgosyError) {
         guard let stored = try get(uid: uid) else { throw ArgosyError(.notFound, "workflow \(uid) not found") }
-        var wf = stored.workflow
-        var status = WorkflowStatus()
-        status.phase = stored.phase
-        status.startedAt = stored.startedAt
-        status.finishedAt = stored.finishedAt
-        status.message = stored.message
-        status.progress = stored.progress
-        status.nodes = Dictionary(uniqueKeysWithValues: stored.nodes.map { ($0.id, $0) })
-        if !stored.outputs.isEmpty {
-            status.outputs = Outputs(
-                parameters: stored.outputs.sorted { $0.key < $1.key }.map { Parameter(name: $0.key, value: $0.value) })
-        }
-        wf.status = status
+        let wf = stored.document()
         let document = try Self.encode(wf)
         do {
             try database.transaction {
@@ -102,5 +90,30 @@ extension WorkflowStore {
             phase: WorkflowPhase(rawValue: row.string("phase") ?? ""), createdAt: row.date("created_at") ?? Date(),
             startedAt: row.date("started_at"), finishedAt: row.date("finished_at"),
             workflow: try decode(Workflow.self, row.string("document") ?? "{}"))
+    }
+}
+
+extension StoredWorkflow {
+    /// The workflow as Argo shows it: manifest plus `status` with every node.
+    public func document() -> Workflow {
+        var wf = workflow
+        var status = WorkflowStatus()
+        status.phase = phase
+        status.startedAt = startedAt
+        status.finishedAt = finishedAt
+        status.message = message
+        status.progress = progress
+        status.nodes = Dictionary(
+            uniqueKeysWithValues: nodes.map { n -> (String, NodeStatus) in
+                var shown = n
+                shown.deadline = nil
+                return (n.id, shown)
+            })
+        if !outputs.isEmpty {
+            status.outputs = Outputs(
+                parameters: outputs.sorted { $0.key < $1.key }.map { Parameter(name: $0.key, value: $0.value) })
+        }
+        wf.status = status
+        return wf
     }
 }

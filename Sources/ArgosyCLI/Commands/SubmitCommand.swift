@@ -86,11 +86,9 @@ struct SubmitCommand: AsyncParsableCommand {
             do {
                 var wf = source
                 if wf.metadata.namespace == nil || options.namespace != nil { wf.metadata.namespace = namespace }
-                let ns = wf.namespace
-                wf = try TemplateResolver { name, cluster in
-                    try store.workflowTemplate(name, namespace: ns, cluster: cluster)
-                }.resolve(wf)
-                workflows.append(try WorkflowPreparation.prepare(wf, options: options, now: Date()))
+                var o = options
+                o.namespace = wf.namespace
+                workflows.append(try WorkflowSubmission.prepare(wf, options: o, store: store))
             } catch {
                 throw fail("\(file): \(error.description)")
             }
@@ -116,30 +114,7 @@ struct SubmitCommand: AsyncParsableCommand {
                 .invalid,
                 "--from: expected KIND/NAME (workflowtemplate, clusterworkflowtemplate or cronwf), found '\(from)'")
         }
-        let name = parts[1]
-        var meta = ObjectMeta(namespace: namespace)
-        meta.generateName = name + "-"
-        switch parts[0].lowercased() {
-        case "workflowtemplate", "workflowtemplates", "wftmpl":
-            var spec = WorkflowSpec()
-            spec.workflowTemplateRef = WorkflowTemplateRef(name: name)
-            return Workflow(metadata: meta, spec: spec)
-        case "clusterworkflowtemplate", "clusterworkflowtemplates", "cwftmpl":
-            var spec = WorkflowSpec()
-            spec.workflowTemplateRef = WorkflowTemplateRef(name: name, clusterScope: true)
-            return Workflow(metadata: meta, spec: spec)
-        case "cronwf", "cronworkflow", "cronworkflows", "cwf":
-            guard let r = try store.resource(.cronWorkflow, namespace: namespace, name: name) else {
-                throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
-            }
-            let cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
-            meta.labels = ["workflows.argoproj.io/cron-workflow": name]
-            return Workflow(metadata: meta, spec: cron.spec.workflowSpec)
-        default:
-            throw ArgosyError(
-                .invalid, "--from: unknown kind '\(parts[0])' (use workflowtemplate, clusterworkflowtemplate or cronwf)"
-            )
-        }
+        return try SubmitSource.workflow(kind: parts[0], name: parts[1], namespace: namespace, store: store)
     }
 
     static func parseParameters(_ pairs: [String], file: String?) throws(ArgosyError) -> [(String, String)] {

@@ -1,0 +1,154 @@
+import ArgosyController
+import ArgosyModel
+import ArgosyRuntime
+import ArgosyStore
+import Foundation
+import Hummingbird
+
+extension ArgosyServer {
+    func addStreamRoutes(_ router: Router<BasicRequestContext>) {
+        router.get("/api/v1/workflow-events/:namespace") { request, context in
+            let ns = try context.parameters.require("namespace")
+            var query: [String: String] = [:]
+            for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
+            let sse = request.headers[.accept]?.contains("text/event-stream") == true
+            let options = query
+            return stream(sse: sse) { send in try await watch(ns, options, send) }
+        }
+        router.get("/api/v1/workflows/:namespace/:name/log") { request, context in
+            let wf = try find(context)
+            var query: [String: String] = [:]
+            for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
+            let sse = request.headers[.accept]?.contains("text/event-stream") == true
+            let options = query
+            let uid = wf.uid
+            return stream(sse: sse) { send in try await logs(uid, options, send) }
+        }
+    }
+
+    /// A streamed response of `{"result": …}` items: NDJSON lines, or `data:` frames for event streams.
+    func stream(
+        sse: Bool,
+        _ body: @escaping @Sendable (@escaping @Sendable (JSONValue) async throws -> Void) async throws -> Void
+    )
+        -> Response
+    {
+        let contentType = sse ? "text/event-stream" : "application/json"
+        return Response(
+            status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                let channel = StreamChannel()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try await body { value in
+                            let item: JSONValue = ["result": value]
+                            await channel.send(sse ? "data: \(item.compactJSON)\n\n" : item.compactJSON + "\n")
+                        }
+                        await channel.finish()
+                    }
+                    // Keep-alives so proxies and clients see the stream is alive.
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(nanoseconds: 5_000_000_000)
+                            await channel.send(sse ? ":\n\n" : "\n")
+                        }
+                    }
+                    for await chunk in channel.chunks { try await writer.write(ByteBuffer(string: chunk)) }
+                    group.cancelAll()
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// Sends ADDED, MODIFIED and DELETED events for the namespace's workflows (one, with a name field selector)
+    /// as they change; polls the store every 100 ms.
+    func watch(_ ns: String, _ query: [String: String], _ send: @escaping @Sendable (JSONValue) async throws -> Void)
+        async throws
+    {
+        let fields = query["listOptions.fieldSelector"] ?? ""
+        let labels = query["listOptions.labelSelector"] ?? ""
+        var seen: [String: String] = [:]
+        while !Task.isCancelled {
+            let rows = try api { () throws(ArgosyError) in try store.list(namespace: ns.isEmpty ? nil : ns) }
+            var present = Set<String>()
+            for row in rows {
+                let fingerprint = [
+                    row.phase?.rawValue ?? "", row.progress ?? "", row.message ?? "",
+                    row.finishedAt.map { "\($0.timeIntervalSince1970)" } ?? "", String(row.suspended),
+                    String(row.shutdown),
+                ].joined(separator: "|")
+                if seen[row.uid] == fingerprint {
+                    present.insert(row.uid)
+                    continue
+                }
+                guard let stored = try api({ () throws(ArgosyError) in try store.get(uid: row.uid) }),
+                    Selector.matches(labels, labels: stored.workflow.metadata.labels ?? [:]),
+                    Selector.matchesFields(fields, stored)
+                else { continue }
+                present.insert(row.uid)
+                let type = seen[row.uid] == nil ? "ADDED" : "MODIFIED"
+                seen[row.uid] = fingerprint
+                try await send(["type": .string(type), "object": try document(stored)])
+            }
+            for uid in seen.keys where !present.contains(uid) {
+                seen[uid] = nil
+                try await send([
+                    "type": "DELETED", "object": ["metadata": ["uid": .string(uid), "namespace": .string(ns)]],
+                ])
+            }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+    }
+
+    /// Sends each log line of the workflow's steps as `{"content": …, "podName": …}`; with
+    /// `logOptions.follow=true`, goes on until the workflow finishes.
+    func logs(_ uid: String, _ query: [String: String], _ send: @escaping @Sendable (JSONValue) async throws -> Void)
+        async throws
+    {
+        let follow = query["logOptions.follow"] == "true"
+        let only = query["podName"].flatMap { $0.isEmpty ? nil : $0 }
+        var offsets: [String: Int] = [:]
+        var partial: [String: String] = [:]
+        while !Task.isCancelled {
+            guard let wf = try api({ () throws(ArgosyError) in try store.get(uid: uid) }) else { return }
+            let done = wf.phase?.isFinished == true
+            let pods = wf.nodes.filter { $0.type == .pod && $0.podName != nil }
+                .sorted { ($0.startedAt ?? .distantPast, $0.name) < ($1.startedAt ?? .distantPast, $1.name) }
+            for node in pods {
+                let pod = node.podName!
+                if let only, only != pod, only != node.id, only != node.displayName { continue }
+                let url = StepDirectory(home: home, workflowUID: uid, podName: pod).logURL
+                guard let data = try? Data(contentsOf: url) else { continue }
+                let start = offsets[pod] ?? 0
+                guard data.count > start else { continue }
+                offsets[pod] = data.count
+                var text = (partial[pod] ?? "") + String(decoding: data[start...], as: UTF8.self)
+                var lines = text.components(separatedBy: "\n")
+                text = lines.removeLast()
+                if node.phase.isFinished || !follow, !text.isEmpty {
+                    lines.append(text)
+                    text = ""
+                }
+                partial[pod] = text
+                for line in lines { try await send(["content": .string(line), "podName": .string(pod)]) }
+            }
+            if !follow || done { return }
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+    }
+}
+
+/// Chunks handed from producers to the response writer.
+actor StreamChannel {
+    nonisolated let chunks: AsyncStream<String>
+    private let pending: AsyncStream<String>.Continuation
+
+    init() {
+        var c: AsyncStream<String>.Continuation!
+        chunks = AsyncStream { c = $0 }
+        pending = c
+    }
+
+    func send(_ chunk: String) { pending.yield(chunk) }
+    func finish() { pending.finish() }
+}

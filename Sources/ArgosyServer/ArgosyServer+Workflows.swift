@@ -1,0 +1,253 @@
+import ArgosyController
+import ArgosyEngine
+import ArgosyModel
+import ArgosyStore
+import Foundation
+import Hummingbird
+
+extension ArgosyServer {
+    func addWorkflowRoutes(_ router: Router<BasicRequestContext>) {
+        router.get("/api/v1/workflows/:namespace") { request, context in
+            let ns = try context.parameters.require("namespace")
+            var query: [String: String] = [:]
+            for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
+            return try listWorkflows(ns, query)
+        }
+        router.post("/api/v1/workflows/:namespace") { request, context in
+            var request = request
+            let ns = try context.parameters.require("namespace")
+            let body = try await request.json()
+            guard let manifest = body["workflow"] else { throw APIError(.badRequest, "missing field 'workflow'") }
+            let wf = try workflowFromJSON(manifest)
+            let prepared = try api { () throws(ArgosyError) in
+                try WorkflowSubmission.prepare(wf, options: namespaceOptions(ns), store: store)
+            }
+            if body["serverDryRun"]?.boolValue == true { return JSON(try document(prepared)) }
+            try api { () throws(ArgosyError) in try store.create(prepared) }
+            controller.wake()
+            return JSON(try document(prepared))
+        }
+        router.post("/api/v1/workflows/:namespace/lint") { request, context in
+            var request = request
+            _ = try context.parameters.require("namespace")
+            let body = try await request.json()
+            guard let manifest = body["workflow"] else { throw APIError(.badRequest, "missing field 'workflow'") }
+            return JSON(try document(try workflowFromJSON(manifest)))
+        }
+        router.post("/api/v1/workflows/:namespace/submit") { request, context in
+            var request = request
+            let ns = try context.parameters.require("namespace")
+            let body = try await request.json()
+            let kind = body["resourceKind"]?.stringValue ?? ""
+            guard let name = body["resourceName"]?.stringValue, !name.isEmpty else {
+                throw APIError(.badRequest, "missing field 'resourceName'")
+            }
+            var options = namespaceOptions(ns)
+            let submit = body["submitOptions"]
+            for p in submit?["parameters"]?.arrayValue ?? [] {
+                guard let text = p.stringValue, let eq = text.firstIndex(of: "=") else {
+                    throw APIError(.badRequest, "submitOptions.parameters: expected NAME=VALUE")
+                }
+                options.parameters.append((String(text[..<eq]), String(text[text.index(after: eq)...])))
+            }
+            options.entrypoint = submit?["entryPoint"]?.stringValue
+            options.name = submit?["name"]?.stringValue
+            options.generateName = submit?["generateName"]?.stringValue
+            let source = try api { () throws(ArgosyError) in
+                try SubmitSource.workflow(kind: kind, name: name, namespace: ns, store: store)
+            }
+            let prepared = try api { () throws(ArgosyError) in
+                try WorkflowSubmission.prepare(source, options: options, store: store)
+            }
+            if submit?["dryRun"]?.boolValue == true || submit?["serverDryRun"]?.boolValue == true {
+                return JSON(try document(prepared))
+            }
+            try api { () throws(ArgosyError) in try store.create(prepared) }
+            controller.wake()
+            return JSON(try document(prepared))
+        }
+        router.get("/api/v1/workflows/:namespace/:name") { _, context in
+            JSON(try document(try find(context)))
+        }
+        router.delete("/api/v1/workflows/:namespace/:name") { _, context in
+            let wf = try find(context)
+            if wf.phase?.isFinished != true {
+                try api { () throws(ArgosyError) in
+                    try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Terminate" }
+                }
+            }
+            _ = try api { () throws(ArgosyError) in try store.delete(uid: wf.uid) }
+            try? FileManager.default.removeItem(at: home.appendingPathComponent("steps").appendingPathComponent(wf.uid))
+            return JSON([:])
+        }
+        for action in ["suspend", "resume", "stop", "terminate", "retry", "resubmit", "set"] {
+            router.put("/api/v1/workflows/:namespace/:name/\(action)") { request, context in
+                var request = request
+                let body = try await request.json()
+                return JSON(try control(action, try find(context), body))
+            }
+        }
+    }
+
+    func namespaceOptions(_ ns: String) -> WorkflowPreparation.Options {
+        var o = WorkflowPreparation.Options()
+        o.namespace = ns
+        return o
+    }
+
+    /// Runs store and engine code, turning its errors into Argo's error responses.
+    func api<T>(_ body: () throws(ArgosyError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw APIError(error)
+        }
+    }
+
+    func workflowFromJSON(_ manifest: JSONValue) throws -> Workflow {
+        var value = manifest
+        if case .object(var o) = value {
+            if o["apiVersion"] == nil { o["apiVersion"] = "argoproj.io/v1alpha1" }
+            if o["kind"] == nil { o["kind"] = "Workflow" }
+            value = .object(o)
+        }
+        let resource = try api { () throws(ArgosyError) in try WorkflowSubmission.lint(value, file: "workflow") }
+        guard case .workflow(let wf) = resource else {
+            throw APIError(.badRequest, "expected kind Workflow, found \(resource.kind)")
+        }
+        return wf
+    }
+
+    func find(_ context: BasicRequestContext) throws -> StoredWorkflow {
+        let ns = try context.parameters.require("namespace")
+        let name = try context.parameters.require("name")
+        guard let wf = try api({ () throws(ArgosyError) in try store.get(namespace: ns, name: name) }) else {
+            throw APIError(.notFound, "workflows.argoproj.io \"\(name)\" not found")
+        }
+        return wf
+    }
+
+    func document(_ wf: Workflow) throws -> JSONValue {
+        (try? JSONValue(encoding: wf)) ?? .null
+    }
+
+    func document(_ stored: StoredWorkflow) throws -> JSONValue { try document(stored.document()) }
+
+    func listWorkflows(_ ns: String, _ query: [String: String]) throws -> JSON {
+        let selector = query["listOptions.labelSelector"] ?? ""
+        let fields = query["listOptions.fieldSelector"] ?? ""
+        let limit = query["listOptions.limit"].flatMap { Int($0) } ?? 0
+        let offset = query["listOptions.continue"].flatMap { Int($0) } ?? 0
+        let rows = try api { () throws(ArgosyError) in try store.list(namespace: ns == "" ? nil : ns) }
+        var items: [JSONValue] = []
+        var matched = 0
+        var next: Int?
+        for row in rows {
+            guard let stored = try api({ () throws(ArgosyError) in try store.get(uid: row.uid) }) else { continue }
+            guard Selector.matches(selector, labels: stored.workflow.metadata.labels ?? [:]),
+                Selector.matchesFields(fields, stored)
+            else { continue }
+            matched += 1
+            if matched <= offset { continue }
+            if limit > 0, items.count == limit {
+                next = offset + limit
+                break
+            }
+            items.append(try document(stored))
+        }
+        var metadata: JSONValue = ["resourceVersion": "0"]
+        if let next, case .object(var m) = metadata {
+            m["continue"] = .string(String(next))
+            metadata = .object(m)
+        }
+        return JSON(["metadata": metadata, "items": items.isEmpty ? .null : .array(items)])
+    }
+
+    func control(_ action: String, _ wf: StoredWorkflow, _ body: JSONValue) throws -> JSONValue {
+        let finished = wf.phase?.isFinished == true
+        switch action {
+        case "suspend", "resume", "stop", "terminate":
+            if finished {
+                throw APIError(
+                    .badRequest,
+                    "cannot \(action) \(wf.workflow.name): the workflow has already \(wf.phase!.rawValue.lowercased())")
+            }
+            try api { () throws(ArgosyError) in
+                switch action {
+                case "suspend": try store.updateManifest(uid: wf.uid) { $0.spec.suspend = true }
+                case "resume":
+                    try store.updateManifest(uid: wf.uid) { $0.spec.suspend = nil }
+                    let selector = body["nodeFieldSelector"]?.stringValue
+                    let node = selector.flatMap { $0.split(separator: "=", maxSplits: 1).last.map(String.init) }
+                    try store.addRequest(uid: wf.uid, kind: "resume", argument: node)
+                case "stop": try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Stop" }
+                default: try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Terminate" }
+                }
+            }
+        case "retry":
+            guard wf.phase == .failed || wf.phase == .error else {
+                throw APIError(
+                    .badRequest, "cannot retry \(wf.workflow.name): only Failed or Error workflows can be retried")
+            }
+            try api { () throws(ArgosyError) in
+                try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = nil }
+                try store.addRequest(uid: wf.uid, kind: "retry")
+            }
+        case "resubmit":
+            var spec = wf.workflow
+            spec.metadata = ObjectMeta(namespace: wf.workflow.namespace)
+            spec.metadata.generateName = wf.workflow.name + "-"
+            spec.metadata.labels = wf.workflow.metadata.labels
+            spec.spec.shutdown = nil
+            spec.spec.suspend = nil
+            let prepared = try api { () throws(ArgosyError) in
+                try WorkflowPreparation.prepare(spec, options: .init(), now: Date())
+            }
+            try api { () throws(ArgosyError) in try store.create(prepared) }
+            controller.wake()
+            return try document(prepared)
+        default:
+            throw APIError(.badRequest, "'\(action)' is not supported by Argosy yet")
+        }
+        controller.wake()
+        return try document(try api({ () throws(ArgosyError) in try store.get(uid: wf.uid) }) ?? wf)
+    }
+}
+
+/// Kubernetes label and field selectors (the subset clients send: `k=v`, `k==v`, `k!=v`, `k`, `!k`).
+enum Selector {
+    static func matches(_ selector: String, labels: [String: String]) -> Bool {
+        for term in selector.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !term.isEmpty
+        {
+            if let r = term.range(of: "!=") {
+                if labels[String(term[..<r.lowerBound])] == String(term[r.upperBound...]) { return false }
+            } else if let r = term.range(of: "==") ?? term.range(of: "=") {
+                if labels[String(term[..<r.lowerBound])] != String(term[r.upperBound...]) { return false }
+            } else if term.hasPrefix("!") {
+                if labels[String(term.dropFirst())] != nil { return false }
+            } else if labels[term] == nil {
+                return false
+            }
+        }
+        return true
+    }
+
+    static func matchesFields(_ selector: String, _ wf: StoredWorkflow) -> Bool {
+        for term in selector.split(separator: ",") {
+            let kv = term.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { continue }
+            let key = kv[0].hasSuffix("!") ? String(kv[0].dropLast()) : kv[0]
+            let negate = kv[0].hasSuffix("!")
+            let actual: String? =
+                switch key {
+                case "metadata.name": wf.workflow.name
+                case "metadata.namespace": wf.workflow.namespace
+                case "metadata.uid": wf.uid
+                case "status.phase": wf.phase?.rawValue
+                default: nil
+                }
+            if (actual == kv[1]) == negate { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,145 @@
+import ArgosyTestSupport
+import Foundation
+import Testing
+
+/// `argosy server` as clients meet it: a real HTTP server on loopback, curl-like requests, Hera.
+@Suite("argo-server API", .serialized)
+struct ServerTests {
+    /// Starts `argosy server --port 0` for this home and returns its base URL; the caller stops it.
+    static func start(_ cli: CLIRunner) throws -> (Process, String) {
+        let p = Process()
+        p.executableURL = cli.binary
+        p.arguments = ["server", "--port", "0"]
+        p.environment = cli.environment
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !text.contains("listening on") {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        guard let range = text.range(of: "http://127.0.0.1:") else {
+            p.terminate()
+            throw TestFailure("server did not start: \(text)")
+        }
+        let port = text[range.upperBound...].prefix { $0.isNumber }
+        return (p, "http://127.0.0.1:\(port)")
+    }
+
+    static func request(
+        _ method: String, _ url: String, _ body: String? = nil, accept: String? = nil, timeout: Double = 10
+    )
+        throws -> (Int, String)
+    {
+        var args = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, "--max-time", String(Int(timeout)), url]
+        if let body { args += ["-H", "Content-Type: application/json", "--data-binary", body] }
+        if let accept { args += ["-H", "Accept: \(accept)"] }
+        let (_, output) = try ScriptedScenarioTests.run("curl", args, timeout: timeout + 5)
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.last ?? "") ?? 0
+        return (status, lines.dropLast().joined(separator: "\n"))
+    }
+
+    static let workflow =
+        #"{"workflow": {"metadata": {"generateName": "api-"}, "spec": {"entrypoint": "main", "templates": [{"name": "main", "steps": [[{"name": "one", "template": "say"}], [{"name": "two", "template": "say"}]]}, {"name": "say", "container": {"image": "alpine", "command": ["sh", "-c", "sleep 0.3; echo hi-from-api"]}}]}}}"#
+
+    @Test func createGetListLogsEventsAndErrors() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let (server, base) = try Self.start(cli)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let (vs, version) = try Self.request("GET", "\(base)/api/v1/version")
+        #expect(vs == 200)
+        #expect(version.contains("\"version\":\"v"))
+
+        // The watch stream starts first and must see ADDED, then MODIFIED, then the final phase, in order.
+        let watch = OutputCollector.start(
+            "curl", ["-s", "-N", "--max-time", "8", "\(base)/api/v1/workflow-events/default"])
+        Thread.sleep(forTimeInterval: 0.5)
+        let (cs, created) = try Self.request("POST", "\(base)/api/v1/workflows/default", Self.workflow)
+        #expect(cs == 200, "\(created)")
+        let name = try #require((try CLITests.json(created)["metadata"] as? [String: Any])?["name"] as? String)
+        _ = try cli.waitFinished(name, timeout: 30)
+
+        let (gs, got) = try Self.request("GET", "\(base)/api/v1/workflows/default/\(name)")
+        #expect(gs == 200)
+        #expect(CLITests.phase(try CLITests.json(got)) == "Succeeded")
+        let (ls, list) = try Self.request(
+            "GET", "\(base)/api/v1/workflows/default?listOptions.labelSelector=missing%3Dlabel")
+        #expect(ls == 200)
+        #expect((try CLITests.json(list)["items"] as? [Any]) == nil, "the label selector filters")
+        let (_, log) = try Self.request("GET", "\(base)/api/v1/workflows/default/\(name)/log?logOptions.follow=true")
+        #expect(log.split(separator: "\n").filter { $0.contains("\"content\":\"hi-from-api\"") }.count == 2)
+
+        let events = watch.text()
+        let types = events.split(separator: "\n").compactMap { line -> String? in
+            guard line.contains(name), let r = line.range(of: "\"type\":\"") else { return nil }
+            return String(line[r.upperBound...].prefix { $0 != "\"" })
+        }
+        #expect(types.first == "ADDED", "\(types)")
+        #expect(types.dropFirst().allSatisfy { $0 == "MODIFIED" })
+        #expect(types.count >= 3, "progress was streamed: \(types)")
+        let last = events.split(separator: "\n").last { $0.contains(name) } ?? ""
+        #expect(last.contains("\"phase\":\"Succeeded\""))
+
+        let (bs, bad) = try Self.request("POST", "\(base)/api/v1/workflows/default", "{not json")
+        #expect(bs == 400)
+        #expect(bad.contains("\"code\":3") && bad.contains("malformed JSON"))
+        let (ks, kind) = try Self.request(
+            "POST", "\(base)/api/v1/workflows/default", #"{"workflow": {"kind": "Pod", "metadata": {"name": "x"}}}"#)
+        #expect(ks == 400)
+        #expect(kind.contains("unsupported kind 'Pod'"))
+        let (ns, invalidName) = try Self.request(
+            "POST", "\(base)/api/v1/workflows/default",
+            Self.workflow.replacingOccurrences(of: #""generateName": "api-""#, with: #""name": "Bad_Name""#))
+        #expect(ns == 400)
+        #expect(invalidName.contains("metadata.name 'Bad_Name' is invalid"))
+        let (nf, missing) = try Self.request("GET", "\(base)/api/v1/workflows/default/nope")
+        #expect(nf == 404)
+        #expect(missing == #"{"code":5,"message":"workflows.argoproj.io \"nope\" not found"}"#)
+        let bigFile = cli.home.appendingPathComponent("big.json")
+        try Data(("{\"workflow\": \"" + String(repeating: "x", count: 5 * 1024 * 1024) + "\"}").utf8).write(to: bigFile)
+        let (os, _) = try Self.request("POST", "\(base)/api/v1/workflows/default", "@" + bigFile.path)
+        #expect(os == 413)
+        let (after, _) = try Self.request("GET", "\(base)/api/v1/version")
+        #expect(after == 200, "the server keeps serving")
+        let (ds, _) = try Self.request("DELETE", "\(base)/api/v1/workflows/default/\(name)")
+        #expect(ds == 200)
+        #expect(try Self.request("GET", "\(base)/api/v1/workflows/default/\(name)").0 == 404)
+    }
+
+    @Test func heraBuildsSubmitsWaitsAndReadsOutputsUnchanged() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let (server, base) = try Self.start(cli)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let (status, output) = try ScriptedScenarioTests.run(
+            "python3", ["Tests/scenarios/hera_dag.py", "--host", base], timeout: 120)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("8 passed, 0 failed"), "\(output)")
+    }
+}
+
+extension OutputCollector {
+    /// Starts a program and collects its output until it exits.
+    static func start(_ program: String, _ args: [String]) -> OutputCollector {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [program] + args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try? p.run()
+        return OutputCollector(pipe.fileHandleForReading)
+    }
+}
