@@ -61,7 +61,8 @@ struct CronScheduler {
         if let run = decision.run {
             var options = WorkflowPreparation.Options()
             options.namespace = ns
-            let wf = try WorkflowPreparation.prepare(planner.workflow(for: run), options: options, now: now)
+            let wf = try WorkflowSubmission.prepare(
+                planner.workflow(for: run), options: options, store: store, now: now)
             do {
                 try store.create(wf)
                 created.append(wf.name)

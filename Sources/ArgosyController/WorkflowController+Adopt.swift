@@ -22,14 +22,14 @@ extension WorkflowController {
                 try store.releaseLease(uid: uid, owner: options.owner)
                 continue
             }
-            var state = RunState(
+            let state = RunState(
                 phase: stored.phase, startedAt: stored.startedAt, finishedAt: stored.finishedAt,
                 message: stored.message,
                 outputs: stored.outputs, nodes: stored.nodes)
             runs[uid] = Run(
                 reconciler: Reconciler(workflow: stored.workflow), state: state, specVersion: stored.specVersion)
             // Steps that were running when the previous controller stopped: re-attach, or start if never started.
-            for node in state.nodes.values where node.type == .pod && !node.phase.isFinished {
+            for node in state.nodes.values where node.type == .pod && node.phase == .running {
                 if let launch = try store.launch(uid: uid, nodeID: node.id) {
                     runtime.launch(launch)
                 } else {
@@ -39,7 +39,6 @@ extension WorkflowController {
                             error: "pod deleted: no launch record for this step", finishedAt: now))
                 }
             }
-            state.clearChanges()
         }
     }
 

@@ -154,15 +154,28 @@ public final class WorkflowController: @unchecked Sendable {
                 let version = store.database.dataVersion()
                 if forced || version != dataVersion || runs.isEmpty {
                     dataVersion = version
-                    try adoptWorkflows(now: now)
-                    try applyUserChanges(now: now)
+                    do {
+                        try adoptWorkflows(now: now)
+                        try applyUserChanges(now: now)
+                    } catch {
+                        log("controller: \(error); trying again shortly")
+                        dataVersion = -1
+                    }
                 }
             }
             if now.timeIntervalSince(lastRenew) >= options.leaseSeconds / 3 {
                 lastRenew = now
                 try store.renewLeases(owner: options.owner, until: now.addingTimeInterval(options.leaseSeconds))
             }
-            for uid in Array(runs.keys) { try pass(uid) }
+            for uid in Array(runs.keys) {
+                do {
+                    try pass(uid)
+                } catch {
+                    // One workflow's trouble (a busy store, an unreadable row) must not stop the others.
+                    log("workflow \(uid): \(error); trying again shortly")
+                    runs[uid]?.wakeAt = Date().addingTimeInterval(1)
+                }
+            }
 
             if !runs.isEmpty { idleSince = Date() }
             switch scope {

@@ -39,7 +39,9 @@ extension Operation {
 
         let compiled: CompiledDAG
         do {
-            compiled = try compileDAG(template, dag)
+            var target = dag.target
+            if let t = target, t.contains("{{") { target = try substitute(t, scope, what: "dag.target") }
+            compiled = try compileDAG(template, dag, target: target)
         } catch {
             return markPhase(nodeName, .error, message: error.description)
         }
@@ -85,8 +87,9 @@ extension Operation {
     }
 
     /// The DAG's shape (tasks, dependencies, depends logic, targets), computed once per template.
-    func compileDAG(_ template: Template, _ dag: DAGTemplate) throws(EngineError) -> CompiledDAG {
-        if let cached = reconciler.cache.dag(template.name) { return cached }
+    func compileDAG(_ template: Template, _ dag: DAGTemplate, target: String?) throws(EngineError) -> CompiledDAG {
+        let cacheKey = template.name + "\u{0}" + (target ?? "")
+        if let cached = reconciler.cache.dag(cacheKey) { return cached }
         var tasks: [String: DAGTask] = [:]
         var dependencies: [String: [String]] = [:]
         var logic: [String: DependsExpression] = [:]
@@ -97,7 +100,7 @@ extension Operation {
             if let expression { logic[task.name] = expression }
         }
         let targets: [String]
-        if let target = dag.target, !target.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let target, !target.trimmingCharacters(in: .whitespaces).isEmpty {
             targets = target.split(separator: " ").map(String.init)
         } else {
             let depended = Set(dependencies.values.flatMap { $0 })
@@ -105,7 +108,7 @@ extension Operation {
         }
         for t in targets where tasks[t] == nil { throw EngineError("target '\(t)' is not a task of the DAG") }
         let compiled = CompiledDAG(tasks: tasks, dependencies: dependencies, logic: logic, targets: targets)
-        reconciler.cache.setDAG(template.name, compiled)
+        reconciler.cache.setDAG(cacheKey, compiled)
         return compiled
     }
 

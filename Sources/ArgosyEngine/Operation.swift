@@ -53,6 +53,11 @@ final class Operation {
         }
         buildGlobals()
         checkShutdownAndDeadline()
+        if let stopped = shutdownMessage, state.node(named: name) == nil {
+            // Stopped before anything started: nothing will, so the workflow ends here.
+            finish(.failed, message: stopped)
+            return
+        }
 
         let spec = workflow.spec
         guard let entrypoint = spec.entrypoint, !entrypoint.isEmpty else {
@@ -117,6 +122,10 @@ final class Operation {
     }
 
     func finish(_ phase: WorkflowPhase, message: String?) {
+        // A finished workflow runs no step: stop any still running (a group that errored early).
+        for node in state.nodes.values where node.type == .pod && node.phase == .running {
+            failRunningPod(node, message: "Stopped: the workflow finished (\(phase.rawValue))")
+        }
         // A finished workflow holds no lock, its own or its steps'.
         if let locks { try? locks.release(holder: workflow.metadata.uid ?? name) }
         state.phase = phase

@@ -48,7 +48,8 @@ extension Reconciler {
             }
             if changed { state.set(node) }
         }
-        state.phase = .running
+        // Pending, so the run takes its workflow-level locks again before it goes on.
+        state.phase = .pending
         state.message = nil
         state.finishedAt = nil
         state.markHeaderChanged()

@@ -43,8 +43,10 @@ public struct Reconciler: Sendable {
             swap(&state, &operation.state)
             outcome.actions += operation.outcome.actions
             outcome.wakeAt = operation.outcome.wakeAt
-            if state.revision == before || state.phase?.isFinished == true { break }
+            if state.revision == before || state.phase?.isFinished == true { return outcome }
         }
+        // Walks still made progress when the limit came: come back at once.
+        outcome.wake(at: now)
         return outcome
     }
 

@@ -168,6 +168,10 @@ public struct TemplateResolver {
         if wf.serviceAccountName != nil { out.serviceAccountName = wf.serviceAccountName }
         if wf.priority != nil { out.priority = wf.priority }
         if wf.retryStrategy != nil { out.retryStrategy = wf.retryStrategy }
+        if wf.synchronization != nil { out.synchronization = wf.synchronization }
+        if wf.ttlStrategy != nil { out.ttlStrategy = wf.ttlStrategy }
+        if wf.podGC != nil { out.podGC = wf.podGC }
+        if wf.templateDefaults != nil { out.templateDefaults = wf.templateDefaults }
         return out
     }
 }

@@ -339,7 +339,7 @@ struct TemplateValidator {
                 path.appending("dag"),
                 "dependency cycle: \(cycle.joined(separator: " -> ")) (each task depends on the next)")
         }
-        if let target = dag.target {
+        if let target = dag.target, !target.contains("{{") {
             for name in target.split(separator: " ") where tasks[String(name)] == nil {
                 sink.error(path.appending("dag").appending("target"), "target '\(name)' is not a task of this DAG")
             }

@@ -43,7 +43,6 @@ public struct WorkflowSpec: Codable, Sendable {
     public var podGC: PodGC?
     public var priority: Int?
     public var retryStrategy: RetryStrategy?
-    public var failFast: Bool?
 
     public init(entrypoint: String? = nil, templates: [Template]? = nil) {
         self.entrypoint = entrypoint

@@ -23,6 +23,8 @@ public final class LocalRuntime: @unchecked Sendable {
     let onResult: @Sendable (StepResult) -> Void
     private let lock = NSLock()
     private var killReasons: [String: String] = [:]
+    /// Supervisors started by this runtime, by workflow uid and node id.
+    private var supervisors: [String: pid_t] = [:]
 
     public init(
         home: URL, config: RuntimeConfig, supervisor: String, argosy: String, objects: any KeyValueSource,
@@ -61,6 +63,9 @@ public final class LocalRuntime: @unchecked Sendable {
             guard pid > 0 else {
                 throw ArgosyError(.io, "cannot start \(supervisor): \(String(cString: strerror(-pid)))")
             }
+            lock.lock()
+            supervisors["\(launch.workflowUID)/\(launch.nodeID)"] = pid
+            lock.unlock()
             watcher.watch(pid) { [self] _ in self.finished(launch, dir, outputNames) }
         } catch {
             let message = (error as? ArgosyError)?.message ?? "\(error)"
@@ -92,6 +97,7 @@ public final class LocalRuntime: @unchecked Sendable {
     func finished(_ launch: StepLaunch, _ dir: StepDirectory, _ outputNames: [String]) {
         removeSecretFiles(dir)
         lock.lock()
+        supervisors["\(launch.workflowUID)/\(launch.nodeID)"] = nil
         let reason = killReasons.removeValue(forKey: launch.nodeID)
         lock.unlock()
         guard
@@ -115,7 +121,14 @@ public final class LocalRuntime: @unchecked Sendable {
         lock.lock()
         killReasons[nodeID] = reason
         lock.unlock()
-        guard let pid = dir.stepPID, pid > 1 else { return }
+        guard let pid = dir.stepPID, pid > 1 else {
+            // The step has not started yet: its supervisor takes the signal and passes it on once it has.
+            lock.lock()
+            let supervisor = supervisors["\(workflowUID)/\(nodeID)"] ?? dir.supervisorPID
+            lock.unlock()
+            if let supervisor, supervisor > 1 { _ = Glibc.kill(supervisor, SIGTERM) }
+            return
+        }
         _ = Glibc.kill(-pid, SIGTERM)
         let grace = config.killGraceSeconds
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) {

@@ -170,7 +170,7 @@ struct EngineLifecycleTests {
         #expect(removed == [Workflow.nodeID(workflowName: "wf", nodeName: "wf[1].right")])
         #expect(run.node("wf[1]")?.phase == .running)
         #expect(run.node("wf[0].first")?.phase == .succeeded)
-        #expect(run.phase == .running)
+        #expect(run.phase == .pending, "it takes its workflow locks again first")
         failRight = false
         try run.runToCompletion()
         #expect(run.phase == .succeeded)
