@@ -223,16 +223,16 @@ extension LocalRuntime {
     func writeFiles(_ data: [String: String], items: [Volume.KeyToPath]?, mode: Int, to dir: URL, what: String) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let pairs: [(String, String)] =
+        let pairs: [(String, String, Int?)] =
             try items.map { list in
                 try list.map { item in
                     guard data[item.key] != nil else {
                         throw ArgosyError(.notFound, "\(what) has no key '\(item.key)'")
                     }
-                    return (item.key, item.path)
+                    return (item.key, item.path, item.mode)
                 }
-            } ?? data.keys.sorted().map { ($0, $0) }
-        for (key, path) in pairs {
+            } ?? data.keys.sorted().map { ($0, $0, nil) }
+        for (key, path, itemMode) in pairs {
             if path.split(separator: "/").contains("..") {
                 throw ArgosyError(.invalid, "\(what): item path must not contain '..'")
             }
@@ -240,7 +240,7 @@ extension LocalRuntime {
             try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             let bytes = Data(base64Encoded: data[key] ?? "") ?? Data((data[key] ?? "").utf8)
             try bytes.write(to: target)
-            try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: target.path)
+            try fm.setAttributes([.posixPermissions: itemMode ?? mode], ofItemAtPath: target.path)
         }
     }
 }

@@ -20,6 +20,7 @@ extension WorkflowStore {
         guard let stored = try get(uid: uid) else { throw ArgosyError(.notFound, "workflow \(uid) not found") }
         let wf = stored.document()
         let document = try Self.encode(wf)
+        try releaseLocks(holder: uid)
         do {
             try database.transaction {
                 try database.query(
@@ -33,7 +34,6 @@ extension WorkflowStore {
                         SQLValue(wf.metadata.creationTimestamp ?? now), SQLValue(stored.startedAt),
                         SQLValue(stored.finishedAt), .text(document), SQLValue(now),
                     ])
-                try releaseLocks(holder: uid)
                 try database.query("DELETE FROM workflows WHERE uid = ?", [.text(uid)])
             }
         } catch let error as ArgosyError {

@@ -47,10 +47,12 @@ extension WorkflowStore {
 
     /// Gives back every lock (and place in a queue) of `holder` and of holders under it (`holder/…`).
     public func releaseLocks(holder: String) throws(ArgosyError) {
-        for table in ["locks", "lock_waiters"] {
-            try database.query(
-                "DELETE FROM \(table) WHERE holder = ? OR holder LIKE ? ESCAPE '\\'",
-                [.text(holder), .text(Self.likeEscaped(holder) + "/%")])
+        try inTransaction { () throws(ArgosyError) in
+            for table in ["locks", "lock_waiters"] {
+                try database.query(
+                    "DELETE FROM \(table) WHERE holder = ? OR holder LIKE ? ESCAPE '\\'",
+                    [.text(holder), .text(Self.likeEscaped(holder) + "/%")])
+            }
         }
     }
 

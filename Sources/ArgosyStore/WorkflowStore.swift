@@ -347,21 +347,26 @@ public final class WorkflowStore: Sendable {
 
     /// Changes a stored manifest (suspend, stop, terminate) and bumps its spec version.
     public func updateManifest(uid: String, _ change: (inout Workflow) -> Void) throws(ArgosyError) {
-        guard let row = try database.query("SELECT manifest FROM workflows WHERE uid = ?", [.text(uid)]).first else {
-            throw ArgosyError(.notFound, "workflow \(uid) not found")
+        try inTransaction { () throws(ArgosyError) in
+            guard let row = try database.query("SELECT manifest FROM workflows WHERE uid = ?", [.text(uid)]).first
+            else { throw ArgosyError(.notFound, "workflow \(uid) not found") }
+            var wf = try Self.decode(Workflow.self, row.string("manifest") ?? "{}")
+            change(&wf)
+            try database.query(
+                "UPDATE workflows SET manifest = ?, spec_version = spec_version + 1 WHERE uid = ?",
+                [.text(try Self.encode(wf)), .text(uid)])
         }
-        var wf = try Self.decode(Workflow.self, row.string("manifest") ?? "{}")
-        change(&wf)
-        try database.query(
-            "UPDATE workflows SET manifest = ?, spec_version = spec_version + 1 WHERE uid = ?",
-            [.text(try Self.encode(wf)), .text(uid)])
     }
 
-    /// Replaces the run state of a finished workflow before `retry`: the nodes given and nothing else.
-    public func resetForRetry(uid: String, keep nodes: [NodeStatus], removed: [String]) throws(ArgosyError) {
-        try save(
-            uid: uid, phase: .running, startedAt: nil, finishedAt: nil, message: nil, progress: "",
-            outputs: [:], changedNodes: nodes, removedNodeIDs: removed, leaseOwner: nil)
+    /// Runs `body` in one transaction (a read-modify-write no other process can interleave with).
+    func inTransaction<T>(_ body: () throws(ArgosyError) -> T) throws(ArgosyError) -> T {
+        do {
+            return try database.transaction { () throws -> T in try body() }
+        } catch let error as ArgosyError {
+            throw error
+        } catch {
+            throw ArgosyError(.io, "\(error)")
+        }
     }
 
     /// The launch recorded for a step node, to start or re-attach it after a restart.
@@ -424,6 +429,10 @@ public final class WorkflowStore: Sendable {
 
     /// Removes and returns the pending requests for a workflow, oldest first.
     public func takeRequests(uid: String) throws(ArgosyError) -> [ControlRequest] {
+        try inTransaction { () throws(ArgosyError) in try takeRequestsUnlocked(uid: uid) }
+    }
+
+    private func takeRequestsUnlocked(uid: String) throws(ArgosyError) -> [ControlRequest] {
         let rows = try database.query(
             "SELECT id, kind, argument FROM requests WHERE workflow_uid = ? ORDER BY id", [.text(uid)])
         if rows.isEmpty { return [] }
