@@ -62,6 +62,7 @@ public struct ArgosyServer: Sendable {
         router.get("/metrics") { _, _ in try metrics() }
         addWorkflowRoutes(router)
         addStreamRoutes(router)
+        addResourceRoutes(router)
     }
 
     func metrics() throws -> Response {

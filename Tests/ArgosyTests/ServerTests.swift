@@ -143,3 +143,25 @@ extension OutputCollector {
         return OutputCollector(pipe.fileHandleForReading)
     }
 }
+
+@Suite("docs/api.md examples", .serialized)
+struct APIDocumentationTests {
+    /// Every `sh` block of docs/api.md runs against a fresh server and succeeds.
+    @Test func curlExamplesRun() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let (server, base) = try ServerTests.start(cli)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let doc = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("docs/api.md"), encoding: .utf8)
+        let blocks = doc.components(separatedBy: "```sh\n").dropFirst().map { $0.components(separatedBy: "```").first ?? "" }
+        #expect(blocks.count >= 3)
+        for block in blocks {
+            let (status, output) = try ScriptedScenarioTests.run(
+                "bash", ["-ec", "ARGO=\(base)\n" + block], timeout: 60)
+            #expect(status == 0, "failed:\n\(block)\n\(output)")
+        }
+    }
+}

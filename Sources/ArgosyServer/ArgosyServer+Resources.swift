@@ -1,0 +1,172 @@
+import ArgosyController
+import ArgosyEngine
+import ArgosyModel
+import ArgosyStore
+import Foundation
+import Hummingbird
+
+extension ArgosyServer {
+    /// WorkflowTemplates, ClusterWorkflowTemplates, CronWorkflows and the archive.
+    func addResourceRoutes(_ router: Router<BasicRequestContext>) {
+        addStoredRoutes(router, base: "/api/v1/workflow-templates/:namespace", kind: .workflowTemplate, field: "template")
+        addStoredRoutes(router, base: "/api/v1/cluster-workflow-templates", kind: .clusterWorkflowTemplate, field: "template")
+        addStoredRoutes(router, base: "/api/v1/cron-workflows/:namespace", kind: .cronWorkflow, field: "cronWorkflow")
+        for (action, suspend) in [("suspend", true), ("resume", false)] {
+            router.put("/api/v1/cron-workflows/:namespace/:name/\(action)") { _, context in
+                let ns = try context.parameters.require("namespace")
+                let name = try context.parameters.require("name")
+                return JSON(try api { () throws(ArgosyError) in
+                    guard let r = try store.resource(.cronWorkflow, namespace: ns, name: name) else {
+                        throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
+                    }
+                    var cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
+                    cron.spec.suspend = suspend ? true : nil
+                    try store.updateResource(.cronWorkflow, namespace: ns, name: name, manifest: try WorkflowStore.encodeManifest(cron))
+                    return (try? JSONValue(encoding: cron)) ?? .null
+                })
+            }
+        }
+        router.get("/api/v1/archived-workflows") { request, _ in
+            let ns = request.uri.queryParameters["namespace"].map(String.init)
+            let items = try api { () throws(ArgosyError) in try store.archived(namespace: ns) }
+                .map { (try? JSONValue(encoding: $0.workflow)) ?? .null }
+            return JSON(["metadata": [:], "items": items.isEmpty ? .null : .array(items)])
+        }
+        router.get("/api/v1/archived-workflows/:uid") { _, context in
+            JSON((try? JSONValue(encoding: try archivedWorkflow(context).workflow)) ?? .null)
+        }
+        router.delete("/api/v1/archived-workflows/:uid") { _, context in
+            let a = try archivedWorkflow(context)
+            _ = try api { () throws(ArgosyError) in try store.deleteArchived(uid: a.uid) }
+            return JSON([:])
+        }
+        router.put("/api/v1/archived-workflows/:uid/resubmit") { _, context in
+            let a = try archivedWorkflow(context)
+            var spec = a.workflow
+            spec.status = nil
+            spec.metadata = ObjectMeta(namespace: a.namespace)
+            spec.metadata.generateName = a.name + "-"
+            spec.spec.shutdown = nil
+            let prepared = try api { () throws(ArgosyError) in try WorkflowPreparation.prepare(spec, options: .init(), now: Date()) }
+            try api { () throws(ArgosyError) in try store.create(prepared) }
+            controller.wake()
+            return JSON(try document(prepared))
+        }
+        router.put("/api/v1/archived-workflows/:uid/retry") { _, context in
+            let a = try archivedWorkflow(context)
+            guard a.phase == .failed || a.phase == .error else {
+                throw APIError(.badRequest, "cannot retry \(a.name): only Failed or Error workflows can be retried")
+            }
+            try api { () throws(ArgosyError) in
+                try store.restore(a)
+                try store.updateManifest(uid: a.uid) {
+                    $0.spec.shutdown = nil
+                    $0.spec.ttlStrategy = nil
+                }
+                try store.addRequest(uid: a.uid, kind: "retry")
+            }
+            controller.wake()
+            return JSON(try document(try api({ () throws(ArgosyError) in try store.get(uid: a.uid) })!))
+        }
+    }
+
+    func archivedWorkflow(_ context: BasicRequestContext) throws -> ArchivedWorkflow {
+        let uid = try context.parameters.require("uid")
+        guard let a = try api({ () throws(ArgosyError) in try store.archived(id: uid, namespace: "") }) else {
+            throw APIError(.notFound, "archived workflow \"\(uid)\" not found")
+        }
+        return a
+    }
+
+    /// CRUD and lint for a kind of stored resource, under `base` (with or without a namespace).
+    func addStoredRoutes(_ router: Router<BasicRequestContext>, base: String, kind: ResourceKind, field: String) {
+        @Sendable func namespace(_ context: BasicRequestContext) -> String {
+            kind.isClusterScoped ? "" : ((try? context.parameters.require("namespace")) ?? "default")
+        }
+        router.get(RouterPath(base)) { _, context in
+            let ns = namespace(context)
+            let items = try api { () throws(ArgosyError) in try store.resources(kind, namespace: ns) }
+                .map { (try? manifestJSON(kind, $0.manifest)) ?? .null }
+            return JSON(["metadata": [:], "items": items.isEmpty ? .null : .array(items)])
+        }
+        router.post(RouterPath(base)) { request, context in
+            var request = request
+            let ns = namespace(context)
+            let (name, manifest) = try validated(kind, field, try await request.json(), namespace: ns)
+            try api { () throws(ArgosyError) in
+                try store.createResource(kind, namespace: ns, name: name, manifest: manifest, now: Date())
+            }
+            controller.wake()
+            return JSON(try manifestJSON(kind, manifest))
+        }
+        router.post(RouterPath(base + "/lint")) { request, context in
+            var request = request
+            let (_, manifest) = try validated(kind, field, try await request.json(), namespace: namespace(context))
+            return JSON(try manifestJSON(kind, manifest))
+        }
+        router.get(RouterPath(base + "/:name")) { _, context in
+            let name = try context.parameters.require("name")
+            guard let r = try api({ () throws(ArgosyError) in try store.resource(kind, namespace: namespace(context), name: name) })
+            else { throw APIError(.notFound, "\(kind.plural).argoproj.io \"\(name)\" not found") }
+            return JSON(try manifestJSON(kind, r.manifest))
+        }
+        router.put(RouterPath(base + "/:name")) { request, context in
+            var request = request
+            let ns = namespace(context)
+            let (name, manifest) = try validated(kind, field, try await request.json(), namespace: ns)
+            guard name == (try context.parameters.require("name")) else {
+                throw APIError(.badRequest, "the name in the body (\(name)) differs from the path")
+            }
+            try api { () throws(ArgosyError) in try store.updateResource(kind, namespace: ns, name: name, manifest: manifest) }
+            return JSON(try manifestJSON(kind, manifest))
+        }
+        router.delete(RouterPath(base + "/:name")) { _, context in
+            let name = try context.parameters.require("name")
+            let ns = namespace(context)
+            guard try api({ () throws(ArgosyError) in try store.deleteResource(kind, namespace: ns, name: name) }) else {
+                throw APIError(.notFound, "\(kind.plural).argoproj.io \"\(name)\" not found")
+            }
+            if kind == .cronWorkflow { try? store.deleteCronState(namespace: ns, name: name) }
+            return JSON([:])
+        }
+    }
+
+    /// Lints the body's manifest of `kind` and returns its name and stored form.
+    func validated(_ kind: ResourceKind, _ field: String, _ body: JSONValue, namespace: String) throws -> (String, String) {
+        guard case .object(var o)? = body[field] else { throw APIError(.badRequest, "missing field '\(field)'") }
+        if o["apiVersion"] == nil { o["apiVersion"] = "argoproj.io/v1alpha1" }
+        if o["kind"] == nil { o["kind"] = .string(kind.rawValue) }
+        let resource = try api { () throws(ArgosyError) in try WorkflowSubmission.lint(.object(o), file: field) }
+        return try api { () throws(ArgosyError) in
+            switch (resource, kind) {
+            case (.workflowTemplate(var wf), .workflowTemplate), (.clusterWorkflowTemplate(var wf), .clusterWorkflowTemplate):
+                let name = wf.metadata.name ?? ""
+                try WorkflowPreparation.validateName(name)
+                wf.metadata.namespace = kind.isClusterScoped ? nil : namespace
+                if wf.metadata.creationTimestamp == nil { wf.metadata.creationTimestamp = Date() }
+                return (name, try WorkflowStore.encodeManifest(wf))
+            case (.cronWorkflow(var cron), .cronWorkflow):
+                let name = cron.metadata.name ?? ""
+                try WorkflowPreparation.validateName(name)
+                _ = try CronPlanner(cron)
+                cron.metadata.namespace = namespace
+                if cron.metadata.creationTimestamp == nil { cron.metadata.creationTimestamp = Date() }
+                return (name, try WorkflowStore.encodeManifest(cron))
+            default:
+                throw ArgosyError(.invalid, "expected kind \(kind.rawValue), found \(resource.kind)")
+            }
+        }
+    }
+
+    func manifestJSON(_ kind: ResourceKind, _ manifest: String) throws -> JSONValue {
+        try api { () throws(ArgosyError) -> JSONValue in
+            switch kind {
+            case .cronWorkflow: return (try? JSONValue(encoding: try WorkflowStore.decodeManifest(CronWorkflow.self, manifest))) ?? .null
+            default:
+                var wf = try WorkflowStore.decodeManifest(Workflow.self, manifest)
+                wf.kind = kind.rawValue
+                return (try? JSONValue(encoding: wf)) ?? .null
+            }
+        }
+    }
+}
