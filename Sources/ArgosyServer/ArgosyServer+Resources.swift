@@ -8,22 +8,26 @@ import Hummingbird
 extension ArgosyServer {
     /// WorkflowTemplates, ClusterWorkflowTemplates, CronWorkflows and the archive.
     func addResourceRoutes(_ router: Router<BasicRequestContext>) {
-        addStoredRoutes(router, base: "/api/v1/workflow-templates/:namespace", kind: .workflowTemplate, field: "template")
-        addStoredRoutes(router, base: "/api/v1/cluster-workflow-templates", kind: .clusterWorkflowTemplate, field: "template")
+        addStoredRoutes(
+            router, base: "/api/v1/workflow-templates/:namespace", kind: .workflowTemplate, field: "template")
+        addStoredRoutes(
+            router, base: "/api/v1/cluster-workflow-templates", kind: .clusterWorkflowTemplate, field: "template")
         addStoredRoutes(router, base: "/api/v1/cron-workflows/:namespace", kind: .cronWorkflow, field: "cronWorkflow")
         for (action, suspend) in [("suspend", true), ("resume", false)] {
             router.put("/api/v1/cron-workflows/:namespace/:name/\(action)") { _, context in
                 let ns = try context.parameters.require("namespace")
                 let name = try context.parameters.require("name")
-                return JSON(try api { () throws(ArgosyError) in
-                    guard let r = try store.resource(.cronWorkflow, namespace: ns, name: name) else {
-                        throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
-                    }
-                    var cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
-                    cron.spec.suspend = suspend ? true : nil
-                    try store.updateResource(.cronWorkflow, namespace: ns, name: name, manifest: try WorkflowStore.encodeManifest(cron))
-                    return (try? JSONValue(encoding: cron)) ?? .null
-                })
+                return JSON(
+                    try api { () throws(ArgosyError) in
+                        guard let r = try store.resource(.cronWorkflow, namespace: ns, name: name) else {
+                            throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
+                        }
+                        var cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
+                        cron.spec.suspend = suspend ? true : nil
+                        try store.updateResource(
+                            .cronWorkflow, namespace: ns, name: name, manifest: try WorkflowStore.encodeManifest(cron))
+                        return (try? JSONValue(encoding: cron)) ?? .null
+                    })
             }
         }
         router.get("/api/v1/archived-workflows") { request, _ in
@@ -47,7 +51,9 @@ extension ArgosyServer {
             spec.metadata = ObjectMeta(namespace: a.namespace)
             spec.metadata.generateName = a.name + "-"
             spec.spec.shutdown = nil
-            let prepared = try api { () throws(ArgosyError) in try WorkflowPreparation.prepare(spec, options: .init(), now: Date()) }
+            let prepared = try api { () throws(ArgosyError) in
+                try WorkflowPreparation.prepare(spec, options: .init(), now: Date())
+            }
             try api { () throws(ArgosyError) in try store.create(prepared) }
             controller.wake()
             return JSON(try document(prepared))
@@ -106,7 +112,10 @@ extension ArgosyServer {
         }
         router.get(RouterPath(base + "/:name")) { _, context in
             let name = try context.parameters.require("name")
-            guard let r = try api({ () throws(ArgosyError) in try store.resource(kind, namespace: namespace(context), name: name) })
+            guard
+                let r = try api({ () throws(ArgosyError) in
+                    try store.resource(kind, namespace: namespace(context), name: name)
+                })
             else { throw APIError(.notFound, "\(kind.plural).argoproj.io \"\(name)\" not found") }
             return JSON(try manifestJSON(kind, r.manifest))
         }
@@ -117,13 +126,16 @@ extension ArgosyServer {
             guard name == (try context.parameters.require("name")) else {
                 throw APIError(.badRequest, "the name in the body (\(name)) differs from the path")
             }
-            try api { () throws(ArgosyError) in try store.updateResource(kind, namespace: ns, name: name, manifest: manifest) }
+            try api { () throws(ArgosyError) in
+                try store.updateResource(kind, namespace: ns, name: name, manifest: manifest)
+            }
             return JSON(try manifestJSON(kind, manifest))
         }
         router.delete(RouterPath(base + "/:name")) { _, context in
             let name = try context.parameters.require("name")
             let ns = namespace(context)
-            guard try api({ () throws(ArgosyError) in try store.deleteResource(kind, namespace: ns, name: name) }) else {
+            guard try api({ () throws(ArgosyError) in try store.deleteResource(kind, namespace: ns, name: name) })
+            else {
                 throw APIError(.notFound, "\(kind.plural).argoproj.io \"\(name)\" not found")
             }
             if kind == .cronWorkflow { try? store.deleteCronState(namespace: ns, name: name) }
@@ -132,14 +144,17 @@ extension ArgosyServer {
     }
 
     /// Lints the body's manifest of `kind` and returns its name and stored form.
-    func validated(_ kind: ResourceKind, _ field: String, _ body: JSONValue, namespace: String) throws -> (String, String) {
+    func validated(_ kind: ResourceKind, _ field: String, _ body: JSONValue, namespace: String) throws -> (
+        String, String
+    ) {
         guard case .object(var o)? = body[field] else { throw APIError(.badRequest, "missing field '\(field)'") }
         if o["apiVersion"] == nil { o["apiVersion"] = "argoproj.io/v1alpha1" }
         if o["kind"] == nil { o["kind"] = .string(kind.rawValue) }
         let resource = try api { () throws(ArgosyError) in try WorkflowSubmission.lint(.object(o), file: field) }
         return try api { () throws(ArgosyError) in
             switch (resource, kind) {
-            case (.workflowTemplate(var wf), .workflowTemplate), (.clusterWorkflowTemplate(var wf), .clusterWorkflowTemplate):
+            case (.workflowTemplate(var wf), .workflowTemplate),
+                (.clusterWorkflowTemplate(var wf), .clusterWorkflowTemplate):
                 let name = wf.metadata.name ?? ""
                 try WorkflowPreparation.validateName(name)
                 wf.metadata.namespace = kind.isClusterScoped ? nil : namespace
@@ -161,7 +176,9 @@ extension ArgosyServer {
     func manifestJSON(_ kind: ResourceKind, _ manifest: String) throws -> JSONValue {
         try api { () throws(ArgosyError) -> JSONValue in
             switch kind {
-            case .cronWorkflow: return (try? JSONValue(encoding: try WorkflowStore.decodeManifest(CronWorkflow.self, manifest))) ?? .null
+            case .cronWorkflow:
+                return (try? JSONValue(encoding: try WorkflowStore.decodeManifest(CronWorkflow.self, manifest)))
+                    ?? .null
             default:
                 var wf = try WorkflowStore.decodeManifest(Workflow.self, manifest)
                 wf.kind = kind.rawValue

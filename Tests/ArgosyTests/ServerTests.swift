@@ -6,10 +6,10 @@ import Testing
 @Suite("argo-server API", .serialized)
 struct ServerTests {
     /// Starts `argosy server --port 0` for this home and returns its base URL; the caller stops it.
-    static func start(_ cli: CLIRunner) throws -> (Process, String) {
+    static func start(_ cli: CLIRunner, port: Int = 0) throws -> (Process, String) {
         let p = Process()
         p.executableURL = cli.binary
-        p.arguments = ["server", "--port", "0"]
+        p.arguments = ["server", "--port", String(port)]
         p.environment = cli.environment
         let out = Pipe()
         p.standardOutput = out
@@ -155,13 +155,71 @@ struct APIDocumentationTests {
             server.terminate()
             server.waitUntilExit()
         }
-        let doc = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("docs/api.md"), encoding: .utf8)
-        let blocks = doc.components(separatedBy: "```sh\n").dropFirst().map { $0.components(separatedBy: "```").first ?? "" }
+        let doc = try String(
+            contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("docs/api.md"), encoding: .utf8)
+        let blocks = doc.components(separatedBy: "```sh\n").dropFirst().map {
+            $0.components(separatedBy: "```").first ?? ""
+        }
         #expect(blocks.count >= 3)
         for block in blocks {
             let (status, output) = try ScriptedScenarioTests.run(
                 "bash", ["-ec", "ARGO=\(base)\n" + block], timeout: 60)
             #expect(status == 0, "failed:\n\(block)\n\(output)")
         }
+    }
+}
+
+@Suite("Server crash recovery", .serialized)
+struct ServerCrashTests {
+    /// 50 workflows with sleeps and retries; the server is killed with SIGKILL mid-run and started again.
+    /// Every workflow ends Succeeded and no step that had finished ran again.
+    @Test func killNineLosesNothing() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let marks = cli.home.appendingPathComponent("marks")
+        try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
+        var (server, base) = try ServerTests.start(cli)
+        let body = """
+            {"workflow": {"metadata": {"generateName": "crash-"}, "spec": {"entrypoint": "main",
+              "volumes": [{"name": "marks", "hostPath": {"path": "\(marks.path)"}}],
+              "templates": [
+                {"name": "main", "steps": [[{"name": "slow", "template": "slow"}], [{"name": "flaky", "template": "flaky"}]]},
+                {"name": "slow", "container": {"image": "alpine", "command": ["sh", "-c",
+                  "echo start {{pod.name}} >> /marks/log; sleep 1.5; echo done {{pod.name}} >> /marks/log"],
+                  "volumeMounts": [{"name": "marks", "mountPath": "/marks"}]}},
+                {"name": "flaky", "retryStrategy": {"limit": 2}, "container": {"image": "alpine", "command": ["sh", "-c",
+                  "echo done {{pod.name}} >> /marks/log; test -e /marks/{{workflow.name}} || { touch /marks/{{workflow.name}}; exit 1; }"],
+                  "volumeMounts": [{"name": "marks", "mountPath": "/marks"}]}}]}}}
+            """
+        let file = cli.home.appendingPathComponent("wf.json")
+        try Data(body.utf8).write(to: file)
+        for _ in 0..<50 {
+            #expect(try ServerTests.request("POST", "\(base)/api/v1/workflows/default", "@" + file.path).0 == 200)
+        }
+        Thread.sleep(forTimeInterval: 1.0)
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        var env = cli
+        env.environment["ARGOSY_LEASE_SECONDS"] = "2"
+        (server, base) = try ServerTests.start(env)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        try ControlTests.waitFor("every workflow to finish", timeout: 120) {
+            let (_, list) = try ServerTests.request("GET", "\(base)/api/v1/workflows/default")
+            let items = (try CLITests.json(list)["items"] as? [[String: Any]]) ?? []
+            return items.count == 50
+                && items.allSatisfy { ["Succeeded", "Failed", "Error"].contains(CLITests.phase($0) ?? "") }
+        }
+        let (_, list) = try ServerTests.request("GET", "\(base)/api/v1/workflows/default")
+        let items = (try CLITests.json(list)["items"] as? [[String: Any]]) ?? []
+        #expect(items.allSatisfy { CLITests.phase($0) == "Succeeded" }, "\(items.map { CLITests.phase($0) ?? "" })")
+        let lines = try String(contentsOf: marks.appendingPathComponent("log"), encoding: .utf8).split(separator: "\n")
+        let done = lines.filter { $0.hasPrefix("done ") }
+        #expect(Set(done).count == done.count, "no finished step ran twice")
+        let starts = lines.filter { $0.hasPrefix("start ") }
+        #expect(Set(starts).count == starts.count, "running steps were re-attached, not started again")
+        #expect(starts.count == 50)
     }
 }
