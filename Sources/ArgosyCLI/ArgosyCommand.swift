@@ -12,7 +12,7 @@ public struct ArgosyCommand: AsyncParsableCommand {
             SubmitCommand.self, LintCommand.self, ListCommand.self, GetCommand.self, LogsCommand.self,
             DeleteCommand.self, SuspendCommand.self, ResumeCommand.self, StopCommand.self, TerminateCommand.self,
             RetryCommand.self, ResubmitCommand.self, TemplateCommand.self, ClusterTemplateCommand.self,
-            CronCommand.self, ArchiveCommand.self, ServerCommand.self,
+            CronCommand.self, ArchiveCommand.self, ServerCommand.self, AuthCommand.self,
             SecretCommand.self, ConfigMapCommand.self, VersionCommand.self,
             ControllerCommand.self, ArgosayCommand.self,
         ]

@@ -11,6 +11,8 @@ public struct ArgosyServer: Sendable {
         public var host = "127.0.0.1"
         public var port = 2746
         public var version = "v0.0.0"
+        /// Require bearer tokens (`--auth-mode client`).
+        public var requireTokens = false
 
         public init() {}
     }
@@ -33,6 +35,7 @@ public struct ArgosyServer: Sendable {
     /// Serves until cancelled; `onListening` gets the bound port (0 in the options picks a free one).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router()
+        if options.requireTokens { router.add(middleware: TokenAuthentication(store: store)) }
         addRoutes(router)
         let app = Application(
             router: router,

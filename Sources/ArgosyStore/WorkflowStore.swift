@@ -143,6 +143,13 @@ public final class WorkflowStore: Sendable {
             document TEXT NOT NULL,
             archived_at REAL NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS tokens (
+            hash TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            namespaces TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
         CREATE TABLE IF NOT EXISTS cron_states (
             namespace TEXT NOT NULL,
             name TEXT NOT NULL,

@@ -223,3 +223,64 @@ struct ServerCrashTests {
         #expect(starts.count == 50)
     }
 }
+
+@Suite("Client auth mode", .serialized)
+struct ClientAuthTests {
+    static func request(_ method: String, _ url: String, token: String?) throws -> Int {
+        var args = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, "--max-time", "5", url]
+        if let token { args += ["-H", "Authorization: Bearer \(token)"] }
+        if method == "POST" || method == "PUT" { args += ["-H", "Content-Type: application/json", "-d", "{}"] }
+        let (_, out) = try ScriptedScenarioTests.run("curl", args, timeout: 10)
+        return Int(out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    @Test func everyPathAnswers401WithoutAValidTokenAnd403OutsideItsScope() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let token = try cli.run(["auth", "token", "--name", "ops", "--namespace", "ops"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.hasPrefix("argosy."))
+        #expect(!(try cli.run(["auth", "list"]).stdout.contains(token)), "secrets are never listed")
+        let p = Process()
+        p.executableURL = cli.binary
+        p.arguments = ["server", "--port", "0", "--auth-mode", "client"]
+        p.environment = cli.environment
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer {
+            p.terminate()
+            p.waitUntilExit()
+        }
+        var text = ""
+        while !text.contains("listening on") {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        let port = text.components(separatedBy: "127.0.0.1:").last?.prefix { $0.isNumber } ?? ""
+        let base = "http://127.0.0.1:\(port)"
+        let paths: [(String, String)] = [
+            ("GET", "/api/v1/version"), ("GET", "/api/v1/info"), ("GET", "/api/v1/userinfo"),
+            ("GET", "/api/v1/workflows/ops"), ("POST", "/api/v1/workflows/ops"), ("GET", "/api/v1/workflows/ops/x"),
+            ("DELETE", "/api/v1/workflows/ops/x"), ("POST", "/api/v1/workflows/ops/lint"),
+            ("POST", "/api/v1/workflows/ops/submit"), ("PUT", "/api/v1/workflows/ops/x/stop"),
+            ("GET", "/api/v1/workflows/ops/x/log"), ("GET", "/api/v1/workflow-events/ops"),
+            ("GET", "/api/v1/workflow-templates/ops"), ("GET", "/api/v1/cluster-workflow-templates"),
+            ("GET", "/api/v1/cron-workflows/ops"), ("GET", "/api/v1/archived-workflows"),
+        ]
+        let tampered = String(token.dropLast()) + (token.last == "A" ? "B" : "A")
+        for (method, path) in paths {
+            #expect(try Self.request(method, base + path, token: nil) == 401, "\(method) \(path) without a token")
+            #expect(
+                try Self.request(method, base + path, token: tampered) == 401, "\(method) \(path) with a tampered token"
+            )
+        }
+        #expect(try Self.request("GET", base + "/api/v1/workflows/ops", token: token) == 200)
+        #expect(try Self.request("GET", base + "/api/v1/workflows/default", token: token) == 403)
+        #expect(try Self.request("GET", base + "/metrics", token: nil) == 200, "metrics need no token")
+        #expect(try cli.run(["auth", "revoke", "ops"]).status == 0)
+        #expect(try Self.request("GET", base + "/api/v1/workflows/ops", token: token) == 401, "revoked")
+    }
+}

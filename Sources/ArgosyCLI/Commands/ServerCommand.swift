@@ -12,16 +12,18 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(help: "The port (0 picks a free one; the chosen port is printed).") var port = 2746
     @Option(help: "The address to listen on.") var address = "127.0.0.1"
-    @Option(name: .customLong("auth-mode"), help: "server (no token; loopback only unless --expose).") var authMode =
-        "server"
+    @Option(
+        name: .customLong("auth-mode"),
+        help: "server (no token; loopback only unless --expose) or client (bearer tokens from argosy auth token).")
+    var authMode = "server"
     @Flag(help: "Allow listening beyond loopback without authentication.") var expose = false
 
     func run() async throws {
-        guard authMode == "server" else {
-            throw fail("--auth-mode \(authMode): only 'server' is supported by Argosy yet")
+        guard authMode == "server" || authMode == "client" else {
+            throw fail("--auth-mode \(authMode): use server or client")
         }
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(address)
-        if !loopback, !expose {
+        if !loopback, !expose, authMode == "server" {
             throw fail(
                 "--address \(address): without authentication the server listens on loopback only (add --expose to override)"
             )
@@ -40,6 +42,7 @@ struct ServerCommand: AsyncParsableCommand {
             options.host = address
             options.port = port
             options.version = "v\(ArgosyVersion.number)"
+            options.requireTokens = authMode == "client"
             let server = ArgosyServer(store: store, controller: controller, home: context.home, options: options)
             let interrupt = InterruptHandler { controller.stop() }
             defer { interrupt.cancel() }

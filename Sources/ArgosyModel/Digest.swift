@@ -1,7 +1,7 @@
 /// The hash functions sprig offers (`sha256sum`, `sha1sum`, `adler32sum`), over UTF-8 bytes. Foundation on Linux has
 /// no CryptoKit, and these are short.
-enum Digest {
-    static func hex(_ bytes: [UInt8]) -> String {
+public enum Digest {
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef")
         var out = ""
         out.reserveCapacity(bytes.count * 2)
@@ -47,7 +47,7 @@ enum Digest {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    static func sha256(_ message: [UInt8]) -> [UInt8] {
+    public static func sha256(_ message: [UInt8]) -> [UInt8] {
         var h: [UInt32] = [
             0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
         ]
@@ -70,7 +70,7 @@ enum Digest {
         return bigEndian(h)
     }
 
-    static func sha1(_ message: [UInt8]) -> [UInt8] {
+    public static func sha1(_ message: [UInt8]) -> [UInt8] {
         var h: [UInt32] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476, 0xc3d2_e1f0]
         let data = padded(message)
         for start in stride(from: 0, to: data.count, by: 64) {
@@ -92,7 +92,7 @@ enum Digest {
         return bigEndian(h)
     }
 
-    static func adler32(_ message: [UInt8]) -> UInt32 {
+    public static func adler32(_ message: [UInt8]) -> UInt32 {
         var a: UInt32 = 1
         var b: UInt32 = 0
         for byte in message {
