@@ -115,6 +115,80 @@ struct ServerTests {
         #expect(try Self.request("GET", "\(base)/api/v1/workflows/default/\(name)").0 == 404)
     }
 
+    @Test func officialArgoWorkflowsClientWorksUnchanged() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let (server, base) = try Self.start(cli)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let (status, output) = try ScriptedScenarioTests.run(
+            "python3", ["Tests/scenarios/argo_client.py", "--host", base], timeout: 120)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("4 passed, 0 failed"), "\(output)")
+    }
+
+    /// A client watching a 50-step workflow sees ADDED, then MODIFIED as nodes progress, then the final phase.
+    @Test func watchStreamFollowsAFiftyStepWorkflowInOrder() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let (server, base) = try Self.start(cli)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let steps = (0..<50).map { #"[{"name": "s\#($0)", "template": "t"}]"# }.joined(separator: ", ")
+        let body =
+            #"{"workflow": {"metadata": {"name": "fifty"}, "spec": {"entrypoint": "main", "templates": [{"name": "main", "steps": ["#
+            + steps + #"]}, {"name": "t", "container": {"image": "alpine", "command": ["sleep", "0.05"]}}]}}}"#
+        let watch = OutputCollector.start(
+            "curl",
+            [
+                "-s", "-N", "--max-time", "25", "-H", "Accept: text/event-stream",
+                "\(base)/api/v1/workflow-events/default?listOptions.fieldSelector=metadata.name%3Dfifty",
+            ])
+        Thread.sleep(forTimeInterval: 0.5)
+        let file = cli.home.appendingPathComponent("fifty.json")
+        try Data(body.utf8).write(to: file)
+        #expect(try Self.request("POST", "\(base)/api/v1/workflows/default", "@" + file.path).0 == 200)
+        _ = try cli.waitFinished("fifty", timeout: 60)
+        let (_, _) = try Self.request("DELETE", "\(base)/api/v1/workflows/default/fifty")
+        let frames = watch.text().components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
+        let events = frames.compactMap { frame -> (String, String)? in
+            guard let json = try? CLITests.json(String(frame.dropFirst(6))),
+                let result = json["result"] as? [String: Any], let type = result["type"] as? String
+            else { return nil }
+            let object = result["object"] as? [String: Any] ?? [:]
+            let progress = (object["status"] as? [String: Any])?["progress"] as? String ?? ""
+            return (type, progress)
+        }
+        #expect(events.first?.0 == "ADDED")
+        let modified = events.filter { $0.0 == "MODIFIED" }
+        #expect(modified.count >= 10, "progress was streamed: \(events.count) events")
+        let finished = modified.map { Int($0.1.split(separator: "/").first ?? "") ?? 0 }
+        #expect(finished == finished.sorted(), "progress only grows")
+        #expect(modified.last?.1 == "50/50")
+        #expect(events.last?.0 == "DELETED")
+    }
+
+    /// SIGTERM: the server stops cleanly, and what was running finishes under the next controller.
+    @Test func sigtermDrainsAndTheNextControllerFinishesTheWork() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let (server, base) = try Self.start(cli)
+        let body =
+            #"{"workflow": {"metadata": {"name": "drain"}, "spec": {"entrypoint": "t", "templates": [{"name": "t", "container": {"image": "alpine", "command": ["sleep", "1"]}}]}}}"#
+        #expect(try Self.request("POST", "\(base)/api/v1/workflows/default", body).0 == 200)
+        Thread.sleep(forTimeInterval: 0.5)
+        server.terminate()
+        server.waitUntilExit()
+        #expect(server.terminationReason == .exit, "a clean exit, not a crash")
+        let done = try cli.run(["controller", "--idle-exit", "1"], timeout: 30)
+        #expect(done.status == 0)
+        #expect(CLITests.phase(try cli.waitFinished("drain", timeout: 5)) == "Succeeded")
+    }
+
     @Test func heraBuildsSubmitsWaitsAndReadsOutputsUnchanged() throws {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
