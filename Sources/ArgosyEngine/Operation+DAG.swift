@@ -219,10 +219,9 @@ extension Operation {
                 outcomes[d] = TaskOutcome(phase: TaskOutcome.Phase(depNode.phase), childPhases: childPhases)
             }
             if !logic.evaluate({ outcomes[$0] ?? TaskOutcome(phase: .omitted) }) {
-                initializeNode(
-                    name: nodeName, displayName: taskName, type: .skipped, templateName: task.template,
-                    boundaryID: context.nodeID, phase: .omitted, message: "omitted: depends condition not met")
-                connectDependencies(nodeName, deps: deps, group: nil, context: context)
+                skippedTask(
+                    nodeName, taskName, template: task.template, phase: .omitted,
+                    message: "omitted: depends condition not met", deps: deps, group: nil, context: context)
                 return
             }
         }
@@ -235,19 +234,17 @@ extension Operation {
                 withItems: task.withItems, withParam: task.withParam, withSequence: task.withSequence, scope: scope,
                 what: what)
         } catch {
-            initializeNode(
-                name: nodeName, displayName: taskName, type: .skipped, templateName: task.template,
-                boundaryID: context.nodeID, phase: .error, message: error.description)
-            connectDependencies(nodeName, deps: deps, group: nil, context: context)
+            skippedTask(
+                nodeName, taskName, template: task.template, phase: .error, message: error.description, deps: deps,
+                group: nil, context: context)
             return
         }
         var groupName: String?
         if let items {
             if items.isEmpty {
-                initializeNode(
-                    name: nodeName, displayName: taskName, type: .skipped, templateName: task.template,
-                    boundaryID: context.nodeID, phase: .skipped, message: "Skipped, empty params")
-                connectDependencies(nodeName, deps: deps, group: nil, context: context)
+                skippedTask(
+                    nodeName, taskName, template: task.template, phase: .skipped, message: "Skipped, empty params",
+                    deps: deps, group: nil, context: context)
                 return
             }
             if existing == nil {
@@ -269,40 +266,36 @@ extension Operation {
                 if context.blocked || shutdownMessage != nil { continue }
                 do {
                     if let reason = try evaluateWhen(task.when, childScope, what: what) {
-                        initializeNode(
-                            name: childName, displayName: display, type: .skipped, templateName: task.template,
-                            boundaryID: context.nodeID, phase: .skipped, message: reason)
-                        connectDependencies(childName, deps: deps, group: groupName, context: context)
+                        skippedTask(
+                            childName, display, template: task.template, phase: .skipped, message: reason, deps: deps,
+                            group: groupName, context: context)
                         continue
                     }
                 } catch {
-                    initializeNode(
-                        name: childName, displayName: display, type: .skipped, templateName: task.template,
-                        boundaryID: context.nodeID, phase: .error, message: error.description)
-                    connectDependencies(childName, deps: deps, group: groupName, context: context)
+                    skippedTask(
+                        childName, display, template: task.template, phase: .error, message: error.description,
+                        deps: deps, group: groupName, context: context)
                     continue
                 }
             } else if state.node(named: childName)!.phase.isFinished {
                 continue
             }
             if task.template == nil, task.templateRef != nil || task.inline != nil {
-                initializeNode(
-                    name: childName, displayName: display, type: .skipped, templateName: nil,
-                    boundaryID: context.nodeID, phase: .error,
+                skippedTask(
+                    childName, display, template: nil, phase: .error,
                     message: task.inline != nil
                         ? "\(what): inline templates are not supported by Argosy yet"
-                        : "\(what): templateRef was not resolved (submit the workflow with argosy submit)")
-                connectDependencies(childName, deps: deps, group: groupName, context: context)
+                        : "\(what): templateRef was not resolved (submit the workflow with argosy submit)", deps: deps,
+                    group: groupName, context: context)
                 continue
             }
             let arguments: Arguments?
             do {
                 arguments = try resolveArguments(task.arguments, childScope, what: what)
             } catch {
-                initializeNode(
-                    name: childName, displayName: display, type: .skipped, templateName: task.template,
-                    boundaryID: context.nodeID, phase: .error, message: error.description)
-                connectDependencies(childName, deps: deps, group: groupName, context: context)
+                skippedTask(
+                    childName, display, template: task.template, phase: .error, message: error.description, deps: deps,
+                    group: groupName, context: context)
                 continue
             }
             let isNew = state.node(named: childName) == nil
@@ -321,6 +314,17 @@ extension Operation {
             }
             markPhase(groupName, phase)
         }
+    }
+
+    /// A task (or loop item) that cannot run: a Skipped-type node linked where the task would have been.
+    func skippedTask(
+        _ name: String, _ display: String, template: String?, phase: NodePhase, message: String, deps: [String],
+        group: String?, context: DAGContext
+    ) {
+        initializeNode(
+            name: name, displayName: display, type: .skipped, templateName: template, boundaryID: context.nodeID,
+            phase: phase, message: message)
+        connectDependencies(name, deps: deps, group: group, context: context)
     }
 
     func exitHookDone(_ node: NodeStatus, _ task: DAGTask?) -> Bool {

@@ -152,6 +152,13 @@ extension Operation {
         var extendingPrefix = true
         var blocked = false
         var index = prefix
+        /// A child that cannot run (a false `when`, an error resolving it): a Skipped-type node under the group.
+        func skippedChild(_ name: String, _ display: String, template: String?, phase: NodePhase, message: String) {
+            initializeNode(
+                name: name, displayName: display, type: .skipped, templateName: template, boundaryID: boundaryID,
+                phase: phase, message: message)
+            addChild(groupName, name)
+        }
         while index < entries.count {
             let entry = entries[index]
             index += 1
@@ -194,18 +201,14 @@ extension Operation {
                 }
                 do {
                     if let reason = try evaluateWhen(step.when, stepScope, what: what) {
-                        initializeNode(
-                            name: childName, displayName: entry.display, type: .skipped, templateName: step.template,
-                            boundaryID: boundaryID, phase: .skipped, message: reason)
-                        addChild(groupName, childName)
+                        skippedChild(
+                            childName, entry.display, template: step.template, phase: .skipped, message: reason)
                         done = true
                         continue
                     }
                 } catch {
-                    initializeNode(
-                        name: childName, displayName: entry.display, type: .skipped, templateName: step.template,
-                        boundaryID: boundaryID, phase: .error, message: error.description)
-                    addChild(groupName, childName)
+                    skippedChild(
+                        childName, entry.display, template: step.template, phase: .error, message: error.description)
                     return markPhase(groupName, .error, message: error.description)
                 }
             }
@@ -213,20 +216,16 @@ extension Operation {
             do {
                 arguments = try resolveArguments(step.arguments, stepScope, what: what)
             } catch {
-                initializeNode(
-                    name: childName, displayName: entry.display, type: .skipped, templateName: step.template,
-                    boundaryID: boundaryID, phase: .error, message: error.description)
-                addChild(groupName, childName)
+                skippedChild(
+                    childName, entry.display, template: step.template, phase: .error, message: error.description)
                 return markPhase(groupName, .error, message: error.description)
             }
             if step.template == nil, step.templateRef != nil || step.inline != nil {
-                initializeNode(
-                    name: childName, displayName: entry.display, type: .skipped, templateName: nil,
-                    boundaryID: boundaryID, phase: .error,
+                skippedChild(
+                    childName, entry.display, template: nil, phase: .error,
                     message: step.inline != nil
                         ? "\(what): inline templates are not supported by Argosy yet"
                         : "\(what): templateRef was not resolved (submit the workflow with argosy submit)")
-                addChild(groupName, childName)
                 continue
             }
             let child = executeTemplate(
