@@ -138,7 +138,8 @@ extension ArgosyServer {
         let fields = query["listOptions.fieldSelector"] ?? ""
         let limit = query["listOptions.limit"].flatMap { Int($0) } ?? 0
         let offset = query["listOptions.continue"].flatMap { Int($0) } ?? 0
-        let rows = try api { () throws(ArgosyError) in try store.list(namespace: ns == "" ? nil : ns) }
+        // Only the workflows a page returns are read in full; ids come without decoding anything.
+        let rows = try api { () throws(ArgosyError) in try store.workflowIDs(namespace: ns == "" ? nil : ns) }
         var items: [JSONValue] = []
         var matched = 0
         var next: Int?

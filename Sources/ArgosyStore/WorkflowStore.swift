@@ -269,6 +269,17 @@ public final class WorkflowStore: Sendable {
             leaseExpires: row.date("lease_expires"), specVersion: row.int("spec_version") ?? 0)
     }
 
+    /// Workflow ids and names, newest first, read without decoding any manifest.
+    public func workflowIDs(namespace: String?) throws(ArgosyError) -> [(uid: String, name: String)] {
+        let rows =
+            namespace == nil
+            ? try database.query("SELECT uid, name FROM workflows ORDER BY created_at DESC, name")
+            : try database.query(
+                "SELECT uid, name FROM workflows WHERE namespace = ? ORDER BY created_at DESC, name",
+                [.text(namespace!)])
+        return rows.map { ($0.string("uid") ?? "", $0.string("name") ?? "") }
+    }
+
     /// Workflows, newest first, without their nodes.
     public func list(namespace: String?) throws(ArgosyError) -> [WorkflowSummary] {
         let rows =
