@@ -18,6 +18,26 @@ public enum WorkflowSubmission {
         return try WorkflowPreparation.prepare(wf, options: options, now: now)
     }
 
+    /// Stores a prepared workflow. A generated name that collides with an existing workflow is generated
+    /// again (as Kubernetes clients retry `generateName` conflicts); an explicit name that exists is an error.
+    public static func create(
+        _ prepared: Workflow, source: Workflow, options: WorkflowPreparation.Options, store: WorkflowStore,
+        leaseOwner: String? = nil, leaseUntil: Date? = nil
+    ) throws(ArgosyError) -> Workflow {
+        var wf = prepared
+        for attempt in 0..<8 {
+            do {
+                try store.create(wf, leaseOwner: leaseOwner, leaseUntil: leaseUntil)
+                return wf
+            } catch {
+                let generated = options.name == nil && (source.metadata.name ?? "").isEmpty
+                guard error.code == .alreadyExists, generated, attempt < 7 else { throw error }
+                wf = try prepare(source, options: options, store: store)
+            }
+        }
+        return wf
+    }
+
     /// Lints a manifest given as JSON (the API's request bodies): errors in one message, each naming its field.
     public static func lint(_ value: JSONValue, file: String) throws(ArgosyError) -> ArgoResource {
         let (resource, diagnostics) = ManifestLinter.lint(ManifestDocument(value: value, file: file))

@@ -23,9 +23,11 @@ extension ArgosyServer {
                 try WorkflowSubmission.prepare(wf, options: namespaceOptions(ns), store: store)
             }
             if body["serverDryRun"]?.boolValue == true { return JSON(try document(prepared)) }
-            try api { () throws(ArgosyError) in try store.create(prepared) }
+            let stored = try api { () throws(ArgosyError) in
+                try WorkflowSubmission.create(prepared, source: wf, options: namespaceOptions(ns), store: store)
+            }
             controller.wake()
-            return JSON(try document(prepared))
+            return JSON(try document(stored))
         }
         router.post("/api/v1/workflows/:namespace/lint") { request, context in
             var request = request
@@ -62,9 +64,11 @@ extension ArgosyServer {
             if submit?["dryRun"]?.boolValue == true || submit?["serverDryRun"]?.boolValue == true {
                 return JSON(try document(prepared))
             }
-            try api { () throws(ArgosyError) in try store.create(prepared) }
+            let stored = try api { () throws(ArgosyError) in
+                try WorkflowSubmission.create(prepared, source: source, options: options, store: store)
+            }
             controller.wake()
-            return JSON(try document(prepared))
+            return JSON(try document(stored))
         }
         router.get("/api/v1/workflows/:namespace/:name") { _, context in
             JSON(try document(try find(context)))
