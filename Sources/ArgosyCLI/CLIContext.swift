@@ -10,8 +10,22 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "The namespace (default: $ARGO_NAMESPACE or 'default').")
     var namespace: String?
 
+    @Option(name: .customLong("argo-server"), help: "Talk to this argo-server (host:port) instead of the local store.")
+    var argoServer: String?
+
     var resolvedNamespace: String {
         namespace ?? ProcessInfo.processInfo.environment["ARGO_NAMESPACE"] ?? "default"
+    }
+
+    /// The server to talk to: `--argo-server`, else `$ARGO_SERVER`; nil means the local store.
+    var remote: RemoteServer? {
+        if let argoServer, !argoServer.isEmpty {
+            let env = ProcessInfo.processInfo.environment
+            let secure = (env["ARGO_SECURE"] ?? "true").lowercased() != "false"
+            let base = argoServer.contains("://") ? argoServer : (secure ? "https://" : "http://") + argoServer
+            return RemoteServer(base: base, token: env["ARGO_TOKEN"])
+        }
+        return RemoteServer.fromEnvironment()
     }
 }
 

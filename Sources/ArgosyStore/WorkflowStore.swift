@@ -17,6 +17,24 @@ public struct StoredWorkflow: Sendable {
     public var specVersion: Int
 
     public var uid: String { workflow.metadata.uid ?? "" }
+
+    public init(
+        workflow: Workflow, phase: WorkflowPhase?, startedAt: Date?, finishedAt: Date?, message: String?,
+        progress: String?, outputs: [String: String], nodes: [NodeStatus], leaseOwner: String?, leaseExpires: Date?,
+        specVersion: Int
+    ) {
+        self.workflow = workflow
+        self.phase = phase
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.message = message
+        self.progress = progress
+        self.outputs = outputs
+        self.nodes = nodes
+        self.leaseOwner = leaseOwner
+        self.leaseExpires = leaseExpires
+        self.specVersion = specVersion
+    }
 }
 
 /// One row of `argosy list`: the workflow without its nodes.

@@ -358,3 +358,57 @@ struct ClientAuthTests {
         #expect(try Self.request("GET", base + "/api/v1/workflows/ops", token: token) == 401, "revoked")
     }
 }
+
+@Suite("Remote CLI", .serialized)
+struct RemoteCLITests {
+    /// Every command goes to `ARGO_SERVER` when it is set; the CLI's own home stays empty.
+    @Test func commandsTalkToTheServerWhenArgoServerIsSet() throws {
+        let serverHome = try CLIRunner()
+        defer { serverHome.cleanUp() }
+        let (server, base) = try ServerTests.start(serverHome)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        var cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        cli.environment["ARGO_SERVER"] = base.replacingOccurrences(of: "http://", with: "")
+        cli.environment["ARGO_SECURE"] = "false"
+        let submit = try cli.run(["submit", "--wait", "examples/hello-world.yaml", "--name", "remote-hello"])
+        #expect(submit.status == 0, "\(submit.stdout)\(submit.stderr)")
+        #expect(submit.stdout.contains("remote-hello Succeeded at "))
+        #expect(try cli.run(["list", "-o", "name"]).stdout == "remote-hello\n")
+        #expect(try cli.run(["get", "remote-hello"]).stdout.contains("Status:              Succeeded"))
+        #expect(try cli.run(["logs", "remote-hello"]).stdout.contains("remote-hello: "))
+        let approval = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: remote-approval}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: approve, template: wait}
+              - name: wait
+                suspend: {}
+            """
+        #expect(try cli.run(["submit", try CLITests.write(approval, "a.yaml", in: cli)]).status == 0)
+        try ControlTests.waitFor("the suspend node") {
+            try cli.run(["get", "remote-approval"]).stdout.contains("Running (Suspended)")
+        }
+        #expect(try cli.run(["resume", "remote-approval"]).status == 0)
+        try ControlTests.waitFor("the workflow to finish") {
+            try cli.run(["get", "remote-approval"]).stdout.contains("Status:              Succeeded")
+        }
+        #expect(try cli.run(["delete", "remote-hello"]).stdout == "Workflow 'remote-hello' deleted\n")
+        let missing = try cli.run(["get", "remote-hello"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("\"remote-hello\" not found"))
+        // Nothing went to the CLI's own store.
+        var local = cli
+        local.environment.removeValue(forKey: "ARGO_SERVER")
+        #expect(try local.run(["list", "-o", "name"]).stdout.isEmpty)
+        #expect(try serverHome.run(["list", "-o", "name"]).stdout == "remote-approval\n")
+    }
+}

@@ -39,6 +39,12 @@ struct SuspendCommand: ParsableCommand {
     @Argument var names: [String]
 
     func run() throws {
+        if let remote = global.remote {
+            do { try remote.control("suspend", global.resolvedNamespace, names) } catch let error as ArgosyError {
+                throw fail(error.description)
+            }
+            return
+        }
         try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
             try WorkflowControl.requireRunning(wf, "suspend")
             try store.updateManifest(uid: wf.uid) { $0.spec.suspend = true }
@@ -66,6 +72,15 @@ struct ResumeCommand: ParsableCommand {
             }
             nodeName = kv[1]
         }
+        if let remote = global.remote {
+            do {
+                let body: JSONValue = nodeName.map { ["nodeFieldSelector": .string("displayName=\($0)")] } ?? [:]
+                try remote.control("resume", global.resolvedNamespace, names, body: body)
+            } catch let error as ArgosyError {
+                throw fail(error.description)
+            }
+            return
+        }
         try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
             try WorkflowControl.requireRunning(wf, "resume")
             if wf.workflow.spec.suspend == true { try store.updateManifest(uid: wf.uid) { $0.spec.suspend = nil } }
@@ -82,6 +97,12 @@ struct StopCommand: ParsableCommand {
     @Argument var names: [String]
 
     func run() throws {
+        if let remote = global.remote {
+            do { try remote.control("stop", global.resolvedNamespace, names) } catch let error as ArgosyError {
+                throw fail(error.description)
+            }
+            return
+        }
         try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
             try WorkflowControl.requireRunning(wf, "stop")
             try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Stop" }
@@ -97,6 +118,12 @@ struct TerminateCommand: ParsableCommand {
     @Argument var names: [String]
 
     func run() throws {
+        if let remote = global.remote {
+            do { try remote.control("terminate", global.resolvedNamespace, names) } catch let error as ArgosyError {
+                throw fail(error.description)
+            }
+            return
+        }
         try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
             try WorkflowControl.requireRunning(wf, "terminate")
             try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Terminate" }
@@ -114,6 +141,12 @@ struct RetryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = CLIContext()
+        if let remote = global.remote {
+            do { try remote.control("retry", global.resolvedNamespace, names) } catch let error as ArgosyError {
+                throw fail(error.description)
+            }
+            return
+        }
         var uids: [String] = []
         var retried: [String] = []
         do {

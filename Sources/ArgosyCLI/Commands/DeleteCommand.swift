@@ -18,6 +18,19 @@ struct DeleteCommand: ParsableCommand {
 
     func run() throws {
         let context = CLIContext()
+        if let remote = global.remote {
+            do {
+                for name in names {
+                    _ = try remote.call(
+                        "DELETE",
+                        "/api/v1/workflows/\(RemoteServer.path(global.resolvedNamespace))/\(RemoteServer.path(name))")
+                    print("Workflow '\(name)' deleted")
+                }
+                return
+            } catch let error as ArgosyError {
+                throw fail(error.description)
+            }
+        }
         do {
             let store = try context.openStore()
             var targets: [(uid: String, name: String, running: Bool)] = []

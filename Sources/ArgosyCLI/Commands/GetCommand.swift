@@ -11,6 +11,17 @@ struct GetCommand: ParsableCommand {
 
     func run() throws {
         let context = CLIContext()
+        if let remote = global.remote {
+            do {
+                let views = try names.map { try remote.workflow(global.resolvedNamespace, $0) }
+                print(
+                    WorkflowOutput.format(views, as: output ?? ""),
+                    terminator: output == nil || output == "wide" ? "" : "\n")
+                return
+            } catch let error as ArgosyError {
+                throw fail(error.description)
+            }
+        }
         do {
             let store = try context.openStore()
             var views: [WorkflowView] = []

@@ -18,6 +18,33 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let context = CLIContext()
+        if let remote = global.remote {
+            do {
+                let views = try remote.list(global.resolvedNamespace)
+                if output == "name" {
+                    for v in views { print(v.name) }
+                } else if views.isEmpty {
+                    print("No workflows found")
+                } else {
+                    var table = TextTable()
+                    table.add(["NAME", "STATUS", "AGE", "DURATION", "PRIORITY", "MESSAGE"])
+                    let now = Date()
+                    for v in views {
+                        table.add([
+                            v.name, v.statusText,
+                            Humanize.short(from: v.workflow.metadata.creationTimestamp, to: now, now: now),
+                            Humanize.short(from: v.startedAt, to: v.finishedAt, now: now),
+                            String(v.workflow.spec.priority ?? 0),
+                            v.message ?? "",
+                        ])
+                    }
+                    print(table.render(), terminator: "")
+                }
+                return
+            } catch let error as ArgosyError {
+                throw fail(error.description)
+            }
+        }
         do {
             let store = try context.openStore()
             var rows = try store.list(namespace: allNamespaces ? nil : global.resolvedNamespace)

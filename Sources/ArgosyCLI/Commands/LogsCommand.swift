@@ -20,6 +20,14 @@ struct LogsCommand: AsyncParsableCommand {
         if container != "main" {
             throw fail("--container \(container): local steps have one container, 'main'")
         }
+        if let remote = global.remote {
+            do {
+                try remote.printLogs(global.resolvedNamespace, workflow, follow: follow)
+                return
+            } catch let error as ArgosyError {
+                throw fail(error.description)
+            }
+        }
         do {
             let store = try context.openStore()
             var stored = try context.findWorkflow(store, workflow, namespace: global.resolvedNamespace)

@@ -1,0 +1,82 @@
+import ArgosyEngine
+import ArgosyModel
+import ArgumentParser
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The commands that talk to `ARGO_SERVER` instead of the local store.
+extension RemoteServer {
+    static func path(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? s
+    }
+
+    func workflow(_ ns: String, _ name: String) throws -> WorkflowView {
+        try Self.view(try call("GET", "/api/v1/workflows/\(Self.path(ns))/\(Self.path(name))"))
+    }
+
+    func list(_ ns: String) throws -> [WorkflowView] {
+        let value = try call("GET", "/api/v1/workflows/\(Self.path(ns))")
+        var views: [WorkflowView] = []
+        for item in value["items"]?.arrayValue ?? [] { views.append(try Self.view(item)) }
+        return views
+    }
+
+    /// Creates workflows (manifests with the submit options applied) and, when asked, follows them until done.
+    func submit(_ workflows: [Workflow], namespace: String, options: RunOptions) throws -> Bool {
+        var names: [String] = []
+        for wf in workflows {
+            var manifest = wf
+            manifest.metadata.uid = nil
+            manifest.metadata.creationTimestamp = nil
+            let created = try call(
+                "POST", "/api/v1/workflows/\(Self.path(namespace))",
+                body: ["workflow": try JSONValue(encoding: manifest)])
+            names.append(created["metadata"]?["name"]?.stringValue ?? "")
+        }
+        guard options.waits else {
+            for name in names { print(options.output == "name" ? name : "Name: \(name)\nNamespace: \(namespace)") }
+            return true
+        }
+        var finished: [WorkflowView] = []
+        for name in names {
+            var view = try workflow(namespace, name)
+            while view.phase?.isFinished != true {
+                Thread.sleep(forTimeInterval: 0.5)
+                view = try workflow(namespace, name)
+            }
+            finished.append(view)
+            if options.log { try printLogs(namespace, name) }
+        }
+        if let output = options.output {
+            print(WorkflowOutput.format(finished, as: output))
+        } else if options.watch {
+            print(finished.map { WorkflowPrinter().render($0) }.joined(separator: "\n"))
+        } else {
+            for v in finished {
+                print("\(v.name) \(v.phase?.rawValue ?? "Unknown") at \(v.finishedAt.map(Timestamp.format) ?? "")")
+            }
+        }
+        return finished.allSatisfy { $0.phase == .succeeded }
+    }
+
+    func printLogs(_ ns: String, _ name: String, follow: Bool = false) throws {
+        let query = follow ? "?logOptions.follow=true" : ""
+        let (data, _) = try send(
+            "GET", "/api/v1/workflows/\(Self.path(ns))/\(Self.path(name))/log\(query)", timeout: 3600)
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let value = try? JSONValue.parse(String(line)), let result = value["result"] else { continue }
+            print("\(result["podName"]?.stringValue ?? ""): \(result["content"]?.stringValue ?? "")")
+        }
+    }
+
+    /// `suspend`, `resume`, `stop`, `terminate`, `retry`, `resubmit` through the API.
+    func control(_ action: String, _ ns: String, _ names: [String], body: JSONValue = [:]) throws {
+        for name in names {
+            _ = try call("PUT", "/api/v1/workflows/\(Self.path(ns))/\(Self.path(name))/\(action)", body: body)
+            print("workflow \(name) \(action == "stop" ? "stopped" : action + (action.hasSuffix("e") ? "d" : "ed"))")
+        }
+    }
+}
