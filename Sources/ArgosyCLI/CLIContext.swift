@@ -29,6 +29,21 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
+/// Flags of the commands that work on the local store only: they refuse to run when a server is named, rather
+/// than quietly acting on local state the user did not mean.
+struct LocalOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+
+    var resolvedNamespace: String { global.resolvedNamespace }
+
+    func validate() throws {
+        guard let remote = global.remote else { return }
+        throw ValidationError(
+            "this command works on the local store only and does not talk to an argo-server yet (\(remote.base) is set "
+                + "by --argo-server or ARGO_SERVER); unset it to use the local store")
+    }
+}
+
 /// Where Argosy keeps its state, and the programs it runs steps with.
 struct CLIContext {
     let home: URL

@@ -53,6 +53,8 @@ public final class WorkflowController: @unchecked Sendable {
     let wakeup = Wakeup()
     private var stopRequested = false
     private var forcePoll = false
+    /// Reconcile, commit and step-start timings, for `/metrics`.
+    public let metrics = ControllerMetrics()
     /// Mutexes and semaphores, in the store.
     lazy var locks = StoreLocks(store: store)
     /// The memoization cache, in the store.
@@ -209,6 +211,7 @@ public final class WorkflowController: @unchecked Sendable {
     func pass(_ uid: String) throws {
         guard let wake = runs[uid]?.wakeAt, wake <= Date(), var run = runs.removeValue(forKey: uid) else { return }
         let now = Date()
+        let passStart = DispatchTime.now()
         let results = run.results
         run.results = []
         let outcome = run.reconciler.reconcile(&run.state, results: results, now: now, locks: locks, memo: memo)
@@ -220,6 +223,7 @@ public final class WorkflowController: @unchecked Sendable {
         if !run.state.changedNodeIDs.isEmpty || run.state.headerChanged || !launches.isEmpty {
             let changed = run.state.changedNodeIDs.compactMap { run.state.node(id: $0) }
             let removed = run.state.changedNodeIDs.filter { run.state.node(id: $0) == nil }
+            let commitStart = DispatchTime.now()
             do {
                 try store.save(
                     uid: uid, phase: run.state.phase, startedAt: run.state.startedAt, finishedAt: run.state.finishedAt,
@@ -236,22 +240,32 @@ public final class WorkflowController: @unchecked Sendable {
                 if (try? store.get(uid: uid)) == nil { killRunningSteps(uid, run.state) }
                 return
             }
+            metrics.observeCommit(Self.seconds(since: commitStart))
             run.state.clearChanges()
             observer?(run.reconciler.workflow, run.state)
         }
         for action in outcome.actions {
             switch action {
-            case .launch(let l): runtime.launch(l)
+            case .launch(let l):
+                let launchStart = DispatchTime.now()
+                runtime.launch(l)
+                metrics.observeStepStart(Self.seconds(since: launchStart))
             case .kill(let nodeID, let podName, let reason):
                 runtime.kill(workflowUID: uid, nodeID: nodeID, podName: podName, reason: reason)
             }
         }
+        metrics.observeOperation(Self.seconds(since: passStart))
+        metrics.setQueueDepth(runs.values.filter { ($0.wakeAt ?? .distantFuture) <= Date() }.count)
         if run.state.phase?.isFinished == true {
             try? store.releaseLease(uid: uid, owner: options.owner)
             runs[uid] = nil
             return
         }
         runs[uid] = run
+    }
+
+    static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
     func killRunningSteps(_ uid: String, _ state: RunState) {

@@ -77,6 +77,7 @@ public struct ArgosyServer: Sendable {
             let n = counts.filter { ($0.key?.rawValue ?? "Pending") == phase }.values.reduce(0, +)
             out += "argo_workflows_count{status=\"\(phase)\"} \(n)\n"
         }
+        out += controller.metrics.text()
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: out)))

@@ -89,6 +89,20 @@ struct ServerTests {
         let last = events.split(separator: "\n").last { $0.contains(name) } ?? ""
         #expect(last.contains("\"phase\":\"Succeeded\""))
 
+        // The controller served this workflow: its passes, commits and two step starts are counted.
+        let (ms, metrics) = try Self.request("GET", "\(base)/metrics")
+        #expect(ms == 200)
+        let counts = Dictionary(
+            metrics.split(separator: "\n").compactMap { line -> (String, Int)? in
+                let parts = line.split(separator: " ")
+                guard parts.count == 2, parts[0].hasSuffix("_count"), let n = Int(parts[1]) else { return nil }
+                return (String(parts[0]), n)
+            }, uniquingKeysWith: { a, _ in a })
+        #expect((counts["argo_workflows_operation_duration_seconds_count"] ?? 0) >= 3, "\(metrics)")
+        #expect((counts["argosy_store_commit_seconds_count"] ?? 0) >= 3, "\(metrics)")
+        #expect(counts["argosy_step_start_seconds_count"] == 2, "\(metrics)")
+        #expect(metrics.contains("argo_workflows_queue_depth_count{queue_name=\"workflow_queue\"}"))
+
         let (bs, bad) = try Self.request("POST", "\(base)/api/v1/workflows/default", "{not json")
         #expect(bs == 400)
         #expect(bad.contains("\"code\":3") && bad.contains("malformed JSON"))
@@ -410,5 +424,13 @@ struct RemoteCLITests {
         local.environment.removeValue(forKey: "ARGO_SERVER")
         #expect(try local.run(["list", "-o", "name"]).stdout.isEmpty)
         #expect(try serverHome.run(["list", "-o", "name"]).stdout == "remote-approval\n")
+        // Commands that only know the local store refuse, instead of quietly showing local state.
+        for args in [
+            ["template", "list"], ["cron", "list"], ["archive", "list"], ["resubmit", "x"], ["secret", "list"],
+        ] {
+            let refused = try cli.run(args)
+            #expect(refused.status != 0, "\(args)")
+            #expect(refused.stderr.contains("does not talk to an argo-server yet"), "\(args): \(refused.stderr)")
+        }
     }
 }

@@ -31,7 +31,7 @@ struct ArchiveCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List archived workflows.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Flag(name: [.customShort("A"), .customLong("all-namespaces")]) var allNamespaces = false
         @Option(name: [.short, .long]) var output: String?
 
@@ -66,7 +66,7 @@ struct ArchiveCommand: ParsableCommand {
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "get", abstract: "Show an archived workflow (by uid or name).")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var id: String
         @Option(name: [.short, .long]) var output: String?
 
@@ -84,7 +84,7 @@ struct ArchiveCommand: ParsableCommand {
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete archived workflows.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var ids: [String]
 
         func run() throws {
@@ -104,7 +104,7 @@ struct ArchiveCommand: ParsableCommand {
     struct Resubmit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "resubmit", abstract: "Submit a new workflow like an archived one.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @OptionGroup var run: RunOptions
         @Argument var id: String
 
@@ -131,7 +131,7 @@ struct ArchiveCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "retry",
             abstract: "Bring an archived Failed or Error workflow back and run its failed steps again.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @OptionGroup var run: RunOptions
         @Argument var id: String
 

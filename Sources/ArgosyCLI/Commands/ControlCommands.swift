@@ -180,7 +180,7 @@ struct RetryCommand: AsyncParsableCommand {
 struct ResubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resubmit", abstract: "Submit a new workflow with the same spec as an earlier one.")
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: LocalOptions
     @OptionGroup var run: RunOptions
     @Argument var names: [String]
     @Option(name: [.short, .customLong("parameter")], help: "Override a parameter, NAME=VALUE (repeatable).")

@@ -62,7 +62,7 @@ struct CronCommand: ParsableCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "create", abstract: "Store CronWorkflows from files.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var files: [String]
         func run() throws { try CronCommand.store(files, namespace: global.resolvedNamespace, update: false) }
     }
@@ -70,7 +70,7 @@ struct CronCommand: ParsableCommand {
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "update", abstract: "Replace stored CronWorkflows.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var files: [String]
         func run() throws { try CronCommand.store(files, namespace: global.resolvedNamespace, update: true) }
     }
@@ -78,7 +78,7 @@ struct CronCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List CronWorkflows with their last and next runs.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Flag(name: [.customShort("A"), .customLong("all-namespaces")]) var allNamespaces = false
         @Option(name: [.short, .long]) var output: String?
 
@@ -125,7 +125,7 @@ struct CronCommand: ParsableCommand {
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "get", abstract: "Show a CronWorkflow.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var name: String
         @Option(name: [.short, .long]) var output: String?
 
@@ -183,7 +183,7 @@ struct CronCommand: ParsableCommand {
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "delete", abstract: "Delete CronWorkflows (their runs stay).")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var names: [String]
 
         func run() throws {
@@ -223,7 +223,7 @@ struct CronCommand: ParsableCommand {
     struct Suspend: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "suspend", abstract: "Stop scheduling CronWorkflows.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var names: [String]
         func run() throws { try CronCommand.setSuspended(names, global.resolvedNamespace, true) }
     }
@@ -231,7 +231,7 @@ struct CronCommand: ParsableCommand {
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "resume", abstract: "Schedule suspended CronWorkflows again.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var names: [String]
         func run() throws { try CronCommand.setSuspended(names, global.resolvedNamespace, false) }
     }

@@ -125,7 +125,7 @@ struct SecretCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "create",
             abstract: "Create a secret: argosy secret create generic NAME --from-file=… --from-literal=…")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument(help: "The secret type; only 'generic' exists.") var type: String
         @Argument var name: String
         @Option(name: .customLong("from-file"), help: "[KEY=]PATH: a file (or every file of a folder) as a key.")
@@ -142,13 +142,13 @@ struct SecretCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List secrets (names and key counts).")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         func run() throws { try KeyValueCommands(kind: .secret).list(namespace: global.resolvedNamespace) }
     }
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete secrets.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var names: [String]
         func run() throws {
             try KeyValueCommands(kind: .secret).delete(names: names, namespace: global.resolvedNamespace)
@@ -165,7 +165,7 @@ struct ConfigMapCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "create",
             abstract: "Create a config map: argosy configmap create NAME --from-file=… --from-literal=…")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var name: String
         @Option(name: .customLong("from-file"), help: "[KEY=]PATH: a file (or every file of a folder) as a key.")
         var files: [String] = []
@@ -179,13 +179,13 @@ struct ConfigMapCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List config maps.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         func run() throws { try KeyValueCommands(kind: .configMap).list(namespace: global.resolvedNamespace) }
     }
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete config maps.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var names: [String]
         func run() throws {
             try KeyValueCommands(kind: .configMap).delete(names: names, namespace: global.resolvedNamespace)

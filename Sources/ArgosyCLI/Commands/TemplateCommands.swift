@@ -133,7 +133,7 @@ struct TemplateCommand: ParsableCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "create", abstract: "Store WorkflowTemplates from files.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var files: [String]
         func run() throws {
             try StoredTemplates(kind: .workflowTemplate).create(
@@ -144,7 +144,7 @@ struct TemplateCommand: ParsableCommand {
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "update", abstract: "Replace stored WorkflowTemplates.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var files: [String]
         func run() throws {
             try StoredTemplates(kind: .workflowTemplate).create(
@@ -154,7 +154,7 @@ struct TemplateCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List WorkflowTemplates.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Flag(name: [.customShort("A"), .customLong("all-namespaces")]) var allNamespaces = false
         @Option(name: [.short, .long]) var output: String?
         func run() throws {
@@ -165,7 +165,7 @@ struct TemplateCommand: ParsableCommand {
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "get", abstract: "Show WorkflowTemplates.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var names: [String]
         @Option(name: [.short, .long]) var output: String?
         func run() throws {
@@ -175,7 +175,7 @@ struct TemplateCommand: ParsableCommand {
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete WorkflowTemplates.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
         @Argument var names: [String] = []
         @Flag var all = false
         func run() throws {
