@@ -10,7 +10,8 @@ public struct ArgosyCommand: AsyncParsableCommand {
         version: ArgosyVersion.text,
         subcommands: [
             SubmitCommand.self, LintCommand.self, ListCommand.self, GetCommand.self, LogsCommand.self,
-            DeleteCommand.self, SuspendCommand.self, ResumeCommand.self, StopCommand.self, TerminateCommand.self,
+            DeleteCommand.self, SuspendCommand.self, ResumeCommand.self, NodeCommand.self, StopCommand.self,
+            TerminateCommand.self,
             RetryCommand.self, ResubmitCommand.self, TemplateCommand.self, ClusterTemplateCommand.self,
             CronCommand.self, ArchiveCommand.self, ServerCommand.self, AuthCommand.self,
             SecretCommand.self, ConfigMapCommand.self, VersionCommand.self,

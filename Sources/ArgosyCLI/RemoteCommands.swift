@@ -36,6 +36,21 @@ extension RemoteServer {
                 body: ["workflow": try JSONValue(encoding: manifest)])
             names.append(created["metadata"]?["name"]?.stringValue ?? "")
         }
+        return try follow(names, namespace: namespace, options: options)
+    }
+
+    /// Resubmits workflows on the server (`body` carries `parameters`) and follows the new ones like `submit`.
+    func resubmit(_ ns: String, _ names: [String], body: JSONValue, options: RunOptions) throws -> Bool {
+        var created: [String] = []
+        for name in names {
+            let wf = try call("PUT", "/api/v1/workflows/\(Self.path(ns))/\(Self.path(name))/resubmit", body: body)
+            created.append(wf["metadata"]?["name"]?.stringValue ?? "")
+        }
+        return try follow(created, namespace: ns, options: options)
+    }
+
+    /// Prints the new workflows' names, or waits for them and prints what `options` asks for.
+    func follow(_ names: [String], namespace: String, options: RunOptions) throws -> Bool {
         guard options.waits else {
             for name in names { print(options.output == "name" ? name : "Name: \(name)\nNamespace: \(namespace)") }
             return true

@@ -43,7 +43,7 @@ extension WorkflowController {
     }
 
     /// Applies what users changed since the last look: the manifest (suspend, stop, terminate) and requests
-    /// (resume, retry).
+    /// (resume, set, retry).
     func applyUserChanges(now: Date) throws {
         for uid in Array(runs.keys) {
             let version = try store.specVersion(uid: uid)
@@ -63,6 +63,13 @@ extension WorkflowController {
         switch request.kind {
         case "resume":
             run.reconciler.resume(&run.state, nodeName: request.argument, now: now)
+        case "set":
+            if let argument = request.argument,
+                let update = try? JSONDecoder().decode(
+                    NodeUpdate.self, from: Data(argument.utf8))
+            {
+                run.reconciler.set(&run.state, update, now: now)
+            }
         case "retry":
             if run.state.phase?.isFinished == true {
                 let removed = run.reconciler.prepareRetry(&run.state)

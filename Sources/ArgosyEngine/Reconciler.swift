@@ -70,8 +70,11 @@ public struct Reconciler: Sendable {
             n.phase = .succeeded
             n.finishedAt = now
             if let template = template(for: n), let params = template.outputs?.parameters {
+                let supplied = n.outputs?.parameters ?? []
                 let values = params.compactMap { p -> Parameter? in
-                    guard let v = p.valueFrom?.default ?? p.value else { return nil }
+                    // A value given with `set` wins over the declared default.
+                    let given = supplied.first { $0.name == p.name }?.value
+                    guard let v = given ?? p.valueFrom?.default ?? p.value else { return nil }
                     return Parameter(name: p.name, value: v)
                 }
                 if !values.isEmpty { n.outputs = Outputs(parameters: values) }

@@ -189,6 +189,18 @@ extension ArgosyServer {
                 default: try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Terminate" }
                 }
             }
+        case "set":
+            if finished {
+                throw APIError(
+                    .badRequest,
+                    "cannot set \(wf.workflow.name): the workflow has already \(wf.phase!.rawValue.lowercased())")
+            }
+            let update = try nodeUpdate(body)
+            _ = try api { () throws(ArgosyError) in
+                try Reconciler(workflow: wf.workflow).nodesToSet(update, in: wf.nodes)
+            }
+            let argument = String(decoding: try JSONEncoder().encode(update), as: UTF8.self)
+            try api { () throws(ArgosyError) in try store.addRequest(uid: wf.uid, kind: "set", argument: argument) }
         case "retry":
             guard wf.phase == .failed || wf.phase == .error else {
                 throw APIError(
@@ -205,8 +217,15 @@ extension ArgosyServer {
             spec.metadata.labels = wf.workflow.metadata.labels
             spec.spec.shutdown = nil
             spec.spec.suspend = nil
+            var options = WorkflowPreparation.Options()
+            for item in body["parameters"]?.arrayValue ?? [] {
+                guard let pair = item.stringValue, let eq = pair.firstIndex(of: "=") else {
+                    throw APIError(.badRequest, "parameters: expected NAME=VALUE, found \(item.compactJSON)")
+                }
+                options.parameters.append((String(pair[..<eq]), String(pair[pair.index(after: eq)...])))
+            }
             let prepared = try api { () throws(ArgosyError) in
-                try WorkflowPreparation.prepare(spec, options: .init(), now: Date())
+                try WorkflowPreparation.prepare(spec, options: options, now: Date())
             }
             try api { () throws(ArgosyError) in try store.create(prepared) }
             controller.wake()
@@ -216,6 +235,37 @@ extension ArgosyServer {
         }
         controller.wake()
         return try document(try api({ () throws(ArgosyError) in try store.get(uid: wf.uid) }) ?? wf)
+    }
+}
+
+extension ArgosyServer {
+    /// A `set` request body: `nodeFieldSelector`, `phase`, `message` and `outputParameters` (a JSON object, or
+    /// the JSON text of one as Argo's CLI sends it).
+    func nodeUpdate(_ body: JSONValue) throws -> NodeUpdate {
+        guard let selector = body["nodeFieldSelector"]?.stringValue, !selector.isEmpty else {
+            throw APIError(.badRequest, "nodeFieldSelector is required")
+        }
+        var update = NodeUpdate(selector: selector, message: body["message"]?.stringValue)
+        if let phase = body["phase"]?.stringValue, !phase.isEmpty {
+            guard let p = NodePhase(rawValue: phase) else {
+                throw APIError(.badRequest, "phase: unknown phase '\(phase)'")
+            }
+            update.phase = p
+        }
+        var outputs = body["outputParameters"]
+        if let text = outputs?.stringValue {
+            outputs = text.isEmpty ? nil : try? JSONValue.parse(text)
+            if outputs == nil, !text.isEmpty { throw APIError(.badRequest, "outputParameters: not a JSON object") }
+        }
+        if let outputs, outputs != .null {
+            guard case .object(let o) = outputs else {
+                throw APIError(.badRequest, "outputParameters: not a JSON object")
+            }
+            for (name, value) in o {
+                update.outputParameters[name] = value.parameterString
+            }
+        }
+        return update
     }
 }
 

@@ -99,6 +99,59 @@ struct ControlTests {
         #expect(again.stderr.contains("already succeeded"))
     }
 
+    /// `argosy node set` answers a suspend step: supplied outputs reach the next step, and a phase ends the node.
+    @Test(arguments: [("Succeeded", "yes"), ("Failed", nil)])
+    func nodeSetAnswersASuspendStep(phase: String, expected: String?) throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: ask}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: approve, template: wait}
+                - - name: deploy
+                    template: deploy
+                    arguments: {parameters: [{name: answer, value: "{{steps.approve.outputs.parameters.approved}}"}]}
+              - name: wait
+                suspend: {}
+                outputs:
+                  parameters:
+                  - name: approved
+                    valueFrom: {supplied: {}}
+              - name: deploy
+                inputs: {parameters: [{name: answer}]}
+                container: {image: alpine, command: [echo, "answer={{inputs.parameters.answer}}"]}
+            """
+        #expect(try cli.run(["submit", try CLITests.write(yaml, "ask.yaml", in: cli)]).status == 0)
+        try Self.waitFor("the suspend node") { try Self.isRunning(cli, "ask", node: "approve") }
+        let nothing = try cli.run(["node", "set", "ask", "--node-field-selector", "displayName=nope", "--phase", phase])
+        #expect(nothing.status == 1)
+        #expect(nothing.stderr.contains("no running suspend nodes match nodeFieldSelector 'displayName=nope'"))
+        let undeclared = try cli.run([
+            "node", "set", "ask", "--node-field-selector", "displayName=approve", "--output-parameter", "other=1",
+        ])
+        #expect(undeclared.status == 1)
+        #expect(undeclared.stderr.contains("does not expect output parameter 'other'"), "\(undeclared.stderr)")
+        let set = try cli.run([
+            "node", "set", "ask", "--node-field-selector", "displayName=approve", "--output-parameter", "approved=yes",
+            "--message", "checked by ops", "--phase", phase,
+        ])
+        #expect(set.status == 0, "\(set.stderr)")
+        let wf = try cli.waitFinished("ask")
+        #expect(CLITests.phase(wf) == (expected == nil ? "Failed" : "Succeeded"))
+        let approve = Self.nodes(wf).first { $0["displayName"] as? String == "approve" }
+        #expect(approve?["phase"] as? String == phase)
+        #expect(approve?["message"] as? String == "checked by ops")
+        if let expected {
+            #expect(try cli.run(["logs", "ask"]).stdout.contains("answer=\(expected)"))
+        }
+    }
+
     @Test func retryRunsFailedStepsAgainAndKeepsSucceededOnes() throws {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }

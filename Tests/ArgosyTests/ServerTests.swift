@@ -167,6 +167,9 @@ struct ServerTests {
         try Data(body.utf8).write(to: file)
         #expect(try Self.request("POST", "\(base)/api/v1/workflows/default", "@" + file.path).0 == 200)
         _ = try cli.waitFinished("fifty", timeout: 60)
+        // The stream looks at the store every 100 ms: give it one look at the final state before the delete
+        // (a delete inside that window shows as DELETED without the last MODIFIED; docs/compatibility.md).
+        Thread.sleep(forTimeInterval: 0.5)
         let (_, _) = try Self.request("DELETE", "\(base)/api/v1/workflows/default/fifty")
         let frames = watch.text().components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
         let events = frames.compactMap { frame -> (String, String)? in
@@ -394,6 +397,15 @@ struct RemoteCLITests {
         #expect(try cli.run(["list", "-o", "name"]).stdout == "remote-hello\n")
         #expect(try cli.run(["get", "remote-hello"]).stdout.contains("Status:              Succeeded"))
         #expect(try cli.run(["logs", "remote-hello"]).stdout.contains("remote-hello: "))
+        // resubmit runs a new workflow on the server, with a changed parameter, and waits for it.
+        #expect(try cli.run(["submit", "examples/workflow-arguments.yaml", "--name", "remote-args"]).status == 0)
+        let resubmit = try cli.run(["resubmit", "remote-args", "-p", "region=us-west-2", "--wait", "-o", "name"])
+        #expect(resubmit.status == 0, "\(resubmit.stderr)")
+        let again = resubmit.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(again.hasPrefix("remote-args-"), "\(resubmit.stdout)")
+        #expect(try cli.run(["logs", again]).stdout.contains("replicas in us-west-2"))
+        for name in ["remote-args", again] { #expect(try cli.run(["delete", name]).status == 0) }
+        #expect(try cli.run(["retry", "remote-hello", "--wait"]).stderr.contains("not supported yet"))
         let approval = """
             apiVersion: argoproj.io/v1alpha1
             kind: Workflow
@@ -406,15 +418,31 @@ struct RemoteCLITests {
                 - - {name: approve, template: wait}
               - name: wait
                 suspend: {}
+                outputs:
+                  parameters:
+                  - {name: ticket, valueFrom: {supplied: {}}}
             """
         #expect(try cli.run(["submit", try CLITests.write(approval, "a.yaml", in: cli)]).status == 0)
         try ControlTests.waitFor("the suspend node") {
             try cli.run(["get", "remote-approval"]).stdout.contains("Running (Suspended)")
         }
+        // `node set` without a phase keeps the node waiting; `resume` then finishes it with the supplied value.
+        let set = try cli.run([
+            "node", "set", "remote-approval", "--node-field-selector", "displayName=approve", "--output-parameter",
+            "ticket=OPS-42",
+        ])
+        #expect(set.status == 0, "\(set.stderr)")
+        let wrong = try cli.run(["node", "set", "remote-approval", "--node-field-selector", "color=red"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("unsupported field 'color'"), "\(wrong.stderr)")
         #expect(try cli.run(["resume", "remote-approval"]).status == 0)
         try ControlTests.waitFor("the workflow to finish") {
             try cli.run(["get", "remote-approval"]).stdout.contains("Status:              Succeeded")
         }
+        let finished = try CLITests.json(try cli.run(["get", "remote-approval", "-o", "json"]).stdout)
+        let approve = ControlTests.nodes(finished).first { $0["displayName"] as? String == "approve" }
+        let outputs = (approve?["outputs"] as? [String: Any])?["parameters"] as? [[String: Any]]
+        #expect(outputs?.first?["value"] as? String == "OPS-42", "\(String(describing: approve))")
         #expect(try cli.run(["delete", "remote-hello"]).stdout == "Workflow 'remote-hello' deleted\n")
         let missing = try cli.run(["get", "remote-hello"])
         #expect(missing.status == 1)
@@ -426,7 +454,7 @@ struct RemoteCLITests {
         #expect(try serverHome.run(["list", "-o", "name"]).stdout == "remote-approval\n")
         // Commands that only know the local store refuse, instead of quietly showing local state.
         for args in [
-            ["template", "list"], ["cron", "list"], ["archive", "list"], ["resubmit", "x"], ["secret", "list"],
+            ["template", "list"], ["cron", "list"], ["archive", "list"], ["secret", "list"],
         ] {
             let refused = try cli.run(args)
             #expect(refused.status != 0, "\(args)")

@@ -142,6 +142,9 @@ struct RetryCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CLIContext()
         if let remote = global.remote {
+            if run.waits {
+                throw fail("--wait, --watch and --log with retry against an argo-server are not supported yet")
+            }
             do { try remote.control("retry", global.resolvedNamespace, names) } catch let error as ArgosyError {
                 throw fail(error.description)
             }
@@ -180,7 +183,7 @@ struct RetryCommand: AsyncParsableCommand {
 struct ResubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resubmit", abstract: "Submit a new workflow with the same spec as an earlier one.")
-    @OptionGroup var global: LocalOptions
+    @OptionGroup var global: GlobalOptions
     @OptionGroup var run: RunOptions
     @Argument var names: [String]
     @Option(name: [.short, .customLong("parameter")], help: "Override a parameter, NAME=VALUE (repeatable).")
@@ -188,6 +191,15 @@ struct ResubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = CLIContext()
+        if let remote = global.remote {
+            do {
+                let body: JSONValue = ["parameters": .array(parameters.map { .string($0) })]
+                if try !remote.resubmit(global.resolvedNamespace, names, body: body, options: run) { throw ExitCode(1) }
+            } catch let error as ArgosyError {
+                throw fail(error.description)
+            }
+            return
+        }
         var workflows: [Workflow] = []
         do {
             let store = try context.openStore()
