@@ -67,6 +67,12 @@ extension ArgosyServer {
     {
         let fields = query["listOptions.fieldSelector"] ?? ""
         let labels = query["listOptions.labelSelector"] ?? ""
+        // `fields` paths start at the frame: `result.object.metadata.name`.
+        let filter = FieldFilter(query["fields"])
+        let send: @Sendable (JSONValue) async throws -> Void = { event in
+            guard let filter else { return try await send(event) }
+            try await send(filter.apply(["result": event])["result"] ?? .null)
+        }
         var seen: [String: String] = [:]
         while !Task.isCancelled {
             let rows = try api { () throws(ArgosyError) in try store.list(namespace: ns.isEmpty ? nil : ns) }

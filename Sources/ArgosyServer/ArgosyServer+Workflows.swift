@@ -70,8 +70,9 @@ extension ArgosyServer {
             controller.wake()
             return JSON(try document(stored))
         }
-        router.get("/api/v1/workflows/:namespace/:name") { _, context in
-            JSON(try document(try find(context)))
+        router.get("/api/v1/workflows/:namespace/:name") { request, context in
+            let wf = try document(try find(context))
+            return JSON(FieldFilter(request.uri.queryParameters["fields"].map(String.init))?.apply(wf) ?? wf)
         }
         router.delete("/api/v1/workflows/:namespace/:name") { _, context in
             let wf = try find(context)
@@ -165,7 +166,8 @@ extension ArgosyServer {
             m["continue"] = .string(String(next))
             metadata = .object(m)
         }
-        return JSON(["metadata": metadata, "items": items.isEmpty ? .null : .array(items)])
+        let list: JSONValue = ["metadata": metadata, "items": items.isEmpty ? .null : .array(items)]
+        return JSON(FieldFilter(query["fields"])?.apply(list) ?? list)
     }
 
     func control(_ action: String, _ wf: StoredWorkflow, _ body: JSONValue) throws -> JSONValue {

@@ -62,6 +62,12 @@ struct ServerTests {
         // The watch stream starts first and must see ADDED, then MODIFIED, then the final phase, in order.
         let watch = OutputCollector.start(
             "curl", ["-s", "-N", "--max-time", "8", "\(base)/api/v1/workflow-events/default"])
+        let slimWatch = OutputCollector.start(
+            "curl",
+            [
+                "-s", "-N", "--max-time", "8",
+                "\(base)/api/v1/workflow-events/default?fields=result.type,result.object.metadata.name",
+            ])
         Thread.sleep(forTimeInterval: 0.5)
         let (cs, created) = try Self.request("POST", "\(base)/api/v1/workflows/default", Self.workflow)
         #expect(cs == 200, "\(created)")
@@ -75,6 +81,21 @@ struct ServerTests {
             "GET", "\(base)/api/v1/workflows/default?listOptions.labelSelector=missing%3Dlabel")
         #expect(ls == 200)
         #expect((try CLITests.json(list)["items"] as? [Any]) == nil, "the label selector filters")
+        // `fields` keeps only the named paths, or with a leading '-' drops them.
+        let (fs, slim) = try Self.request(
+            "GET", "\(base)/api/v1/workflows/default?fields=metadata,items.metadata.name,items.status.phase")
+        #expect(fs == 200)
+        let slimItems = try #require(try CLITests.json(slim)["items"] as? [[String: Any]])
+        #expect(slimItems.count == 1)
+        #expect(Set(slimItems[0].keys) == ["metadata", "status"])
+        #expect((slimItems[0]["metadata"] as? [String: Any])?.count == 1)
+        #expect((slimItems[0]["status"] as? [String: Any])?["phase"] as? String == "Succeeded")
+        #expect((slimItems[0]["status"] as? [String: Any])?.count == 1)
+        let (_, noNodes) = try Self.request("GET", "\(base)/api/v1/workflows/default/\(name)?fields=-status.nodes,spec")
+        let trimmed = try CLITests.json(noNodes)
+        #expect(trimmed["spec"] == nil)
+        #expect((trimmed["status"] as? [String: Any])?["nodes"] == nil)
+        #expect((trimmed["status"] as? [String: Any])?["phase"] as? String == "Succeeded")
         let (_, log) = try Self.request("GET", "\(base)/api/v1/workflows/default/\(name)/log?logOptions.follow=true")
         #expect(log.split(separator: "\n").filter { $0.contains("\"content\":\"hi-from-api\"") }.count == 2)
 
@@ -88,6 +109,10 @@ struct ServerTests {
         #expect(types.count >= 3, "progress was streamed: \(types)")
         let last = events.split(separator: "\n").last { $0.contains(name) } ?? ""
         #expect(last.contains("\"phase\":\"Succeeded\""))
+        let slimLines = slimWatch.text().split(separator: "\n").filter { $0.contains(name) }
+        #expect(slimLines.count >= 3, "\(slimLines)")
+        #expect(
+            slimLines.allSatisfy { $0.hasPrefix(#"{"result":{"type":""#) && !$0.contains("status") }, "\(slimLines)")
 
         // The controller served this workflow: its passes, commits and two step starts are counted.
         let (ms, metrics) = try Self.request("GET", "\(base)/metrics")
