@@ -57,13 +57,14 @@ extension RemoteServer {
         }
         var finished: [WorkflowView] = []
         for name in names {
+            // With --log the log stream follows the workflow to its end, printing as steps write.
+            if options.log { try printLogs(namespace, name, follow: true) }
             var view = try workflow(namespace, name)
             while view.phase?.isFinished != true {
                 Thread.sleep(forTimeInterval: 0.5)
                 view = try workflow(namespace, name)
             }
             finished.append(view)
-            if options.log { try printLogs(namespace, name) }
         }
         if let output = options.output {
             print(WorkflowOutput.format(finished, as: output))
@@ -77,13 +78,17 @@ extension RemoteServer {
         return finished.allSatisfy { $0.phase == .succeeded }
     }
 
-    func printLogs(_ ns: String, _ name: String, follow: Bool = false) throws {
-        let query = follow ? "?logOptions.follow=true" : ""
-        let (data, _) = try send(
-            "GET", "/api/v1/workflows/\(Self.path(ns))/\(Self.path(name))/log\(query)", timeout: 3600)
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            guard let value = try? JSONValue.parse(String(line)), let result = value["result"] else { continue }
-            print("\(result["podName"]?.stringValue ?? ""): \(result["content"]?.stringValue ?? "")")
+    /// Prints the workflow's step logs as `POD: LINE`, as they arrive; `pod` keeps one step's.
+    func printLogs(_ ns: String, _ name: String, pod: String? = nil, follow: Bool = false) throws {
+        var query = "?logOptions.follow=\(follow)"
+        if let pod, let encoded = pod.addingPercentEncoding(withAllowedCharacters: .alphanumerics) {
+            query += "&podName=\(encoded)"
+        }
+        try streamLines("/api/v1/workflows/\(Self.path(ns))/\(Self.path(name))/log\(query)") { line in
+            guard let value = try? JSONValue.parse(line), let result = value["result"] else { return }
+            // Unbuffered, so a follower sees each line as it comes.
+            let text = "\(result["podName"]?.stringValue ?? ""): \(result["content"]?.stringValue ?? "")\n"
+            FileHandle.standardOutput.write(Data(text.utf8))
         }
     }
 

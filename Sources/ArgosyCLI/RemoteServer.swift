@@ -69,6 +69,29 @@ struct RemoteServer {
         return (data ?? Data(), status)
     }
 
+    /// A streaming GET: hands each line of a 2xx response to `line` as it arrives, until the server ends it.
+    func streamLines(_ path: String, line: @escaping @Sendable (String) -> Void) throws {
+        guard let url = URL(string: base + path) else {
+            throw ArgosyError(.invalid, "ARGO_SERVER: bad address \(base)")
+        }
+        var request = URLRequest(url: url, timeoutInterval: 24 * 3600)
+        if let token, !token.isEmpty {
+            request.setValue(
+                token.hasPrefix("Bearer ") ? token : "Bearer \(token)", forHTTPHeaderField: "Authorization")
+        }
+        let reader = LineReader(line)
+        let session = URLSession(configuration: .default, delegate: reader, delegateQueue: nil)
+        session.dataTask(with: request).resume()
+        let (status, body, error) = reader.wait()
+        session.finishTasksAndInvalidate()
+        if let error { throw ArgosyError(.io, "cannot reach \(base): \(error.localizedDescription)") }
+        guard let status, (200..<300).contains(status) else {
+            let text = String(decoding: body, as: UTF8.self)
+            throw ArgosyError(
+                status == 404 ? .notFound : .io, (try? JSONValue.parse(text))?["message"]?.stringValue ?? text)
+        }
+    }
+
     /// A workflow from the API as the CLI shows it.
     static func view(_ value: JSONValue) throws -> WorkflowView {
         let (wf, _) = try JSONValueDecoder().decode(Workflow.self, from: value)
@@ -100,5 +123,49 @@ private final class ResponseBox: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return (data, status, error)
+    }
+}
+
+/// Splits a streamed response into lines as its bytes arrive; keeps the body of an error response whole.
+private final class LineReader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let line: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private let finished = DispatchSemaphore(value: 0)
+    private var buffer = Data()
+    private var status: Int?
+    private var error: (any Error)?
+
+    init(_ line: @escaping @Sendable (String) -> Void) { self.line = line }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        status = (dataTask.response as? HTTPURLResponse)?.statusCode
+        buffer.append(data)
+        guard let status, (200..<300).contains(status) else { return }
+        while let newline = buffer.firstIndex(of: 10) {
+            line(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
+            buffer.removeSubrange(buffer.startIndex...newline)
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        lock.lock()
+        self.error = error
+        status = (task.response as? HTTPURLResponse)?.statusCode ?? status
+        lock.unlock()
+        finished.signal()
+    }
+
+    /// Blocks until the response ends: its status, what is left of the body, and any transport error.
+    func wait() -> (Int?, Data, (any Error)?) {
+        finished.wait()
+        lock.lock()
+        defer { lock.unlock() }
+        if let status, (200..<300).contains(status), !buffer.isEmpty {
+            line(String(decoding: buffer, as: UTF8.self))
+            buffer.removeAll()
+        }
+        return (status, buffer, error)
     }
 }

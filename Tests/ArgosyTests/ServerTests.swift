@@ -477,6 +477,44 @@ struct RemoteCLITests {
         local.environment.removeValue(forKey: "ARGO_SERVER")
         #expect(try local.run(["list", "-o", "name"]).stdout.isEmpty)
         #expect(try serverHome.run(["list", "-o", "name"]).stdout == "remote-approval\n")
+        // logs -f prints each line as the step writes it, not when the workflow ends; a step name filters.
+        let slow = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: remote-slow}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: talk, template: talk}
+                - - {name: after, template: after}
+              - name: talk
+                container: {image: alpine, command: [sh, -c, "echo first-line; sleep 3; echo second-line"]}
+              - name: after
+                container: {image: alpine, command: [echo, after-done]}
+            """
+        #expect(try cli.run(["submit", try CLITests.write(slow, "slow.yaml", in: cli)]).status == 0)
+        let follower = Process()
+        follower.executableURL = cli.binary
+        follower.arguments = ["logs", "-f", "remote-slow"]
+        follower.environment = cli.environment
+        let pipe = Pipe()
+        follower.standardOutput = pipe
+        try follower.run()
+        var seen = ""
+        while !seen.contains("first-line") {
+            let data = pipe.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            seen += String(decoding: data, as: UTF8.self)
+        }
+        #expect(seen.contains("first-line") && !seen.contains("second-line"), "streamed before the step ended: \(seen)")
+        seen += String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        follower.waitUntilExit()
+        #expect(follower.terminationStatus == 0)
+        #expect(seen.contains("second-line") && seen.contains("after-done"), "\(seen)")
+        let talkOnly = try cli.run(["logs", "remote-slow", "talk"]).stdout
+        #expect(talkOnly.contains("first-line") && !talkOnly.contains("after-done"), "\(talkOnly)")
         // Commands that only know the local store refuse, instead of quietly showing local state.
         for args in [
             ["template", "list"], ["cron", "list"], ["archive", "list"], ["secret", "list"],

@@ -22,7 +22,7 @@ struct LogsCommand: AsyncParsableCommand {
         }
         if let remote = global.remote {
             do {
-                try remote.printLogs(global.resolvedNamespace, workflow, follow: follow)
+                try remote.printLogs(global.resolvedNamespace, workflow, pod: pod, follow: follow)
                 return
             } catch let error as ArgosyError {
                 throw fail(error.description)
