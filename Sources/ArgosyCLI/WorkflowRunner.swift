@@ -1,4 +1,5 @@
 import ArgosyController
+import ArgosyEngine
 import ArgosyModel
 import ArgosyStore
 import ArgumentParser
@@ -11,18 +12,34 @@ struct WorkflowRunner {
 
     /// Stores new workflows and runs (or hands off) them. Returns true when every one succeeded (or, when
     /// not waiting, was submitted).
-    func start(_ workflows: [Workflow]) async throws -> Bool {
+    /// Workflows whose uid is in `generated` got their names from `generateName`: a name that is taken is
+    /// generated again, as Kubernetes clients do; an explicit name that is taken is an error.
+    func start(_ workflows: [Workflow], generated: Set<String> = []) async throws -> Bool {
         let store = try context.openStore()
+        func create(_ wf: Workflow, _ body: (Workflow) throws(ArgosyError) -> Void) throws(ArgosyError) -> Workflow {
+            var wf = wf
+            for attempt in 1...8 {
+                do {
+                    try body(wf)
+                    return wf
+                } catch  where error.code == .alreadyExists && generated.contains(wf.metadata.uid ?? "") && attempt < 8
+                {
+                    wf = WorkflowPreparation.renamed(wf)
+                }
+            }
+            return wf
+        }
         guard options.waits else {
-            for wf in workflows { try store.create(wf) }
+            var created: [Workflow] = []
+            for wf in workflows { created.append(try create(wf) { w throws(ArgosyError) in try store.create(w) }) }
             try context.ensureBackgroundController()
-            for wf in workflows { printSubmitted(wf, store: store) }
+            for wf in created { printSubmitted(wf, store: store) }
             return true
         }
         let controller = WorkflowController(
             store: store, options: try context.controllerOptions(),
             scope: .only(Set(workflows.compactMap(\.metadata.uid))))
-        for wf in workflows { _ = try controller.submit(wf) }
+        for wf in workflows { _ = try create(wf) { w throws(ArgosyError) in _ = try controller.submit(w) } }
         return try await follow(controller, store: store, uids: workflows.compactMap(\.metadata.uid))
     }
 

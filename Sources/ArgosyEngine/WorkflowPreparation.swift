@@ -103,6 +103,13 @@ public enum WorkflowPreparation {
         }
     }
 
+    /// `wf` under a freshly generated name (`generateName` plus a new suffix), for when the last one was taken.
+    public static func renamed(_ wf: Workflow) -> Workflow {
+        var copy = wf
+        copy.metadata.name = (wf.metadata.generateName ?? "") + randomSuffix()
+        return copy
+    }
+
     static func randomSuffix() -> String {
         let chars = Array("bcdfghjklmnpqrstvwxz2456789")
         return String((0..<5).map { _ in chars.randomElement()! })

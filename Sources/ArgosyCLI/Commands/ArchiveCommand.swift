@@ -123,7 +123,10 @@ struct ArchiveCommand: ParsableCommand {
             } catch let error as ArgosyError {
                 throw fail(error.description)
             }
-            if try await !WorkflowRunner(context: context, options: run).start([wf]) { throw ExitCode(1) }
+            let generated: Set<String> = [wf.metadata.uid ?? ""]
+            if try await !WorkflowRunner(context: context, options: run).start([wf], generated: generated) {
+                throw ExitCode(1)
+            }
         }
     }
 

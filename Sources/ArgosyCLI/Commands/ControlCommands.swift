@@ -218,6 +218,9 @@ struct ResubmitCommand: AsyncParsableCommand {
         } catch let error as ArgosyError {
             throw fail(error.description)
         }
-        if try await !WorkflowRunner(context: context, options: run).start(workflows) { throw ExitCode(1) }
+        let generated = Set(workflows.compactMap(\.metadata.uid))
+        if try await !WorkflowRunner(context: context, options: run).start(workflows, generated: generated) {
+            throw ExitCode(1)
+        }
     }
 }

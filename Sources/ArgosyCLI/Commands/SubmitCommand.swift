@@ -93,13 +93,16 @@ struct SubmitCommand: AsyncParsableCommand {
             throw fail(error.description)
         }
         var workflows: [Workflow] = []
+        var generated = Set<String>()
         for (file, source) in sources {
             do {
                 var wf = source
                 if wf.metadata.namespace == nil || options.namespace != nil { wf.metadata.namespace = namespace }
                 var o = options
                 o.namespace = wf.namespace
-                workflows.append(try WorkflowSubmission.prepare(wf, options: o, store: store))
+                let prepared = try WorkflowSubmission.prepare(wf, options: o, store: store)
+                if name == nil, (source.metadata.name ?? "").isEmpty { generated.insert(prepared.metadata.uid ?? "") }
+                workflows.append(prepared)
             } catch {
                 throw fail("\(file): \(error.description)")
             }
@@ -113,7 +116,7 @@ struct SubmitCommand: AsyncParsableCommand {
             }
             return
         }
-        let ok = try await WorkflowRunner(context: context, options: run).start(workflows)
+        let ok = try await WorkflowRunner(context: context, options: run).start(workflows, generated: generated)
         if !ok { throw ExitCode(1) }
     }
 
