@@ -50,10 +50,7 @@ extension RemoteServer {
     }
 
     /// Prints the new workflows' names, or waits for them and prints what `options` asks for.
-    /// A workflow that was finished (a retried one) counts as done again only once it finishes at a later time.
-    func follow(
-        _ names: [String], namespace: String, options: RunOptions, finishedBefore: [String: Date] = [:]
-    ) throws -> Bool {
+    func follow(_ names: [String], namespace: String, options: RunOptions) throws -> Bool {
         guard options.waits else {
             for name in names { print(options.output == "name" ? name : "Name: \(name)\nNamespace: \(namespace)") }
             return true
@@ -63,12 +60,7 @@ extension RemoteServer {
             // With --log the log stream follows the workflow to its end, printing as steps write.
             if options.log { try printLogs(namespace, name, follow: true) }
             var view = try workflow(namespace, name)
-            func done(_ v: WorkflowView) -> Bool {
-                guard v.phase?.isFinished == true else { return false }
-                guard let before = finishedBefore[name] else { return true }
-                return (v.finishedAt ?? .distantPast) > before
-            }
-            while !done(view) {
+            while view.phase?.isFinished != true {
                 Thread.sleep(forTimeInterval: 0.5)
                 view = try workflow(namespace, name)
             }
@@ -98,18 +90,6 @@ extension RemoteServer {
             let text = "\(result["podName"]?.stringValue ?? ""): \(result["content"]?.stringValue ?? "")\n"
             FileHandle.standardOutput.write(Data(text.utf8))
         }
-    }
-
-    /// Retries failed workflows on the server and, when asked, follows them to their new end.
-    func retry(_ ns: String, _ names: [String], options: RunOptions) throws -> Bool {
-        var before: [String: Date] = [:]
-        for name in names {
-            let view = try workflow(ns, name)
-            before[name] = view.finishedAt ?? .distantPast
-            _ = try call("PUT", "/api/v1/workflows/\(Self.path(ns))/\(Self.path(name))/retry", body: [:])
-            if !options.waits { print("workflow \(name) retried") }
-        }
-        return options.waits ? try follow(names, namespace: ns, options: options, finishedBefore: before) : true
     }
 
     /// `suspend`, `resume`, `stop`, `terminate`, `retry`, `resubmit` through the API.

@@ -142,9 +142,10 @@ struct RetryCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CLIContext()
         if let remote = global.remote {
-            do {
-                if try !remote.retry(global.resolvedNamespace, names, options: run) { throw ExitCode(1) }
-            } catch let error as ArgosyError {
+            if run.waits {
+                throw fail("--wait, --watch and --log with retry against an argo-server are not supported yet")
+            }
+            do { try remote.control("retry", global.resolvedNamespace, names) } catch let error as ArgosyError {
                 throw fail(error.description)
             }
             return
