@@ -19,12 +19,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// The server to talk to: `--argo-server`, else `$ARGO_SERVER`; nil means the local store.
     var remote: RemoteServer? {
-        if let argoServer, !argoServer.isEmpty {
-            let env = ProcessInfo.processInfo.environment
-            let secure = (env["ARGO_SECURE"] ?? "true").lowercased() != "false"
-            let base = argoServer.contains("://") ? argoServer : (secure ? "https://" : "http://") + argoServer
-            return RemoteServer(base: base, token: env["ARGO_TOKEN"])
-        }
+        if let argoServer, !argoServer.isEmpty { return RemoteServer.at(argoServer) }
         return RemoteServer.fromEnvironment()
     }
 }

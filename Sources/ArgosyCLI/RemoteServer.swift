@@ -14,13 +14,16 @@ struct RemoteServer {
     let token: String?
 
     static func fromEnvironment() -> RemoteServer? {
+        guard let server = ProcessInfo.processInfo.environment["ARGO_SERVER"], !server.isEmpty else { return nil }
+        return at(server)
+    }
+
+    /// The server at `address`: a URL, or `host:port` reached over https unless `ARGO_SECURE=false`.
+    static func at(_ address: String) -> RemoteServer {
         let env = ProcessInfo.processInfo.environment
-        guard let server = env["ARGO_SERVER"], !server.isEmpty else { return nil }
-        if server.hasPrefix("http://") || server.hasPrefix("https://") {
-            return RemoteServer(base: server, token: env["ARGO_TOKEN"])
-        }
         let secure = (env["ARGO_SECURE"] ?? "true").lowercased() != "false"
-        return RemoteServer(base: (secure ? "https://" : "http://") + server, token: env["ARGO_TOKEN"])
+        let base = address.contains("://") ? address : (secure ? "https://" : "http://") + address
+        return RemoteServer(base: base, token: env["ARGO_TOKEN"])
     }
 
     /// One request; an error response becomes an `ArgosyError` with the server's message.
@@ -31,18 +34,10 @@ struct RemoteServer {
 
     /// One request returning the raw body of a 2xx response.
     func send(_ method: String, _ path: String, body: JSONValue? = nil, timeout: Double = 60) throws -> (Data, Int) {
-        guard let url = URL(string: base + path) else {
-            throw ArgosyError(.invalid, "ARGO_SERVER: bad address \(base)")
-        }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = method
+        var request = try self.request(method, path, timeout: timeout)
         if let body {
             request.httpBody = Data(body.compactJSON.utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        if let token, !token.isEmpty {
-            request.setValue(
-                token.hasPrefix("Bearer ") ? token : "Bearer \(token)", forHTTPHeaderField: "Authorization")
         }
         let box = ResponseBox()
         let done = DispatchSemaphore(value: 0)
@@ -71,14 +66,7 @@ struct RemoteServer {
 
     /// A streaming GET: hands each line of a 2xx response to `line` as it arrives, until the server ends it.
     func streamLines(_ path: String, line: @escaping @Sendable (String) -> Void) throws {
-        guard let url = URL(string: base + path) else {
-            throw ArgosyError(.invalid, "ARGO_SERVER: bad address \(base)")
-        }
-        var request = URLRequest(url: url, timeoutInterval: 24 * 3600)
-        if let token, !token.isEmpty {
-            request.setValue(
-                token.hasPrefix("Bearer ") ? token : "Bearer \(token)", forHTTPHeaderField: "Authorization")
-        }
+        let request = try self.request("GET", path, timeout: 24 * 3600)
         let reader = LineReader(line)
         let session = URLSession(configuration: .default, delegate: reader, delegateQueue: nil)
         session.dataTask(with: request).resume()
@@ -90,6 +78,20 @@ struct RemoteServer {
             throw ArgosyError(
                 status == 404 ? .notFound : .io, (try? JSONValue.parse(text))?["message"]?.stringValue ?? text)
         }
+    }
+
+    /// A request to `path` carrying the bearer token.
+    private func request(_ method: String, _ path: String, timeout: Double) throws -> URLRequest {
+        guard let url = URL(string: base + path) else {
+            throw ArgosyError(.invalid, "ARGO_SERVER: bad address \(base)")
+        }
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = method
+        if let token, !token.isEmpty {
+            request.setValue(
+                token.hasPrefix("Bearer ") ? token : "Bearer \(token)", forHTTPHeaderField: "Authorization")
+        }
+        return request
     }
 
     /// A workflow from the API as the CLI shows it.
