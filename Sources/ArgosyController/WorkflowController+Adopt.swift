@@ -62,7 +62,7 @@ extension WorkflowController {
         guard var run = runs[uid] else { return }
         switch request.kind {
         case "resume":
-            run.reconciler.resume(&run.state, nodeName: request.argument, now: now)
+            run.reconciler.resume(&run.state, selector: request.argument, now: now)
         case "set":
             if let argument = request.argument,
                 let update = try? JSONDecoder().decode(

@@ -24,8 +24,15 @@ public struct NodeUpdate: Codable, Sendable, Equatable {
 public enum NodeFieldSelector {
     static let fields: Set<String> = ["displayName", "name", "id", "templateName", "phase"]
 
-    /// Whether `node` matches every term of `selector`; an unknown field or a term without `=` is an error.
-    public static func matches(_ selector: String, _ node: NodeStatus) throws(ArgosyError) -> Bool {
+    struct Term {
+        var field: String
+        var value: String
+        var negated: Bool
+    }
+
+    /// The terms of `selector`; an unknown field or a term without `=` is an error.
+    static func terms(_ selector: String) throws(ArgosyError) -> [Term] {
+        var terms: [Term] = []
         for raw in selector.split(separator: ",") {
             let term = raw.trimmingCharacters(in: .whitespaces)
             let negated = term.contains("!=")
@@ -33,23 +40,47 @@ public enum NodeFieldSelector {
                 throw ArgosyError(.invalid, "nodeFieldSelector: '\(term)' is not FIELD=VALUE or FIELD!=VALUE")
             }
             let field = String(term[..<r.lowerBound])
-            let value = String(term[r.upperBound...])
+            guard fields.contains(field) else {
+                throw ArgosyError(
+                    .invalid,
+                    "nodeFieldSelector: unsupported field '\(field)' (use \(fields.sorted().joined(separator: ", ")))")
+            }
+            terms.append(Term(field: field, value: String(term[r.upperBound...]), negated: negated))
+        }
+        return terms
+    }
+
+    /// Checks `selector` before it is handed to a controller.
+    public static func validate(_ selector: String) throws(ArgosyError) { _ = try terms(selector) }
+
+    /// Whether `node` matches every term of `selector`.
+    public static func matches(_ selector: String, _ node: NodeStatus) throws(ArgosyError) -> Bool {
+        try terms(selector).allSatisfy { term in
             let actual: String? =
-                switch field {
+                switch term.field {
                 case "displayName": node.displayName
                 case "name": node.name
                 case "id": node.id
                 case "templateName": node.templateName
-                case "phase": node.phase.rawValue
-                default:
-                    throw ArgosyError(
-                        .invalid,
-                        "nodeFieldSelector: unsupported field '\(field)' (use \(fields.sorted().joined(separator: ", ")))"
-                    )
+                default: node.phase.rawValue
                 }
-            if (actual == value) == negated { return false }
+            return (actual == term.value) != term.negated
         }
-        return true
+    }
+}
+
+extension Reconciler {
+    /// Argo's `resume` with a node field selector: resumes the running suspend nodes it picks (all when nil).
+    @discardableResult
+    public func resume(_ state: inout RunState, selector: String?, now: Date) -> Int {
+        guard let selector else { return resume(&state, now: now) }
+        var count = 0
+        for node in state.nodes.values where node.type == .suspend && node.phase == .running {
+            if (try? NodeFieldSelector.matches(selector, node)) == true {
+                count += resume(&state, nodeName: node.name, now: now)
+            }
+        }
+        return count
     }
 }
 

@@ -184,9 +184,9 @@ extension ArgosyServer {
                 case "suspend": try store.updateManifest(uid: wf.uid) { $0.spec.suspend = true }
                 case "resume":
                     try store.updateManifest(uid: wf.uid) { $0.spec.suspend = nil }
-                    let selector = body["nodeFieldSelector"]?.stringValue
-                    let node = selector.flatMap { $0.split(separator: "=", maxSplits: 1).last.map(String.init) }
-                    try store.addRequest(uid: wf.uid, kind: "resume", argument: node)
+                    let selector = body["nodeFieldSelector"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+                    if let selector { try NodeFieldSelector.validate(selector) }
+                    try store.addRequest(uid: wf.uid, kind: "resume", argument: selector)
                 case "stop": try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Stop" }
                 default: try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Terminate" }
                 }

@@ -99,6 +99,40 @@ struct ControlTests {
         #expect(again.stderr.contains("already succeeded"))
     }
 
+    /// `resume --node-field-selector` resumes only the nodes it selects, by any supported field.
+    @Test func resumeWithANodeFieldSelectorResumesOnlyThoseNodes() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: two-gates}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: first, template: wait}
+                  - {name: second, template: wait}
+              - name: wait
+                suspend: {}
+            """
+        #expect(try cli.run(["submit", try CLITests.write(yaml, "gates.yaml", in: cli)]).status == 0)
+        try Self.waitFor("both gates") {
+            try Self.isRunning(cli, "two-gates", node: "first") && Self.isRunning(cli, "two-gates", node: "second")
+        }
+        let bad = try cli.run(["resume", "two-gates", "--node-field-selector", "color=red"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("unsupported field 'color'"), "\(bad.stderr)")
+        #expect(try cli.run(["resume", "two-gates", "--node-field-selector", "displayName=first"]).status == 0)
+        try Self.waitFor("the first gate") { !(try Self.isRunning(cli, "two-gates", node: "first")) }
+        #expect(try Self.isRunning(cli, "two-gates", node: "second"), "the second gate still waits")
+        let wf = try CLITests.json(try cli.run(["get", "two-gates", "-o", "json"]).stdout)
+        let second = try #require(Self.nodes(wf).first { $0["displayName"] as? String == "second" }?["id"] as? String)
+        #expect(try cli.run(["resume", "two-gates", "--node-field-selector", "id=\(second)"]).status == 0)
+        #expect(CLITests.phase(try cli.waitFinished("two-gates")) == "Succeeded")
+    }
+
     /// `argosy node set` answers a suspend step: supplied outputs reach the next step, and a phase ends the node.
     @Test(arguments: [("Succeeded", "yes"), ("Failed", nil)])
     func nodeSetAnswersASuspendStep(phase: String, expected: String?) throws {

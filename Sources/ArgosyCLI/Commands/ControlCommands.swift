@@ -60,21 +60,18 @@ struct ResumeCommand: ParsableCommand {
     @Argument var names: [String]
     @Option(
         name: .customLong("node-field-selector"),
-        help: "Resume only the suspend node with displayName=NAME or name=NAME.")
+        help: "Resume only the suspend nodes this selects, e.g. displayName=approve.")
     var nodeFieldSelector: String?
 
     func run() throws {
-        var nodeName: String?
         if let selector = nodeFieldSelector {
-            let kv = selector.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2, ["displayName", "name", "id"].contains(kv[0]) else {
-                throw fail("--node-field-selector: expected displayName=NAME or name=NAME, found '\(selector)'")
+            do { try NodeFieldSelector.validate(selector) } catch {
+                throw fail("--node-field-selector: \(error.message)")
             }
-            nodeName = kv[1]
         }
         if let remote = global.remote {
             do {
-                let body: JSONValue = nodeName.map { ["nodeFieldSelector": .string("displayName=\($0)")] } ?? [:]
+                let body: JSONValue = nodeFieldSelector.map { ["nodeFieldSelector": .string($0)] } ?? [:]
                 try remote.control("resume", global.resolvedNamespace, names, body: body)
             } catch let error as ArgosyError {
                 throw fail(error.description)
@@ -84,7 +81,7 @@ struct ResumeCommand: ParsableCommand {
         try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
             try WorkflowControl.requireRunning(wf, "resume")
             if wf.workflow.spec.suspend == true { try store.updateManifest(uid: wf.uid) { $0.spec.suspend = nil } }
-            try store.addRequest(uid: wf.uid, kind: "resume", argument: nodeName)
+            try store.addRequest(uid: wf.uid, kind: "resume", argument: nodeFieldSelector)
             return "workflow \(wf.workflow.name) resumed"
         }
     }
