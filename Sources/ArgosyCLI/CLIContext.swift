@@ -13,14 +13,19 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("argo-server"), help: "Talk to this argo-server (host:port) instead of the local store.")
     var argoServer: String?
 
+    @Flag(
+        name: [.customShort("k"), .customLong("insecure-skip-verify")],
+        help: "Accept the server's TLS certificate unchecked (a self-signed one); also ARGO_INSECURE_SKIP_VERIFY=true.")
+    var insecureSkipVerify = false
+
     var resolvedNamespace: String {
         namespace ?? ProcessInfo.processInfo.environment["ARGO_NAMESPACE"] ?? "default"
     }
 
     /// The server to talk to: `--argo-server`, else `$ARGO_SERVER`; nil means the local store.
     var remote: RemoteServer? {
-        if let argoServer, !argoServer.isEmpty { return RemoteServer.at(argoServer) }
-        return RemoteServer.fromEnvironment()
+        if let argoServer, !argoServer.isEmpty { return RemoteServer.at(argoServer, skipVerify: insecureSkipVerify) }
+        return RemoteServer.fromEnvironment(skipVerify: insecureSkipVerify)
     }
 }
 

@@ -3,10 +3,6 @@ import ArgosyModel
 import ArgumentParser
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// The commands that talk to `ARGO_SERVER` instead of the local store.
 extension RemoteServer {
     static func path(_ s: String) -> String {

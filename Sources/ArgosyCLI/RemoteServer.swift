@@ -1,29 +1,32 @@
 import ArgosyModel
 import ArgosyStore
+import AsyncHTTPClient
 import Foundation
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOSSL
 
 /// The argo-server (or `argosy server`) the CLI talks to when `ARGO_SERVER` (or `--argo-server`) is set, with
-/// Argo's variables: `ARGO_SECURE` (default true: https), `ARGO_INSECURE_SKIP_VERIFY`, `ARGO_TOKEN`,
+/// Argo's variables: `ARGO_SECURE` (default true: https), `ARGO_INSECURE_SKIP_VERIFY` (or `-k`), `ARGO_TOKEN`,
 /// `ARGO_HTTP1` (always HTTP/1 here).
 struct RemoteServer {
     let base: String
     let token: String?
+    /// Accept any server certificate (a self-signed one).
+    let skipVerify: Bool
 
-    static func fromEnvironment() -> RemoteServer? {
+    static func fromEnvironment(skipVerify: Bool = false) -> RemoteServer? {
         guard let server = ProcessInfo.processInfo.environment["ARGO_SERVER"], !server.isEmpty else { return nil }
-        return at(server)
+        return at(server, skipVerify: skipVerify)
     }
 
     /// The server at `address`: a URL, or `host:port` reached over https unless `ARGO_SECURE=false`.
-    static func at(_ address: String) -> RemoteServer {
+    static func at(_ address: String, skipVerify: Bool = false) -> RemoteServer {
         let env = ProcessInfo.processInfo.environment
         let secure = (env["ARGO_SECURE"] ?? "true").lowercased() != "false"
         let base = address.contains("://") ? address : (secure ? "https://" : "http://") + address
-        return RemoteServer(base: base, token: env["ARGO_TOKEN"])
+        let insecure = ["true", "1", "yes"].contains((env["ARGO_INSECURE_SKIP_VERIFY"] ?? "").lowercased())
+        return RemoteServer(base: base, token: env["ARGO_TOKEN"], skipVerify: skipVerify || insecure)
     }
 
     /// One request; an error response becomes an `ArgosyError` with the server's message.
@@ -34,64 +37,105 @@ struct RemoteServer {
 
     /// One request returning the raw body of a 2xx response.
     func send(_ method: String, _ path: String, body: JSONValue? = nil, timeout: Double = 60) throws -> (Data, Int) {
-        var request = try self.request(method, path, timeout: timeout)
+        var request = try self.request(method, path)
         if let body {
-            request.httpBody = Data(body.compactJSON.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.body = .string(body.compactJSON)
+            request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         }
-        let box = ResponseBox()
-        let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            box.set(data, (response as? HTTPURLResponse)?.statusCode, error)
-            done.signal()
-        }.resume()
-        done.wait()
-        let (data, status, error) = box.get()
-        if let error { throw ArgosyError(.io, "cannot reach \(base): \(error.localizedDescription)") }
-        let text = String(decoding: data ?? Data(), as: UTF8.self)
-        let value = (try? JSONValue.parse(text)) ?? .null
-        guard let status, (200..<300).contains(status) else {
-            let message = value["message"]?.stringValue ?? text
-            let code: ArgosyError.Code =
-                switch status {
-                case 404: .notFound
-                case 409: .alreadyExists
-                case 400, 413: .invalid
-                default: .io
-                }
-            throw ArgosyError(code, message)
+        let response: HTTPClient.Response
+        do {
+            response = try client.execute(request: request, deadline: .now() + .milliseconds(Int64(timeout * 1000)))
+                .wait()
+        } catch {
+            throw unreachable(error)
         }
-        return (data ?? Data(), status)
+        let data = Data(response.body.map { Array($0.readableBytesView) } ?? [])
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else { throw Self.failure(status, data) }
+        return (data, status)
     }
 
     /// A streaming GET: hands each line of a 2xx response to `line` as it arrives, until the server ends it.
     func streamLines(_ path: String, line: @escaping @Sendable (String) -> Void) throws {
-        let request = try self.request("GET", path, timeout: 24 * 3600)
         let reader = LineReader(line)
-        let session = URLSession(configuration: .default, delegate: reader, delegateQueue: nil)
-        session.dataTask(with: request).resume()
-        let (status, body, error) = reader.wait()
-        session.finishTasksAndInvalidate()
-        if let error { throw ArgosyError(.io, "cannot reach \(base): \(error.localizedDescription)") }
-        guard let status, (200..<300).contains(status) else {
-            let text = String(decoding: body, as: UTF8.self)
-            throw ArgosyError(
-                status == 404 ? .notFound : .io, (try? JSONValue.parse(text))?["message"]?.stringValue ?? text)
+        let status: Int
+        let rest: [UInt8]
+        do {
+            (status, rest) = try client.execute(request: try request("GET", path), delegate: reader).futureResult.wait()
+        } catch let error as ArgosyError {
+            throw error
+        } catch {
+            throw unreachable(error)
         }
+        guard (200..<300).contains(status) else { throw Self.failure(status, Data(rest)) }
+    }
+
+    /// The error for a non-2xx response, carrying the server's message.
+    private static func failure(_ status: Int, _ body: Data) -> ArgosyError {
+        let text = String(decoding: body, as: UTF8.self)
+        let message = (try? JSONValue.parse(text))?["message"]?.stringValue ?? text
+        let code: ArgosyError.Code =
+            switch status {
+            case 404: .notFound
+            case 409: .alreadyExists
+            case 400, 413: .invalid
+            default: .io
+            }
+        return ArgosyError(code, message.isEmpty ? "HTTP \(status)" : message)
+    }
+
+    /// A transport failure, saying what to do about an untrusted certificate.
+    private func unreachable(_ error: any Error) -> ArgosyError {
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return ArgosyError(
+                .io,
+                "cannot reach \(base): the server's TLS certificate is not trusted (a self-signed one?); "
+                    + "set ARGO_INSECURE_SKIP_VERIFY=true or pass -k to accept it")
+        }
+        if text.contains("SSL") || text.contains("TLS") || text.contains("handshake") {
+            return ArgosyError(
+                .io, "cannot reach \(base): TLS failed (\(text)); is it an https server? ARGO_SECURE=false uses http")
+        }
+        if base.hasPrefix("http://"), text.contains("remoteConnectionClosed") {
+            return ArgosyError(
+                .io,
+                "cannot reach \(base): the server closed the connection; if it serves https (argosy server --secure), "
+                    + "drop ARGO_SECURE=false")
+        }
+        return ArgosyError(.io, "cannot reach \(base): \(text)")
     }
 
     /// A request to `path` carrying the bearer token.
-    private func request(_ method: String, _ path: String, timeout: Double) throws -> URLRequest {
-        guard let url = URL(string: base + path) else {
-            throw ArgosyError(.invalid, "ARGO_SERVER: bad address \(base)")
+    private func request(_ method: String, _ path: String) throws -> HTTPClient.Request {
+        let request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(url: base + path, method: HTTPMethod(rawValue: method))
+        } catch {
+            throw ArgosyError(.invalid, "ARGO_SERVER: bad address \(base) (\(error))")
         }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = method
+        var withToken = request
         if let token, !token.isEmpty {
-            request.setValue(
-                token.hasPrefix("Bearer ") ? token : "Bearer \(token)", forHTTPHeaderField: "Authorization")
+            withToken.headers.replaceOrAdd(
+                name: "Authorization", value: token.hasPrefix("Bearer ") ? token : "Bearer \(token)")
         }
-        return request
+        return withToken
+    }
+
+    private var client: HTTPClient { skipVerify ? Self.trustingClient : Self.verifyingClient }
+
+    /// HTTP/1 clients for the life of the process (never shut down).
+    private static let verifyingClient = makeClient(verification: .fullVerification)
+    private static let trustingClient = makeClient(verification: .none)
+
+    private static func makeClient(verification: CertificateVerification) -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = verification
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.httpVersion = .http1Only
+        // A refused certificate or connection is reported at once rather than retried until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
     /// A workflow from the API as the CLI shows it.
@@ -109,65 +153,40 @@ struct RemoteServer {
     }
 }
 
-private final class ResponseBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-    private var status: Int?
-    private var error: (any Error)?
-
-    func set(_ data: Data?, _ status: Int?, _ error: (any Error)?) {
-        lock.lock()
-        (self.data, self.status, self.error) = (data, status, error)
-        lock.unlock()
-    }
-
-    func get() -> (Data?, Int?, (any Error)?) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (data, status, error)
-    }
-}
-
 /// Splits a streamed response into lines as its bytes arrive; keeps the body of an error response whole.
-private final class LineReader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+private final class LineReader: HTTPClientResponseDelegate, @unchecked Sendable {
+    typealias Response = (Int, [UInt8])
+
     private let line: @Sendable (String) -> Void
-    private let lock = NSLock()
-    private let finished = DispatchSemaphore(value: 0)
-    private var buffer = Data()
-    private var status: Int?
-    private var error: (any Error)?
+    // Only touched on the request's event loop.
+    private var buffer: [UInt8] = []
+    private var status = 0
 
     init(_ line: @escaping @Sendable (String) -> Void) { self.line = line }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        lock.lock()
-        defer { lock.unlock() }
-        status = (dataTask.response as? HTTPURLResponse)?.statusCode
-        buffer.append(data)
-        guard let status, (200..<300).contains(status) else { return }
-        while let newline = buffer.firstIndex(of: 10) {
-            line(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
-            buffer.removeSubrange(buffer.startIndex...newline)
+    func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        status = Int(head.status.code)
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ part: ByteBuffer) -> EventLoopFuture<Void> {
+        buffer.append(contentsOf: part.readableBytesView)
+        if (200..<300).contains(status) {
+            var start = 0
+            while let newline = buffer[start...].firstIndex(of: 10) {
+                line(String(decoding: buffer[start..<newline], as: UTF8.self))
+                start = newline + 1
+            }
+            buffer.removeFirst(start)
         }
+        return task.eventLoop.makeSucceededVoidFuture()
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        lock.lock()
-        self.error = error
-        status = (task.response as? HTTPURLResponse)?.statusCode ?? status
-        lock.unlock()
-        finished.signal()
-    }
-
-    /// Blocks until the response ends: its status, what is left of the body, and any transport error.
-    func wait() -> (Int?, Data, (any Error)?) {
-        finished.wait()
-        lock.lock()
-        defer { lock.unlock() }
-        if let status, (200..<300).contains(status), !buffer.isEmpty {
+    func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response {
+        if (200..<300).contains(status), !buffer.isEmpty {
             line(String(decoding: buffer, as: UTF8.self))
             buffer.removeAll()
         }
-        return (status, buffer, error)
+        return (status, buffer)
     }
 }

@@ -4,6 +4,7 @@ import ArgosyModel
 import ArgosyStore
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 
 /// `argosy server`: the argo-server REST API and the controller in one process.
 public struct ArgosyServer: Sendable {
@@ -13,6 +14,8 @@ public struct ArgosyServer: Sendable {
         public var version = "v0.0.0"
         /// Require bearer tokens (`--auth-mode client`).
         public var requireTokens = false
+        /// Serve https with this certificate (`--secure`); plain http when nil.
+        public var tls: ServerTLS?
 
         public init() {}
     }
@@ -39,6 +42,7 @@ public struct ArgosyServer: Sendable {
         addRoutes(router)
         let app = Application(
             router: router,
+            server: try options.tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "argosy"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) })
         try await withThrowingTaskGroup(of: Void.self) { group in

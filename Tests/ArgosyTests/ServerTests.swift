@@ -6,10 +6,10 @@ import Testing
 @Suite("argo-server API", .serialized)
 struct ServerTests {
     /// Starts `argosy server --port 0` for this home and returns its base URL; the caller stops it.
-    static func start(_ cli: CLIRunner, port: Int = 0) throws -> (Process, String) {
+    static func start(_ cli: CLIRunner, port: Int = 0, arguments: [String] = []) throws -> (Process, String) {
         let p = Process()
         p.executableURL = cli.binary
-        p.arguments = ["server", "--port", String(port)]
+        p.arguments = ["server", "--port", String(port)] + arguments
         p.environment = cli.environment
         let out = Pipe()
         p.standardOutput = out
@@ -22,12 +22,12 @@ struct ServerTests {
             if data.isEmpty { break }
             text += String(decoding: data, as: UTF8.self)
         }
-        guard let range = text.range(of: "http://127.0.0.1:") else {
+        guard let range = text.range(of: "://127.0.0.1:"), let listening = text.range(of: "listening on ") else {
             p.terminate()
             throw TestFailure("server did not start: \(text)")
         }
         let port = text[range.upperBound...].prefix { $0.isNumber }
-        return (p, "http://127.0.0.1:\(port)")
+        return (p, "\(text[listening.upperBound..<range.lowerBound])://127.0.0.1:\(port)")
     }
 
     static func request(
@@ -523,5 +523,90 @@ struct RemoteCLITests {
             #expect(refused.status != 0, "\(args)")
             #expect(refused.stderr.contains("does not talk to an argo-server yet"), "\(args): \(refused.stderr)")
         }
+    }
+}
+
+@Suite("TLS", .serialized)
+struct TLSTests {
+    /// `--secure` serves https with a self-signed certificate saved for clients; the CLI refuses it until told to
+    /// skip verification, then works as over http.
+    @Test func secureServerWithSelfSignedCertificate() throws {
+        let serverHome = try CLIRunner()
+        defer { serverHome.cleanUp() }
+        let (server, base) = try ServerTests.start(serverHome, arguments: ["--secure"])
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        #expect(base.hasPrefix("https://"), "\(base)")
+        let certificate = serverHome.home.appendingPathComponent("server-cert.pem").path
+        // curl verifies the chain and the address against the saved certificate, and refuses without it.
+        let (_, trusted) = try ScriptedScenarioTests.run(
+            "curl", ["-s", "--cacert", certificate, "-w", "%{http_code}", "\(base)/healthz"], timeout: 10)
+        #expect(trusted == "ok200")
+        let localhost = base.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+        let (_, byName) = try ScriptedScenarioTests.run(
+            "curl", ["-s", "--cacert", certificate, "-w", "%{http_code}", "\(localhost)/readyz"], timeout: 10)
+        #expect(byName == "ok200")
+        let (untrusted, _) = try ScriptedScenarioTests.run("curl", ["-s", "\(base)/healthz"], timeout: 10)
+        #expect(untrusted == 60, "curl: peer certificate cannot be authenticated")
+
+        var cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        cli.environment["ARGO_SERVER"] = base.replacingOccurrences(of: "https://", with: "")
+        let refused = try cli.run(["list"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("TLS certificate is not trusted"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("ARGO_INSECURE_SKIP_VERIFY=true"), "\(refused.stderr)")
+        #expect(try cli.run(["list", "-k"]).stdout == "No workflows found\n")
+        cli.environment["ARGO_INSECURE_SKIP_VERIFY"] = "true"
+        let submit = try cli.run(["submit", "--wait", "examples/hello-world.yaml", "--name", "tls-hello"])
+        #expect(submit.status == 0, "\(submit.stdout)\(submit.stderr)")
+        #expect(submit.stdout.contains("tls-hello Succeeded at "))
+        #expect(try cli.run(["logs", "tls-hello"]).stdout.contains("tls-hello:  _"))
+        // Plain http to an https server says what to change.
+        cli.environment["ARGO_SECURE"] = "false"
+        let plain = try cli.run(["list"])
+        #expect(plain.status == 1)
+        #expect(plain.stderr.contains("ARGO_SECURE=false"), "\(plain.stderr)")
+    }
+
+    /// `--tls-cert` and `--tls-key` serve the user's certificate; bad files and half a pair are refused by name.
+    @Test func secureServerWithGivenCertificate() throws {
+        let home = try CLIRunner()
+        defer { home.cleanUp() }
+        let dir = home.home.path
+        let (made, _) = try ScriptedScenarioTests.run(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/key.pem", "-out", "\(dir)/cert.pem",
+                "-days", "2", "-subj", "/CN=ops.example", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ], timeout: 30)
+        #expect(made == 0)
+        let (server, base) = try ServerTests.start(
+            home, arguments: ["--secure", "--tls-cert", "\(dir)/cert.pem", "--tls-key", "\(dir)/key.pem"])
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let (_, served) = try ScriptedScenarioTests.run(
+            "sh", ["-c", "openssl s_client -connect \(base.dropFirst(8)) </dev/null 2>/dev/null | grep subject="],
+            timeout: 10)
+        #expect(served.contains("CN = ops.example") || served.contains("CN=ops.example"), "\(served)")
+        let (_, trusted) = try ScriptedScenarioTests.run(
+            "curl", ["-s", "--cacert", "\(dir)/cert.pem", "\(base)/healthz"], timeout: 10)
+        #expect(trusted == "ok")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/server-cert.pem"), "only a self-signed one is saved")
+
+        let half = try home.run(["server", "--port", "0", "--secure", "--tls-cert", "\(dir)/cert.pem"])
+        #expect(half.status != 0)
+        #expect(half.stderr.contains("--tls-cert and --tls-key go together"), "\(half.stderr)")
+        let notKey = try home.run([
+            "server", "--port", "0", "--secure", "--tls-cert", "\(dir)/cert.pem", "--tls-key", "\(dir)/cert.pem",
+        ])
+        #expect(notKey.status != 0)
+        #expect(notKey.stderr.contains("--tls-key \(dir)/cert.pem: not a readable PEM private key"), "\(notKey.stderr)")
+        let noSecure = try home.run(["server", "--tls-cert", "\(dir)/cert.pem", "--tls-key", "\(dir)/key.pem"])
+        #expect(noSecure.stderr.contains("need --secure"), "\(noSecure.stderr)")
     }
 }
