@@ -14,25 +14,61 @@ extension RemoteServer {
     }
 
     func list(_ ns: String) throws -> [WorkflowView] {
-        let value = try call("GET", "/api/v1/workflows/\(Self.path(ns))")
+        // An empty namespace lists every namespace.
+        let value = try call("GET", ns.isEmpty ? "/api/v1/workflows" : "/api/v1/workflows/\(Self.path(ns))")
         var views: [WorkflowView] = []
         for item in value["items"]?.arrayValue ?? [] { views.append(try Self.view(item)) }
         return views
     }
 
     /// Creates workflows (manifests with the submit options applied) and, when asked, follows them until done.
-    func submit(_ workflows: [Workflow], namespace: String, options: RunOptions) throws -> Bool {
-        var names: [String] = []
+    /// With `dryRun` the server checks and prepares them without creating them, and they are printed.
+    func submit(_ workflows: [Workflow], namespace: String, options: RunOptions, dryRun: Bool = false) throws -> Bool {
+        var created: [JSONValue] = []
         for wf in workflows {
             var manifest = wf
             manifest.metadata.uid = nil
             manifest.metadata.creationTimestamp = nil
-            let created = try call(
-                "POST", "/api/v1/workflows/\(Self.path(namespace))",
-                body: ["workflow": try JSONValue(encoding: manifest)])
-            names.append(created["metadata"]?["name"]?.stringValue ?? "")
+            let body: JSONValue = ["workflow": try JSONValue(encoding: manifest), "serverDryRun": .bool(dryRun)]
+            created.append(try call("POST", "/api/v1/workflows/\(Self.path(namespace))", body: body))
         }
+        return try finish(created, namespace: namespace, options: options, dryRun: dryRun)
+    }
+
+    /// Prints dry-run results, or follows the created workflows.
+    private func finish(_ created: [JSONValue], namespace: String, options: RunOptions, dryRun: Bool) throws -> Bool {
+        if dryRun {
+            for wf in created { print(WorkflowOutput.format([try Self.view(wf)], as: options.output ?? "yaml")) }
+            return true
+        }
+        let names = created.map { $0["metadata"]?["name"]?.stringValue ?? "" }
         return try follow(names, namespace: namespace, options: options)
+    }
+
+    /// Submits a stored WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow on the server (its `submit`
+    /// endpoint), then follows the new workflow like `submit`.
+    func submit(
+        kind: String, name: String, namespace: String, options: WorkflowPreparation.Options, run: RunOptions,
+        dryRun: Bool
+    ) throws -> Bool {
+        var submitOptions: [(String, JSONValue)] = [
+            ("parameters", .array(options.parameters.map { .string("\($0.0)=\($0.1)") }))
+        ]
+        if let e = options.entrypoint { submitOptions.append(("entryPoint", .string(e))) }
+        if let n = options.name { submitOptions.append(("name", .string(n))) }
+        if let g = options.generateName { submitOptions.append(("generateName", .string(g))) }
+        if let sa = options.serviceAccount { submitOptions.append(("serviceAccount", .string(sa))) }
+        if dryRun { submitOptions.append(("dryRun", true)) }
+        if !options.labels.isEmpty {
+            submitOptions.append(("labels", .string(options.labels.map { "\($0.0)=\($0.1)" }.joined(separator: ","))))
+        }
+        let created = try call(
+            "POST", "/api/v1/workflows/\(Self.path(namespace))/submit",
+            body: [
+                "resourceKind": .string(kind), "resourceName": .string(name),
+                "submitOptions": JSONValue(members: submitOptions),
+            ])
+        return try finish([created], namespace: namespace, options: run, dryRun: dryRun)
     }
 
     /// Resubmits workflows on the server (`body` carries `parameters`) and follows the new ones like `submit`.
@@ -52,16 +88,13 @@ extension RemoteServer {
             return true
         }
         var finished: [WorkflowView] = []
+        let repaint = options.watch && options.output == nil && isatty(STDOUT_FILENO) != 0
         for name in names {
             // With --log the log stream follows the workflow to its end, printing as steps write.
             if options.log { try printLogs(namespace, name, follow: true) }
-            var view = try workflow(namespace, name)
-            while view.phase?.isFinished != true {
-                Thread.sleep(forTimeInterval: 0.5)
-                view = try workflow(namespace, name)
-            }
-            finished.append(view)
+            finished.append(try waitForEnd(namespace, name, repaint: repaint))
         }
+        if repaint { FileHandle.standardOutput.write(Data("\u{1B}[H\u{1B}[2J".utf8)) }
         if let output = options.output {
             print(WorkflowOutput.format(finished, as: output))
         } else if options.watch {
@@ -74,6 +107,22 @@ extension RemoteServer {
         return finished.allSatisfy { $0.phase == .succeeded }
     }
 
+    /// Follows the workflow's events (the `workflow-events` stream) until it ends or is deleted, repainting its
+    /// tree on a terminal as it changes; returns it as it ended.
+    func waitForEnd(_ ns: String, _ name: String, repaint: Bool) throws -> WorkflowView {
+        let selector = "metadata.name=\(name)".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name
+        try streamLines("/api/v1/workflow-events/\(Self.path(ns))?listOptions.fieldSelector=\(selector)") { line in
+            guard let value = try? JSONValue.parse(line), let result = value["result"] else { return true }
+            if result["type"]?.stringValue == "DELETED" { return false }
+            guard let object = result["object"], let view = try? Self.view(object) else { return true }
+            if repaint {
+                FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + WorkflowPrinter().render(view)).utf8))
+            }
+            return view.phase?.isFinished != true
+        }
+        return try workflow(ns, name)
+    }
+
     /// Prints the workflow's step logs as `POD: LINE`, as they arrive; `pod` keeps one step's.
     func printLogs(_ ns: String, _ name: String, pod: String? = nil, follow: Bool = false) throws {
         var query = "?logOptions.follow=\(follow)"
@@ -81,10 +130,11 @@ extension RemoteServer {
             query += "&podName=\(encoded)"
         }
         try streamLines("/api/v1/workflows/\(Self.path(ns))/\(Self.path(name))/log\(query)") { line in
-            guard let value = try? JSONValue.parse(line), let result = value["result"] else { return }
+            guard let value = try? JSONValue.parse(line), let result = value["result"] else { return true }
             // Unbuffered, so a follower sees each line as it comes.
             let text = "\(result["podName"]?.stringValue ?? ""): \(result["content"]?.stringValue ?? "")\n"
             FileHandle.standardOutput.write(Data(text.utf8))
+            return true
         }
     }
 

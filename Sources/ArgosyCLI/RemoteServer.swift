@@ -55,8 +55,9 @@ struct RemoteServer {
         return (data, status)
     }
 
-    /// A streaming GET: hands each line of a 2xx response to `line` as it arrives, until the server ends it.
-    func streamLines(_ path: String, line: @escaping @Sendable (String) -> Void) throws {
+    /// A streaming GET: hands each line of a 2xx response to `line` as it arrives, until the server ends it or
+    /// `line` returns false.
+    func streamLines(_ path: String, line: @escaping @Sendable (String) -> Bool) throws {
         let reader = LineReader(line)
         let status: Int
         let rest: [UInt8]
@@ -65,6 +66,7 @@ struct RemoteServer {
         } catch let error as ArgosyError {
             throw error
         } catch {
+            if reader.stopped { return }
             throw unreachable(error)
         }
         guard (200..<300).contains(status) else { throw Self.failure(status, Data(rest)) }
@@ -157,12 +159,14 @@ struct RemoteServer {
 private final class LineReader: HTTPClientResponseDelegate, @unchecked Sendable {
     typealias Response = (Int, [UInt8])
 
-    private let line: @Sendable (String) -> Void
+    private let line: @Sendable (String) -> Bool
     // Only touched on the request's event loop.
     private var buffer: [UInt8] = []
     private var status = 0
+    /// The consumer had enough and the request was cancelled (read after the request's future completes).
+    private(set) var stopped = false
 
-    init(_ line: @escaping @Sendable (String) -> Void) { self.line = line }
+    init(_ line: @escaping @Sendable (String) -> Bool) { self.line = line }
 
     func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         status = Int(head.status.code)
@@ -173,8 +177,11 @@ private final class LineReader: HTTPClientResponseDelegate, @unchecked Sendable 
         buffer.append(contentsOf: part.readableBytesView)
         if (200..<300).contains(status) {
             var start = 0
-            while let newline = buffer[start...].firstIndex(of: 10) {
-                line(String(decoding: buffer[start..<newline], as: UTF8.self))
+            while !stopped, let newline = buffer[start...].firstIndex(of: 10) {
+                if !line(String(decoding: buffer[start..<newline], as: UTF8.self)) {
+                    stopped = true
+                    task.cancel()
+                }
                 start = newline + 1
             }
             buffer.removeFirst(start)
@@ -183,8 +190,8 @@ private final class LineReader: HTTPClientResponseDelegate, @unchecked Sendable 
     }
 
     func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response {
-        if (200..<300).contains(status), !buffer.isEmpty {
-            line(String(decoding: buffer, as: UTF8.self))
+        if (200..<300).contains(status), !buffer.isEmpty, !stopped {
+            _ = line(String(decoding: buffer, as: UTF8.self))
             buffer.removeAll()
         }
         return (status, buffer)

@@ -16,14 +16,10 @@ public enum WorkflowPreparation {
         public init() {}
     }
 
-    /// Applies `options`, assigns identity and validates the arguments. Throws an error naming the field.
-    public static func prepare(_ input: Workflow, options: Options, now: Date) throws(ArgosyError) -> Workflow {
+    /// The manifest with the entrypoint, service account, name, labels and parameter values of `options` set, and
+    /// nothing checked (what a client sends a server, which prepares it).
+    public static func applying(_ options: Options, to input: Workflow) -> Workflow {
         var wf = input
-        wf.apiVersion = "argoproj.io/v1alpha1"
-        wf.kind = "Workflow"
-        wf.status = nil
-        if let ns = options.namespace { wf.metadata.namespace = ns }
-        if wf.metadata.namespace == nil || wf.metadata.namespace == "" { wf.metadata.namespace = "default" }
         if let e = options.entrypoint { wf.spec.entrypoint = e }
         if let sa = options.serviceAccount { wf.spec.serviceAccountName = sa }
         if let name = options.name {
@@ -32,13 +28,6 @@ public enum WorkflowPreparation {
             wf.metadata.name = nil
             wf.metadata.generateName = g
         }
-        if (wf.metadata.name ?? "").isEmpty {
-            guard let prefix = wf.metadata.generateName, !prefix.isEmpty else {
-                throw ArgosyError(.invalid, "metadata.name or metadata.generateName is required")
-            }
-            wf.metadata.name = prefix + randomSuffix()
-        }
-        try validateName(wf.metadata.name ?? "")
         for (k, v) in options.labels {
             var labels = wf.metadata.labels ?? [:]
             labels[k] = v
@@ -52,6 +41,30 @@ public enum WorkflowPreparation {
                 params.append(Parameter(name: k, value: v))
             }
         }
+        if !params.isEmpty {
+            var args = wf.spec.arguments ?? Arguments()
+            args.parameters = params
+            wf.spec.arguments = args
+        }
+        return wf
+    }
+
+    /// Applies `options`, assigns identity and validates the arguments. Throws an error naming the field.
+    public static func prepare(_ input: Workflow, options: Options, now: Date) throws(ArgosyError) -> Workflow {
+        var wf = applying(options, to: input)
+        wf.apiVersion = "argoproj.io/v1alpha1"
+        wf.kind = "Workflow"
+        wf.status = nil
+        if let ns = options.namespace { wf.metadata.namespace = ns }
+        if wf.metadata.namespace == nil || wf.metadata.namespace == "" { wf.metadata.namespace = "default" }
+        if (wf.metadata.name ?? "").isEmpty {
+            guard let prefix = wf.metadata.generateName, !prefix.isEmpty else {
+                throw ArgosyError(.invalid, "metadata.name or metadata.generateName is required")
+            }
+            wf.metadata.name = prefix + randomSuffix()
+        }
+        try validateName(wf.metadata.name ?? "")
+        let params = wf.spec.arguments?.parameters ?? []
         for p in params {
             if p.value == nil, p.default == nil {
                 throw ArgosyError(

@@ -143,4 +143,9 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(OrderedDictionary(elements, uniquingKeysWith: { _, last in last }))
     }
+
+    /// An object of these members in this order (a later duplicate key wins).
+    public init(members: [(String, JSONValue)]) {
+        self = .object(OrderedDictionary(members, uniquingKeysWith: { _, last in last }))
+    }
 }

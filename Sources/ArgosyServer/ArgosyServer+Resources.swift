@@ -17,17 +17,17 @@ extension ArgosyServer {
             router.put("/api/v1/cron-workflows/:namespace/:name/\(action)") { _, context in
                 let ns = try context.parameters.require("namespace")
                 let name = try context.parameters.require("name")
-                return JSON(
-                    try api { () throws(ArgosyError) in
-                        guard let r = try store.resource(.cronWorkflow, namespace: ns, name: name) else {
-                            throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
-                        }
-                        var cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
-                        cron.spec.suspend = suspend ? true : nil
-                        try store.updateResource(
-                            .cronWorkflow, namespace: ns, name: name, manifest: try WorkflowStore.encodeManifest(cron))
-                        return (try? JSONValue(encoding: cron)) ?? .null
-                    })
+                try api { () throws(ArgosyError) in
+                    guard let r = try store.resource(.cronWorkflow, namespace: ns, name: name) else {
+                        throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
+                    }
+                    var cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
+                    cron.spec.suspend = suspend ? true : nil
+                    try store.updateResource(
+                        .cronWorkflow, namespace: ns, name: name, manifest: try WorkflowStore.encodeManifest(cron))
+                }
+                controller.wake()
+                return JSON(try stored(.cronWorkflow, ns, name))
             }
         }
         router.get("/api/v1/archived-workflows") { request, _ in
@@ -91,8 +91,11 @@ extension ArgosyServer {
         }
         router.get(RouterPath(base)) { _, context in
             let ns = namespace(context)
-            let items = try api { () throws(ArgosyError) in try store.resources(kind, namespace: ns) }
-                .map { (try? manifestJSON(kind, $0.manifest)) ?? .null }
+            let items = try api { () throws(ArgosyError) in
+                try store.resources(kind, namespace: ns).map { r throws(ArgosyError) in
+                    try ResourceDocument.json(r, store: store)
+                }
+            }
             return JSON(["metadata": [:], "items": items.isEmpty ? .null : .array(items)])
         }
         router.post(RouterPath(base)) { request, context in
@@ -103,7 +106,7 @@ extension ArgosyServer {
                 try store.createResource(kind, namespace: ns, name: name, manifest: manifest, now: Date())
             }
             controller.wake()
-            return JSON(try manifestJSON(kind, manifest))
+            return JSON(try stored(kind, ns, name))
         }
         router.post(RouterPath(base + "/lint")) { request, context in
             var request = request
@@ -112,12 +115,7 @@ extension ArgosyServer {
         }
         router.get(RouterPath(base + "/:name")) { _, context in
             let name = try context.parameters.require("name")
-            guard
-                let r = try api({ () throws(ArgosyError) in
-                    try store.resource(kind, namespace: namespace(context), name: name)
-                })
-            else { throw APIError(.notFound, "\(kind.plural).argoproj.io \"\(name)\" not found") }
-            return JSON(try manifestJSON(kind, r.manifest))
+            return JSON(try stored(kind, namespace(context), name))
         }
         router.put(RouterPath(base + "/:name")) { request, context in
             var request = request
@@ -129,7 +127,7 @@ extension ArgosyServer {
             try api { () throws(ArgosyError) in
                 try store.updateResource(kind, namespace: ns, name: name, manifest: manifest)
             }
-            return JSON(try manifestJSON(kind, manifest))
+            return JSON(try stored(kind, ns, name))
         }
         router.delete(RouterPath(base + "/:name")) { _, context in
             let name = try context.parameters.require("name")
@@ -170,6 +168,16 @@ extension ArgosyServer {
             default:
                 throw ArgosyError(.invalid, "expected kind \(kind.rawValue), found \(resource.kind)")
             }
+        }
+    }
+
+    /// A stored resource in its API form; 404 when there is none.
+    func stored(_ kind: ResourceKind, _ namespace: String, _ name: String) throws -> JSONValue {
+        try api { () throws(ArgosyError) in
+            guard let r = try store.resource(kind, namespace: namespace, name: name) else {
+                throw ArgosyError(.notFound, "\(kind.plural).argoproj.io \"\(name)\" not found")
+            }
+            return try ResourceDocument.json(r, store: store)
         }
     }
 

@@ -7,6 +7,12 @@ import Hummingbird
 
 extension ArgosyServer {
     func addWorkflowRoutes(_ router: Router<BasicRequestContext>) {
+        // No namespace (or an empty one): every namespace, as argo-server does.
+        router.get("/api/v1/workflows") { request, _ in
+            var query: [String: String] = [:]
+            for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
+            return try listWorkflows("", query)
+        }
         router.get("/api/v1/workflows/:namespace") { request, context in
             let ns = try context.parameters.require("namespace")
             var query: [String: String] = [:]
@@ -55,6 +61,15 @@ extension ArgosyServer {
             options.entrypoint = submit?["entryPoint"]?.stringValue
             options.name = submit?["name"]?.stringValue
             options.generateName = submit?["generateName"]?.stringValue
+            options.serviceAccount = submit?["serviceAccount"]?.stringValue
+            for pair in (submit?["labels"]?.stringValue ?? "").split(separator: ",") {
+                let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard kv.count == 2 else {
+                    throw APIError(
+                        .badRequest, "submitOptions.labels: expected KEY=VALUE[,KEY=VALUE…], found '\(pair)'")
+                }
+                options.labels.append((kv[0], kv[1]))
+            }
             let source = try api { () throws(ArgosyError) in
                 try SubmitSource.workflow(kind: kind, name: name, namespace: ns, store: store)
             }
@@ -89,7 +104,10 @@ extension ArgosyServer {
             router.put("/api/v1/workflows/:namespace/:name/\(action)") { request, context in
                 var request = request
                 let body = try await request.json()
-                return JSON(try control(action, try find(context), body))
+                let wf = try find(context)
+                let result = try control(action, wf, body)
+                if action == "retry" { return JSON(try await retried(wf)) }
+                return JSON(result)
             }
         }
     }
@@ -241,6 +259,23 @@ extension ArgosyServer {
 }
 
 extension ArgosyServer {
+    /// The workflow once the controller has applied a retry queued for `before` (as argo-server answers with the
+    /// workflow already reset): the request taken and the phase no longer the old end. After 30 s without a
+    /// controller picking it up, the workflow as it stands.
+    func retried(_ before: StoredWorkflow) async throws -> JSONValue {
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let now = try api { () throws(ArgosyError) in try store.get(uid: before.uid) }
+            guard let now else { throw APIError(.notFound, "workflow \(before.workflow.name) was deleted") }
+            let applied = try api { () throws(ArgosyError) in try !store.hasRequests(uid: before.uid) }
+            if (applied && (now.phase?.isFinished != true || now.finishedAt != before.finishedAt)) || Date() > deadline
+            {
+                return try document(now)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// A `set` request body: `nodeFieldSelector`, `phase`, `message` and `outputParameters` (a JSON object, or
     /// the JSON text of one as Argo's CLI sends it).
     func nodeUpdate(_ body: JSONValue) throws -> NodeUpdate {

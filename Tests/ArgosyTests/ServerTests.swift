@@ -430,7 +430,8 @@ struct RemoteCLITests {
         #expect(again.hasPrefix("remote-args-"), "\(resubmit.stdout)")
         #expect(try cli.run(["logs", again]).stdout.contains("replicas in us-west-2"))
         for name in ["remote-args", again] { #expect(try cli.run(["delete", name]).status == 0) }
-        #expect(try cli.run(["retry", "remote-hello", "--wait"]).stderr.contains("not supported yet"))
+        #expect(
+            try cli.run(["retry", "remote-hello"]).stderr.contains("only Failed or Error workflows can be retried"))
         let approval = """
             apiVersion: argoproj.io/v1alpha1
             kind: Workflow
@@ -523,6 +524,85 @@ struct RemoteCLITests {
             #expect(refused.status != 0, "\(args)")
             #expect(refused.stderr.contains("does not talk to an argo-server yet"), "\(args): \(refused.stderr)")
         }
+    }
+}
+
+extension RemoteCLITests {
+    /// `retry --wait` follows the retried run to its new end; `submit --from` runs a stored template on the
+    /// server with parameters; `--watch` follows the event stream; `--dry-run` creates nothing.
+    @Test func retrySubmitFromWatchAndDryRunOverTheServer() throws {
+        let serverHome = try CLIRunner()
+        defer { serverHome.cleanUp() }
+        let (server, base) = try ServerTests.start(serverHome)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        var cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        cli.environment["ARGO_SERVER"] = base.replacingOccurrences(of: "http://", with: "")
+        cli.environment["ARGO_SECURE"] = "false"
+        let marks = serverHome.home.appendingPathComponent("marks")
+        try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
+        let flaky = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: remote-again}
+            spec:
+              entrypoint: main
+              volumes: [{name: marks, hostPath: {path: \(marks.path)}}]
+              templates:
+              - name: main
+                steps:
+                - - {name: once, template: mark, arguments: {parameters: [{name: file, value: once}]}}
+                - - {name: flaky, template: flaky}
+              - name: mark
+                inputs: {parameters: [{name: file}]}
+                container:
+                  image: alpine
+                  command: [sh, -c, "echo x >> /marks/{{inputs.parameters.file}}"]
+                  volumeMounts: [{name: marks, mountPath: /marks}]
+              - name: flaky
+                container:
+                  image: alpine
+                  command: [sh, -c, "echo x >> /marks/flaky; test -e /marks/fixed"]
+                  volumeMounts: [{name: marks, mountPath: /marks}]
+            """
+        let first = try cli.run(["submit", "--wait", try CLITests.write(flaky, "flaky.yaml", in: cli)])
+        #expect(first.status == 1, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("remote-again Failed"))
+        #expect(FileManager.default.createFile(atPath: marks.appendingPathComponent("fixed").path, contents: nil))
+        let retry = try cli.run(["retry", "--wait", "remote-again"])
+        #expect(retry.status == 0, "\(retry.stdout)\(retry.stderr)")
+        #expect(retry.stdout.contains("remote-again Succeeded"), "\(retry.stdout)")
+        #expect(try String(contentsOf: marks.appendingPathComponent("once"), encoding: .utf8) == "x\n")
+        #expect(try String(contentsOf: marks.appendingPathComponent("flaky"), encoding: .utf8) == "x\nx\n")
+
+        // The template lives in the server's home; the remote CLI submits it by name.
+        #expect(try serverHome.run(["template", "create", "examples/templates/host-checks.yaml"]).status == 0)
+        let fromTemplate = try cli.run([
+            "submit", "--from", "workflowtemplate/host-checks", "-p", #"hosts=["db-1"]"#, "--name", "checks-db",
+            "-l", "team=ops", "--wait",
+        ])
+        #expect(fromTemplate.status == 0, "\(fromTemplate.stdout)\(fromTemplate.stderr)")
+        #expect(fromTemplate.stdout.contains("checks-db Succeeded"))
+        #expect(try cli.run(["logs", "checks-db"]).stdout.contains("db-1: disk ok"))
+        let labelled = try CLITests.json(try cli.run(["get", "checks-db", "-o", "json"]).stdout)
+        #expect(((labelled["metadata"] as? [String: Any])?["labels"] as? [String: Any])?["team"] as? String == "ops")
+        let missing = try cli.run(["submit", "--from", "workflowtemplate/nope"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("nope"), "\(missing.stderr)")
+
+        // --watch follows the event stream to the end and prints the final tree.
+        let watched = try cli.run(["submit", "--watch", "examples/steps.yaml", "--name", "remote-watch"])
+        #expect(watched.status == 0, "\(watched.stderr)")
+        #expect(watched.stdout.contains("Status:              Succeeded"), "\(watched.stdout)")
+        #expect(watched.stdout.contains("undrain"), "\(watched.stdout)")
+
+        let dry = try cli.run(["submit", "--dry-run", "examples/hello-world.yaml", "--name", "dry-one"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("name: dry-one"), "\(dry.stdout)")
+        #expect(try cli.run(["get", "dry-one"]).status == 1, "a dry run creates nothing")
     }
 }
 

@@ -139,10 +139,13 @@ struct RetryCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CLIContext()
         if let remote = global.remote {
-            if run.waits {
-                throw fail("--wait, --watch and --log with retry against an argo-server are not supported yet")
-            }
-            do { try remote.control("retry", global.resolvedNamespace, names) } catch let error as ArgosyError {
+            do {
+                // The server answers once the retry is applied, so following starts from the new run.
+                try remote.control("retry", global.resolvedNamespace, names)
+                if run.waits, try !remote.follow(names, namespace: global.resolvedNamespace, options: run) {
+                    throw ExitCode(1)
+                }
+            } catch let error as ArgosyError {
                 throw fail(error.description)
             }
             return

@@ -75,11 +75,21 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         let namespace = options.namespace ?? "default"
         if let remote = global.remote {
-            if from != nil { throw fail("--from with --argo-server is not supported yet: submit from a file") }
             do {
+                if let from {
+                    let (kind, name) = try Self.split(from: from)
+                    if try !remote.submit(
+                        kind: kind, name: name, namespace: namespace, options: options, run: run, dryRun: dryRun)
+                    {
+                        throw ExitCode(1)
+                    }
+                    return
+                }
                 // The server assigns names and checks arguments; the options are applied to the manifest here.
-                let manifests = sources.map { Self.applying(options, to: $0.workflow) }
-                if try !remote.submit(manifests, namespace: namespace, options: run) { throw ExitCode(1) }
+                let manifests = sources.map { WorkflowPreparation.applying(options, to: $0.workflow) }
+                if try !remote.submit(manifests, namespace: namespace, options: run, dryRun: dryRun) {
+                    throw ExitCode(1)
+                }
                 return
             } catch let error as ArgosyError {
                 throw fail(error.description)
@@ -122,45 +132,19 @@ struct SubmitCommand: AsyncParsableCommand {
 
     /// The workflow `--from KIND/NAME` stands for.
     static func workflow(from: String, namespace: String, store: WorkflowStore) throws(ArgosyError) -> Workflow {
+        let (kind, name) = try split(from: from)
+        return try SubmitSource.workflow(kind: kind, name: name, namespace: namespace, store: store)
+    }
+
+    /// `KIND/NAME` of `--from`.
+    static func split(from: String) throws(ArgosyError) -> (String, String) {
         let parts = from.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[1].isEmpty else {
             throw ArgosyError(
                 .invalid,
                 "--from: expected KIND/NAME (workflowtemplate, clusterworkflowtemplate or cronwf), found '\(from)'")
         }
-        return try SubmitSource.workflow(kind: parts[0], name: parts[1], namespace: namespace, store: store)
-    }
-
-    /// A manifest with `-p`, `--entrypoint`, `--name`, `--generate-name` and labels applied, as sent to a server.
-    static func applying(_ options: WorkflowPreparation.Options, to input: Workflow) -> Workflow {
-        var wf = input
-        if let e = options.entrypoint { wf.spec.entrypoint = e }
-        if let n = options.name {
-            wf.metadata.name = n
-            wf.metadata.generateName = nil
-        } else if let g = options.generateName {
-            wf.metadata.name = nil
-            wf.metadata.generateName = g
-        }
-        var params = wf.spec.arguments?.parameters ?? []
-        for (k, v) in options.parameters {
-            if let i = params.firstIndex(where: { $0.name == k }) {
-                params[i].value = v
-            } else {
-                params.append(Parameter(name: k, value: v))
-            }
-        }
-        if !params.isEmpty {
-            var args = wf.spec.arguments ?? Arguments()
-            args.parameters = params
-            wf.spec.arguments = args
-        }
-        for (k, v) in options.labels {
-            var labels = wf.metadata.labels ?? [:]
-            labels[k] = v
-            wf.metadata.labels = labels
-        }
-        return wf
+        return (parts[0], parts[1])
     }
 
     static func parseParameters(_ pairs: [String], file: String?) throws(ArgosyError) -> [(String, String)] {
