@@ -138,6 +138,40 @@ extension RemoteServer {
         }
     }
 
+    /// Archived workflows of `namespace` (every namespace when nil).
+    func archived(_ namespace: String?) throws -> [WorkflowView] {
+        let query = namespace.map {
+            "?namespace=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)"
+        }
+        let list = try call("GET", "/api/v1/archived-workflows" + (query ?? ""))
+        return try (list["items"]?.arrayValue ?? []).map(Self.view)
+    }
+
+    /// An archived workflow by uid, or by name in `namespace`.
+    func archivedWorkflow(_ id: String, _ namespace: String) throws -> WorkflowView {
+        if let match = try archived(namespace).first(where: { $0.workflow.metadata.uid == id || $0.name == id }) {
+            return match
+        }
+        return try Self.view(try call("GET", "/api/v1/archived-workflows/\(Self.path(id))"))
+    }
+
+    /// `archive retry` or `archive resubmit` on the server; prints the workflow that runs or follows it.
+    func archiveAction(_ action: String, _ id: String, _ namespace: String, options: RunOptions) throws -> Bool {
+        do {
+            let uid = try archivedWorkflow(id, namespace).workflow.metadata.uid ?? id
+            let wf = try call("PUT", "/api/v1/archived-workflows/\(Self.path(uid))/\(action)")
+            let name = wf["metadata"]?["name"]?.stringValue ?? ""
+            if !options.waits {
+                print(action == "retry" ? "workflow \(name) retried" : "Name: \(name)\nNamespace: \(namespace)")
+                return true
+            }
+            return try follow(
+                [name], namespace: wf["metadata"]?["namespace"]?.stringValue ?? namespace, options: options)
+        } catch let error as ArgosyError {
+            throw fail(error.description)
+        }
+    }
+
     /// `suspend`, `resume`, `stop`, `terminate`, `retry`, `resubmit` through the API.
     func control(_ action: String, _ ns: String, _ names: [String], body: JSONValue = [:]) throws {
         for name in names {

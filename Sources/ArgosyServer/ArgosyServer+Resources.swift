@@ -69,10 +69,13 @@ extension ArgosyServer {
                     $0.spec.shutdown = nil
                     $0.spec.ttlStrategy = nil
                 }
-                try store.addRequest(uid: a.uid, kind: "retry")
             }
+            // Its end as restored, read before the retry is queued (no controller takes up a finished workflow
+            // without one), so that the new end can be told from it.
+            let endedAt = try api { () throws(ArgosyError) in try store.get(uid: a.uid) }?.finishedAt
+            try api { () throws(ArgosyError) in try store.addRequest(uid: a.uid, kind: "retry") }
             controller.wake()
-            return JSON(try document(try api({ () throws(ArgosyError) in try store.get(uid: a.uid) })!))
+            return JSON(try await retried(uid: a.uid, name: a.name, endedAt: endedAt))
         }
     }
 
@@ -89,8 +92,7 @@ extension ArgosyServer {
         @Sendable func namespace(_ context: BasicRequestContext) -> String {
             kind.isClusterScoped ? "" : ((try? context.parameters.require("namespace")) ?? "default")
         }
-        router.get(RouterPath(base)) { _, context in
-            let ns = namespace(context)
+        @Sendable func listing(_ ns: String?) throws -> JSON {
             let items = try api { () throws(ArgosyError) in
                 try store.resources(kind, namespace: ns).map { r throws(ArgosyError) in
                     try ResourceDocument.json(r, store: store)
@@ -98,6 +100,11 @@ extension ArgosyServer {
             }
             return JSON(["metadata": [:], "items": items.isEmpty ? .null : .array(items)])
         }
+        if !kind.isClusterScoped {
+            // Without a namespace: every namespace.
+            router.get(RouterPath(String(base.dropLast("/:namespace".count)))) { _, _ in try listing(nil) }
+        }
+        router.get(RouterPath(base)) { _, context in try listing(namespace(context)) }
         router.post(RouterPath(base)) { request, context in
             var request = request
             let ns = namespace(context)

@@ -106,7 +106,9 @@ extension ArgosyServer {
                 let body = try await request.json()
                 let wf = try find(context)
                 let result = try control(action, wf, body)
-                if action == "retry" { return JSON(try await retried(wf)) }
+                if action == "retry" {
+                    return JSON(try await retried(uid: wf.uid, name: wf.workflow.name, endedAt: wf.finishedAt))
+                }
                 return JSON(result)
             }
         }
@@ -259,17 +261,16 @@ extension ArgosyServer {
 }
 
 extension ArgosyServer {
-    /// The workflow once the controller has applied a retry queued for `before` (as argo-server answers with the
-    /// workflow already reset): the request taken and the phase no longer the old end. After 30 s without a
+    /// The workflow once the controller has applied a retry queued for it (as argo-server answers with the
+    /// workflow already reset): the request taken and the phase no longer the old end (`endedAt`). After 30 s without a
     /// controller picking it up, the workflow as it stands.
-    func retried(_ before: StoredWorkflow) async throws -> JSONValue {
+    func retried(uid: String, name: String, endedAt: Date?) async throws -> JSONValue {
         let deadline = Date().addingTimeInterval(30)
         while true {
-            let now = try api { () throws(ArgosyError) in try store.get(uid: before.uid) }
-            guard let now else { throw APIError(.notFound, "workflow \(before.workflow.name) was deleted") }
-            let applied = try api { () throws(ArgosyError) in try !store.hasRequests(uid: before.uid) }
-            if (applied && (now.phase?.isFinished != true || now.finishedAt != before.finishedAt)) || Date() > deadline
-            {
+            let now = try api { () throws(ArgosyError) in try store.get(uid: uid) }
+            guard let now else { throw APIError(.notFound, "workflow \(name) was deleted") }
+            let applied = try api { () throws(ArgosyError) in try !store.hasRequests(uid: uid) }
+            if (applied && (now.phase?.isFinished != true || now.finishedAt != endedAt)) || Date() > deadline {
                 return try document(now)
             }
             try await Task.sleep(for: .milliseconds(20))

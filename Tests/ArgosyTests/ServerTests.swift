@@ -517,9 +517,7 @@ struct RemoteCLITests {
         let talkOnly = try cli.run(["logs", "remote-slow", "talk"]).stdout
         #expect(talkOnly.contains("first-line") && !talkOnly.contains("after-done"), "\(talkOnly)")
         // Commands that only know the local store refuse, instead of quietly showing local state.
-        for args in [
-            ["template", "list"], ["cron", "list"], ["archive", "list"], ["secret", "list"],
-        ] {
+        for args in [["secret", "list"], ["configmap", "list"]] {
             let refused = try cli.run(args)
             #expect(refused.status != 0, "\(args)")
             #expect(refused.stderr.contains("does not talk to an argo-server yet"), "\(args): \(refused.stderr)")
@@ -603,6 +601,96 @@ extension RemoteCLITests {
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("name: dry-one"), "\(dry.stdout)")
         #expect(try cli.run(["get", "dry-one"]).status == 1, "a dry run creates nothing")
+    }
+}
+
+extension RemoteCLITests {
+    /// template, cluster-template, cron and archive commands act on the server's resources when ARGO_SERVER is
+    /// set: what the remote CLI creates, the server's own home holds.
+    @Test func templatesCronAndArchiveOverTheServer() throws {
+        let serverHome = try CLIRunner()
+        defer { serverHome.cleanUp() }
+        let (server, base) = try ServerTests.start(serverHome)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        var cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        cli.environment["ARGO_SERVER"] = base.replacingOccurrences(of: "http://", with: "")
+        cli.environment["ARGO_SECURE"] = "false"
+
+        let created = try cli.run(["template", "create", "examples/templates/host-checks.yaml"])
+        #expect(created.stdout == "workflowtemplate.argoproj.io/host-checks created\n", "\(created.stderr)")
+        #expect(try serverHome.run(["template", "list", "-o", "name"]).stdout == "host-checks\n")
+        #expect(try cli.run(["template", "list"]).stdout.hasPrefix("NAME         AGE\nhost-checks  "))
+        #expect(try cli.run(["template", "get", "host-checks"]).stdout.contains("Entrypoint:          check-all"))
+        let again = try cli.run(["template", "create", "examples/templates/host-checks.yaml"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already exists"), "\(again.stderr)")
+        #expect(try cli.run(["template", "update", "examples/templates/host-checks.yaml"]).status == 0)
+        #expect(
+            try cli.run(["template", "delete", "host-checks"]).stdout == "WorkflowTemplate 'host-checks' deleted\n")
+        #expect(try serverHome.run(["template", "list", "-o", "name"]).stdout.isEmpty)
+        let gone = try cli.run(["template", "get", "host-checks"])
+        #expect(gone.status == 1)
+        #expect(gone.stderr.contains("workflowtemplates.argoproj.io \"host-checks\" not found"), "\(gone.stderr)")
+
+        let shared = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: ClusterWorkflowTemplate
+            metadata: {name: shared-echo}
+            spec:
+              templates:
+              - name: echo
+                container: {image: alpine, command: [echo, shared]}
+            """
+        let file = try CLITests.write(shared, "shared.yaml", in: cli)
+        #expect(try cli.run(["cluster-template", "create", file]).status == 0)
+        #expect(try serverHome.run(["cluster-template", "list", "-o", "name"]).stdout == "shared-echo\n")
+        #expect(try cli.run(["cluster-template", "get", "shared-echo"]).stdout.contains("Templates:           echo"))
+        #expect(try cli.run(["cluster-template", "delete", "shared-echo"]).status == 0)
+        #expect(try serverHome.run(["cluster-template", "list", "-o", "name"]).stdout.isEmpty)
+
+        #expect(try cli.run(["cron", "create", "examples/cron/nightly-cleanup.yaml"]).status == 0)
+        let crons = try cli.run(["cron", "list"]).stdout
+        #expect(crons.contains("nightly-cleanup") && crons.contains("15 3 * * *"), "\(crons)")
+        #expect(
+            try cli.run(["cron", "suspend", "nightly-cleanup"]).stdout == "CronWorkflow 'nightly-cleanup' suspended\n")
+        #expect(try serverHome.run(["cron", "get", "nightly-cleanup"]).stdout.contains("Suspended:           true"))
+        #expect(try cli.run(["cron", "resume", "nightly-cleanup"]).status == 0)
+        let shown = try cli.run(["cron", "get", "nightly-cleanup"]).stdout
+        #expect(shown.contains("Suspended:           false") && shown.contains("NextScheduledTime:"), "\(shown)")
+        let json = try CLITests.json(try cli.run(["cron", "get", "nightly-cleanup", "-o", "json"]).stdout)
+        let status = json["status"] as? [String: Any]
+        #expect(status?["phase"] as? String == "Active", "\(json)")
+        #expect(status?["active"] as? [Any] != nil)
+        #expect(try cli.run(["cron", "delete", "nightly-cleanup"]).status == 0)
+        #expect(try serverHome.run(["cron", "list", "-o", "name"]).stdout.isEmpty)
+
+        // A workflow archived by its ttlStrategy on the server; the remote CLI lists, shows, resubmits, deletes it.
+        let shortLived = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: short-lived}
+            spec:
+              entrypoint: main
+              ttlStrategy: {secondsAfterCompletion: 0}
+              templates:
+              - name: main
+                container: {image: alpine, command: [echo, archived-run]}
+            """
+        #expect(try cli.run(["submit", "--wait", try CLITests.write(shortLived, "s.yaml", in: cli)]).status == 0)
+        try ControlTests.waitFor("the archive") {
+            try cli.run(["archive", "list", "-o", "name"]).stdout == "short-lived\n"
+        }
+        #expect(try cli.run(["archive", "get", "short-lived"]).stdout.contains("Status:              Succeeded"))
+        let resubmitted = try cli.run(["archive", "resubmit", "short-lived", "--wait"])
+        #expect(resubmitted.status == 0, "\(resubmitted.stderr)")
+        #expect(resubmitted.stdout.contains("short-lived-"), "\(resubmitted.stdout)")
+        let removed = try cli.run(["archive", "delete", "short-lived"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(!(try serverHome.run(["archive", "list", "-o", "name"]).stdout.contains("short-lived\n")))
     }
 }
 

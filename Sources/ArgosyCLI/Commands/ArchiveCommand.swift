@@ -31,16 +31,21 @@ struct ArchiveCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List archived workflows.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Flag(name: [.customShort("A"), .customLong("all-namespaces")]) var allNamespaces = false
         @Option(name: [.short, .long]) var output: String?
 
         func run() throws {
             do {
-                let all = try CLIContext().openStore().archived(
-                    namespace: allNamespaces ? nil : global.resolvedNamespace)
+                let namespace = allNamespaces ? nil : global.resolvedNamespace
+                let all =
+                    if let remote = global.remote {
+                        try remote.archived(namespace)
+                    } else {
+                        try CLIContext().openStore().archived(namespace: namespace).map(ArchiveCommand.view)
+                    }
                 if output == "name" {
-                    for a in all { print(a.name) }
+                    for v in all { print(v.name) }
                     return
                 }
                 if all.isEmpty {
@@ -50,10 +55,11 @@ struct ArchiveCommand: ParsableCommand {
                 var table = TextTable()
                 table.add(["NAMESPACE", "NAME", "STATUS", "AGE", "DURATION", "UID"])
                 let now = Date()
-                for a in all {
+                for v in all {
                     table.add([
-                        a.namespace, a.name, a.phase?.rawValue ?? "", Humanize.short(from: a.createdAt, to: now),
-                        Humanize.short(from: a.startedAt, to: a.finishedAt, now: now), a.uid,
+                        v.workflow.namespace, v.name, v.phase?.rawValue ?? "",
+                        Humanize.short(from: v.workflow.metadata.creationTimestamp, to: now, now: now),
+                        Humanize.short(from: v.startedAt, to: v.finishedAt, now: now), v.workflow.metadata.uid ?? "",
                     ])
                 }
                 print(table.render(), terminator: "")
@@ -66,16 +72,20 @@ struct ArchiveCommand: ParsableCommand {
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "get", abstract: "Show an archived workflow (by uid or name).")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var id: String
         @Option(name: [.short, .long]) var output: String?
 
         func run() throws {
             do {
-                let a = try ArchiveCommand.find(try CLIContext().openStore(), id, global.resolvedNamespace)
-                print(
-                    WorkflowOutput.format([ArchiveCommand.view(a)], as: output ?? ""),
-                    terminator: output == nil ? "" : "\n")
+                let view =
+                    if let remote = global.remote {
+                        try remote.archivedWorkflow(id, global.resolvedNamespace)
+                    } else {
+                        ArchiveCommand.view(
+                            try ArchiveCommand.find(try CLIContext().openStore(), id, global.resolvedNamespace))
+                    }
+                print(WorkflowOutput.format([view], as: output ?? ""), terminator: output == nil ? "" : "\n")
             } catch let error as ArgosyError {
                 throw fail(error.description)
             }
@@ -84,11 +94,19 @@ struct ArchiveCommand: ParsableCommand {
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete archived workflows.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var ids: [String]
 
         func run() throws {
             do {
+                if let remote = global.remote {
+                    for id in ids {
+                        let uid = try remote.archivedWorkflow(id, global.resolvedNamespace).workflow.metadata.uid ?? id
+                        _ = try remote.call("DELETE", "/api/v1/archived-workflows/\(RemoteServer.path(uid))")
+                        print("Archived workflow '\(uid)' deleted")
+                    }
+                    return
+                }
                 let store = try CLIContext().openStore()
                 for id in ids {
                     let a = try ArchiveCommand.find(store, id, global.resolvedNamespace)
@@ -104,12 +122,18 @@ struct ArchiveCommand: ParsableCommand {
     struct Resubmit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "resubmit", abstract: "Submit a new workflow like an archived one.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @OptionGroup var run: RunOptions
         @Argument var id: String
 
         func run() async throws {
             let context = CLIContext()
+            if let remote = global.remote {
+                if try !remote.archiveAction("resubmit", id, global.resolvedNamespace, options: run) {
+                    throw ExitCode(1)
+                }
+                return
+            }
             let wf: Workflow
             do {
                 let a = try ArchiveCommand.find(try context.openStore(), id, global.resolvedNamespace)
@@ -134,12 +158,16 @@ struct ArchiveCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "retry",
             abstract: "Bring an archived Failed or Error workflow back and run its failed steps again.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @OptionGroup var run: RunOptions
         @Argument var id: String
 
         func run() async throws {
             let context = CLIContext()
+            if let remote = global.remote {
+                if try !remote.archiveAction("retry", id, global.resolvedNamespace, options: run) { throw ExitCode(1) }
+                return
+            }
             let uid: String
             do {
                 let store = try context.openStore()

@@ -23,71 +23,80 @@ struct CronCommand: ParsableCommand {
         }
     }
 
-    static func store(_ files: [String], namespace: String, update: Bool) throws {
+    static func store(_ files: [String], global: GlobalOptions, update: Bool) throws {
         let crons = try load(files)
-        let context = CLIContext()
         do {
-            let store = try context.openStore()
+            let source = try ResourceSource(global)
             for var cron in crons {
                 let name = cron.metadata.name ?? ""
                 try WorkflowPreparation.validateName(name)
                 _ = try CronPlanner(cron)
-                cron.metadata.namespace = cron.metadata.namespace ?? namespace
+                let ns = cron.metadata.namespace ?? global.resolvedNamespace
+                cron.metadata.namespace = ns
                 if cron.metadata.creationTimestamp == nil { cron.metadata.creationTimestamp = Date() }
-                let manifest = try WorkflowStore.encodeManifest(cron)
-                let ns = cron.metadata.namespace ?? namespace
-                if update {
-                    try store.updateResource(.cronWorkflow, namespace: ns, name: name, manifest: manifest)
-                    print("cronworkflow.argoproj.io/\(name) updated")
-                } else {
-                    try store.createResource(.cronWorkflow, namespace: ns, name: name, manifest: manifest, now: Date())
-                    print("cronworkflow.argoproj.io/\(name) created")
-                }
+                try source.save(.cronWorkflow, cron, name: name, namespace: ns, update: update)
+                print("cronworkflow.argoproj.io/\(name) \(update ? "updated" : "created")")
             }
-            try context.ensureBackgroundController()
+            try source.ensureScheduler()
         } catch let error as ArgosyError {
             throw fail(error.description)
         }
     }
 
-    static func find(_ store: WorkflowStore, _ name: String, _ namespace: String) throws -> (
-        StoredResource, CronWorkflow
-    ) {
-        guard let r = try store.resource(.cronWorkflow, namespace: namespace, name: name) else {
-            throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
+    /// A CronWorkflow in its API form: the manifest and Argo's `status`.
+    struct Document {
+        var cron: CronWorkflow
+        var json: JSONValue
+        var status: JSONValue { json["status"] ?? .null }
+        var name: String { cron.metadata.name ?? "" }
+        var namespace: String { cron.metadata.namespace ?? "" }
+        var lastScheduledTime: Date? { status["lastScheduledTime"]?.stringValue.flatMap(Timestamp.parse) }
+        var schedules: String {
+            ((cron.spec.schedules ?? []) + (cron.spec.schedule.map { [$0] } ?? [])).joined(separator: ",")
         }
-        return (r, try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest))
+
+        init(_ json: JSONValue) throws {
+            self.json = json
+            cron = try JSONValueDecoder().decode(CronWorkflow.self, from: json).0
+        }
+
+        /// The next time a schedule fires (none while suspended).
+        func next(after now: Date) -> Date? {
+            if cron.spec.suspend == true { return nil }
+            return (try? CronPlanner(cron))?.schedules.compactMap { $0.next(after: now) }.min()
+        }
     }
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "create", abstract: "Store CronWorkflows from files.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var files: [String]
-        func run() throws { try CronCommand.store(files, namespace: global.resolvedNamespace, update: false) }
+        func run() throws { try CronCommand.store(files, global: global, update: false) }
     }
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "update", abstract: "Replace stored CronWorkflows.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var files: [String]
-        func run() throws { try CronCommand.store(files, namespace: global.resolvedNamespace, update: true) }
+        func run() throws { try CronCommand.store(files, global: global, update: true) }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List CronWorkflows with their last and next runs.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Flag(name: [.customShort("A"), .customLong("all-namespaces")]) var allNamespaces = false
         @Option(name: [.short, .long]) var output: String?
 
         func run() throws {
             do {
-                let store = try CLIContext().openStore()
-                let all = try store.resources(.cronWorkflow, namespace: allNamespaces ? nil : global.resolvedNamespace)
+                let all = try ResourceSource(global).list(
+                    .cronWorkflow, namespace: allNamespaces ? nil : global.resolvedNamespace
+                ).map(CronCommand.Document.init)
                 if output == "name" {
-                    for r in all { print(r.name) }
+                    for c in all { print(c.name) }
                     return
                 }
                 if all.isEmpty {
@@ -99,21 +108,14 @@ struct CronCommand: ParsableCommand {
                 var header = ["NAME", "AGE", "LAST RUN", "NEXT RUN", "SCHEDULES", "TIMEZONE", "SUSPENDED"]
                 if allNamespaces { header.insert("NAMESPACE", at: 0) }
                 table.add(header)
-                for r in all {
-                    let cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
-                    let state = try store.cronState(CronState.self, namespace: r.namespace, name: r.name)
-                    let planner = try? CronPlanner(cron)
-                    let next = planner?.schedules.compactMap { $0.next(after: now) }.min()
-                    let last = state?.lastScheduledTime.map { Humanize.short(from: $0, to: now) } ?? "N/A"
-                    let nextText =
-                        cron.spec.suspend == true ? "N/A" : next.map { Humanize.short(from: now, to: $0) } ?? "N/A"
-                    let schedules = ((cron.spec.schedules ?? []) + (cron.spec.schedule.map { [$0] } ?? [])).joined(
-                        separator: ",")
+                for c in all {
                     var cells = [
-                        r.name, Humanize.short(from: r.createdAt, to: now), last, nextText, schedules,
-                        cron.spec.timezone ?? "", String(cron.spec.suspend == true),
+                        c.name, Humanize.short(from: c.cron.metadata.creationTimestamp, to: now, now: now),
+                        c.lastScheduledTime.map { Humanize.short(from: $0, to: now) } ?? "N/A",
+                        c.next(after: now).map { Humanize.short(from: now, to: $0) } ?? "N/A", c.schedules,
+                        c.cron.spec.timezone ?? "", String(c.cron.spec.suspend == true),
                     ]
-                    if allNamespaces { cells.insert(r.namespace, at: 0) }
+                    if allNamespaces { cells.insert(c.namespace, at: 0) }
                     table.add(cells)
                 }
                 print(table.render(), terminator: "")
@@ -125,54 +127,39 @@ struct CronCommand: ParsableCommand {
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "get", abstract: "Show a CronWorkflow.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Option(name: [.short, .long]) var output: String?
 
         func run() throws {
             do {
-                let store = try CLIContext().openStore()
-                let (resource, cron) = try CronCommand.find(store, name, global.resolvedNamespace)
-                let state =
-                    try store.cronState(CronState.self, namespace: resource.namespace, name: name) ?? CronState()
+                let c = try CronCommand.Document(
+                    try ResourceSource(global).get(.cronWorkflow, namespace: global.resolvedNamespace, name: name))
                 switch output {
-                case "json", "yaml":
-                    var value = (try? JSONValue(encoding: cron)) ?? .null
-                    if case .object(var o) = value {
-                        o["status"] = (try? JSONValue(encoding: state)) ?? .null
-                        value = .object(o)
-                    }
-                    print(
-                        output == "json" ? value.prettyJSON : YAMLText.render(value),
-                        terminator: output == "json" ? "\n" : "")
+                case "json": print(c.json.prettyJSON)
+                case "yaml": print(YAMLText.render(c.json), terminator: "")
                 default:
                     let now = Date()
-                    let next = (try? CronPlanner(cron))?.schedules.compactMap { $0.next(after: now) }.min()
+                    let spec = c.cron.spec
                     func line(_ l: String, _ v: String) {
                         print(l.padding(toLength: 20, withPad: " ", startingAt: 0) + " " + v)
                     }
                     line("Name:", name)
-                    line("Namespace:", resource.namespace)
-                    line("Created:", Humanize.timestamp(resource.createdAt, now: now))
-                    line(
-                        "Schedules:",
-                        ((cron.spec.schedules ?? []) + (cron.spec.schedule.map { [$0] } ?? [])).joined(separator: ","))
-                    line("Suspended:", String(cron.spec.suspend == true))
-                    if let tz = cron.spec.timezone { line("Timezone:", tz) }
-                    line("ConcurrencyPolicy:", cron.spec.concurrencyPolicy ?? "Allow")
-                    if let d = cron.spec.startingDeadlineSeconds { line("StartingDeadlineSeconds:", String(d)) }
-                    if let last = state.lastScheduledTime {
-                        line("LastScheduledTime:", Humanize.timestamp(last, now: now))
+                    line("Namespace:", c.namespace)
+                    if let created = c.cron.metadata.creationTimestamp {
+                        line("Created:", Humanize.timestamp(created, now: now))
                     }
-                    if let next, cron.spec.suspend != true {
-                        line("NextScheduledTime:", Humanize.timestamp(next, now: now))
-                    }
-                    let active = try store.cronRuns(namespace: resource.namespace, cron: name).filter {
-                        $0.phase?.isFinished != true
-                    }
-                    if !active.isEmpty { line("Active Workflows:", active.map(\.name).joined(separator: ", ")) }
-                    line("Succeeded:", String(state.succeeded))
-                    line("Failed:", String(state.failed))
+                    line("Schedules:", c.schedules)
+                    line("Suspended:", String(spec.suspend == true))
+                    if let tz = spec.timezone { line("Timezone:", tz) }
+                    line("ConcurrencyPolicy:", spec.concurrencyPolicy ?? "Allow")
+                    if let d = spec.startingDeadlineSeconds { line("StartingDeadlineSeconds:", String(d)) }
+                    if let last = c.lastScheduledTime { line("LastScheduledTime:", Humanize.timestamp(last, now: now)) }
+                    if let next = c.next(after: now) { line("NextScheduledTime:", Humanize.timestamp(next, now: now)) }
+                    let active = (c.status["active"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+                    if !active.isEmpty { line("Active Workflows:", active.joined(separator: ", ")) }
+                    line("Succeeded:", String(Int(c.status["succeeded"]?.doubleValue ?? 0)))
+                    line("Failed:", String(Int(c.status["failed"]?.doubleValue ?? 0)))
                 }
             } catch let error as ArgosyError {
                 throw fail(error.description)
@@ -183,18 +170,14 @@ struct CronCommand: ParsableCommand {
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "delete", abstract: "Delete CronWorkflows (their runs stay).")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var names: [String]
 
         func run() throws {
             do {
-                let store = try CLIContext().openStore()
+                let source = try ResourceSource(global)
                 for name in names {
-                    guard try store.deleteResource(.cronWorkflow, namespace: global.resolvedNamespace, name: name)
-                    else {
-                        throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
-                    }
-                    try store.deleteCronState(namespace: global.resolvedNamespace, name: name)
+                    try source.delete(.cronWorkflow, namespace: global.resolvedNamespace, name: name)
                     print("CronWorkflow '\(name)' deleted")
                 }
             } catch let error as ArgosyError {
@@ -203,18 +186,13 @@ struct CronCommand: ParsableCommand {
         }
     }
 
-    static func setSuspended(_ names: [String], _ namespace: String, _ suspended: Bool) throws {
+    static func setSuspended(_ names: [String], _ global: GlobalOptions, _ suspended: Bool) throws {
         do {
-            let context = CLIContext()
-            let store = try context.openStore()
+            let source = try ResourceSource(global)
             for name in names {
-                var (_, cron) = try find(store, name, namespace)
-                cron.spec.suspend = suspended ? true : nil
-                try store.updateResource(
-                    .cronWorkflow, namespace: namespace, name: name, manifest: try WorkflowStore.encodeManifest(cron))
+                try source.setSuspended(name, namespace: global.resolvedNamespace, suspended)
                 print("CronWorkflow '\(name)' \(suspended ? "suspended" : "resumed")")
             }
-            if !suspended { try context.ensureBackgroundController() }
         } catch let error as ArgosyError {
             throw fail(error.description)
         }
@@ -223,17 +201,17 @@ struct CronCommand: ParsableCommand {
     struct Suspend: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "suspend", abstract: "Stop scheduling CronWorkflows.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var names: [String]
-        func run() throws { try CronCommand.setSuspended(names, global.resolvedNamespace, true) }
+        func run() throws { try CronCommand.setSuspended(names, global, true) }
     }
 
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "resume", abstract: "Schedule suspended CronWorkflows again.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var names: [String]
-        func run() throws { try CronCommand.setSuspended(names, global.resolvedNamespace, false) }
+        func run() throws { try CronCommand.setSuspended(names, global, false) }
     }
 
     struct Lint: ParsableCommand {

@@ -8,6 +8,8 @@ import Foundation
 /// ClusterWorkflowTemplates (Argo's `argo template` and `argo cluster-template`).
 struct StoredTemplates {
     let kind: ResourceKind
+    /// Where they are kept: the local store, or the server these options name.
+    let global: GlobalOptions
     var noun: String { kind == .workflowTemplate ? "WorkflowTemplate" : "ClusterWorkflowTemplate" }
 
     /// Lints the files and returns their templates of this kind; other kinds or lint errors fail.
@@ -30,21 +32,15 @@ struct StoredTemplates {
     func create(_ files: [String], namespace: String, update: Bool) throws {
         let templates = try load(files)
         do {
-            let store = try CLIContext().openStore()
+            let source = try ResourceSource(global)
             for var t in templates {
                 let name = t.metadata.name ?? ""
                 try WorkflowPreparation.validateName(name)
                 let ns = kind.isClusterScoped ? "" : (t.metadata.namespace ?? namespace)
                 t.metadata.namespace = kind.isClusterScoped ? nil : ns
                 if t.metadata.creationTimestamp == nil { t.metadata.creationTimestamp = Date() }
-                let manifest = try WorkflowStore.encodeManifest(t)
-                if update {
-                    try store.updateResource(kind, namespace: ns, name: name, manifest: manifest)
-                    print("\(noun.lowercased()).argoproj.io/\(name) updated")
-                } else {
-                    try store.createResource(kind, namespace: ns, name: name, manifest: manifest, now: Date())
-                    print("\(noun.lowercased()).argoproj.io/\(name) created")
-                }
+                try source.save(kind, t, name: name, namespace: ns, update: update)
+                print("\(noun.lowercased()).argoproj.io/\(name) \(update ? "updated" : "created")")
             }
         } catch let error as ArgosyError {
             throw fail(error.description)
@@ -53,20 +49,25 @@ struct StoredTemplates {
 
     func list(namespace: String?, output: String?) throws {
         do {
-            let all = try CLIContext().openStore().resources(kind, namespace: namespace)
+            let all = try ResourceSource(global).list(kind, namespace: namespace)
+            let names = all.map { $0["metadata"]?["name"]?.stringValue ?? "" }
             if output == "name" {
-                for r in all { print(r.name) }
+                for name in names { print(name) }
                 return
             }
             if all.isEmpty {
                 print("No \(kind.plural) found")
                 return
             }
+            let namespaces = namespace == nil && !kind.isClusterScoped
             var table = TextTable()
-            table.add(namespace == nil && !kind.isClusterScoped ? ["NAMESPACE", "NAME", "AGE"] : ["NAME", "AGE"])
-            for r in all {
-                let age = Humanize.short(from: r.createdAt, to: Date())
-                table.add(namespace == nil && !kind.isClusterScoped ? [r.namespace, r.name, age] : [r.name, age])
+            table.add(namespaces ? ["NAMESPACE", "NAME", "AGE"] : ["NAME", "AGE"])
+            let now = Date()
+            for (item, name) in zip(all, names) {
+                let created = item["metadata"]?["creationTimestamp"]?.stringValue.flatMap(Timestamp.parse)
+                let age = Humanize.short(from: created, to: now, now: now)
+                let ns = item["metadata"]?["namespace"]?.stringValue ?? ""
+                table.add(namespaces ? [ns, name, age] : [name, age])
             }
             print(table.render(), terminator: "")
         } catch let error as ArgosyError {
@@ -76,15 +77,10 @@ struct StoredTemplates {
 
     func get(_ names: [String], namespace: String, output: String?) throws {
         do {
-            let store = try CLIContext().openStore()
+            let source = try ResourceSource(global)
             for name in names {
-                guard let wf = try store.workflowTemplate(name, namespace: namespace, cluster: kind.isClusterScoped)
-                else {
-                    throw ArgosyError(.notFound, "\(kind.plural).argoproj.io \"\(name)\" not found")
-                }
-                var shown = wf
-                shown.kind = noun
-                let json = (try? JSONValue(encoding: shown)) ?? .null
+                let json = try source.get(kind, namespace: namespace, name: name)
+                let (wf, _) = try JSONValueDecoder().decode(Workflow.self, from: json)
                 switch output {
                 case "json": print(json.prettyJSON)
                 case "yaml": print(YAMLText.render(json), terminator: "")
@@ -106,12 +102,12 @@ struct StoredTemplates {
 
     func delete(_ names: [String], namespace: String, all: Bool) throws {
         do {
-            let store = try CLIContext().openStore()
-            let targets = all ? try store.resources(kind, namespace: namespace).map(\.name) : names
+            let source = try ResourceSource(global)
+            let targets =
+                all
+                ? try source.list(kind, namespace: namespace).map { $0["metadata"]?["name"]?.stringValue ?? "" } : names
             for name in targets {
-                guard try store.deleteResource(kind, namespace: namespace, name: name) else {
-                    throw ArgosyError(.notFound, "\(kind.plural).argoproj.io \"\(name)\" not found")
-                }
+                try source.delete(kind, namespace: namespace, name: name)
                 print("\(noun) '\(name)' deleted")
             }
         } catch let error as ArgosyError {
@@ -133,10 +129,10 @@ struct TemplateCommand: ParsableCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "create", abstract: "Store WorkflowTemplates from files.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var files: [String]
         func run() throws {
-            try StoredTemplates(kind: .workflowTemplate).create(
+            try StoredTemplates(kind: .workflowTemplate, global: global).create(
                 files, namespace: global.resolvedNamespace, update: false)
         }
     }
@@ -144,50 +140,53 @@ struct TemplateCommand: ParsableCommand {
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "update", abstract: "Replace stored WorkflowTemplates.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var files: [String]
         func run() throws {
-            try StoredTemplates(kind: .workflowTemplate).create(
+            try StoredTemplates(kind: .workflowTemplate, global: global).create(
                 files, namespace: global.resolvedNamespace, update: true)
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List WorkflowTemplates.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Flag(name: [.customShort("A"), .customLong("all-namespaces")]) var allNamespaces = false
         @Option(name: [.short, .long]) var output: String?
         func run() throws {
-            try StoredTemplates(kind: .workflowTemplate).list(
+            try StoredTemplates(kind: .workflowTemplate, global: global).list(
                 namespace: allNamespaces ? nil : global.resolvedNamespace, output: output)
         }
     }
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "get", abstract: "Show WorkflowTemplates.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var names: [String]
         @Option(name: [.short, .long]) var output: String?
         func run() throws {
-            try StoredTemplates(kind: .workflowTemplate).get(names, namespace: global.resolvedNamespace, output: output)
+            try StoredTemplates(kind: .workflowTemplate, global: global).get(
+                names, namespace: global.resolvedNamespace, output: output)
         }
     }
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete WorkflowTemplates.")
-        @OptionGroup var global: LocalOptions
+        @OptionGroup var global: GlobalOptions
         @Argument var names: [String] = []
         @Flag var all = false
         func run() throws {
-            try StoredTemplates(kind: .workflowTemplate).delete(names, namespace: global.resolvedNamespace, all: all)
+            try StoredTemplates(kind: .workflowTemplate, global: global).delete(
+                names, namespace: global.resolvedNamespace, all: all)
         }
     }
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "lint", abstract: "Lint WorkflowTemplate files.")
+        @OptionGroup var global: GlobalOptions
         @Argument var files: [String]
         func run() throws {
-            _ = try StoredTemplates(kind: .workflowTemplate).load(files)
+            _ = try StoredTemplates(kind: .workflowTemplate, global: global).load(files)
             print("✔ no linting errors found!")
         }
     }
@@ -201,50 +200,63 @@ struct ClusterTemplateCommand: ParsableCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "create", abstract: "Store ClusterWorkflowTemplates from files.")
+        @OptionGroup var global: GlobalOptions
         @Argument var files: [String]
         func run() throws {
-            try StoredTemplates(kind: .clusterWorkflowTemplate).create(files, namespace: "", update: false)
+            try StoredTemplates(kind: .clusterWorkflowTemplate, global: global).create(
+                files, namespace: "", update: false)
         }
     }
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "update", abstract: "Replace stored ClusterWorkflowTemplates.")
+        @OptionGroup var global: GlobalOptions
         @Argument var files: [String]
         func run() throws {
-            try StoredTemplates(kind: .clusterWorkflowTemplate).create(files, namespace: "", update: true)
+            try StoredTemplates(kind: .clusterWorkflowTemplate, global: global).create(
+                files, namespace: "", update: true)
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List ClusterWorkflowTemplates.")
+        @OptionGroup var global: GlobalOptions
         @Option(name: [.short, .long]) var output: String?
-        func run() throws { try StoredTemplates(kind: .clusterWorkflowTemplate).list(namespace: "", output: output) }
+        func run() throws {
+            try StoredTemplates(kind: .clusterWorkflowTemplate, global: global).list(namespace: "", output: output)
+        }
     }
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "get", abstract: "Show ClusterWorkflowTemplates.")
+        @OptionGroup var global: GlobalOptions
         @Argument var names: [String]
         @Option(name: [.short, .long]) var output: String?
         func run() throws {
-            try StoredTemplates(kind: .clusterWorkflowTemplate).get(names, namespace: "", output: output)
+            try StoredTemplates(kind: .clusterWorkflowTemplate, global: global).get(
+                names, namespace: "", output: output)
         }
     }
 
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "delete", abstract: "Delete ClusterWorkflowTemplates.")
+        @OptionGroup var global: GlobalOptions
         @Argument var names: [String] = []
         @Flag var all = false
-        func run() throws { try StoredTemplates(kind: .clusterWorkflowTemplate).delete(names, namespace: "", all: all) }
+        func run() throws {
+            try StoredTemplates(kind: .clusterWorkflowTemplate, global: global).delete(names, namespace: "", all: all)
+        }
     }
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "lint", abstract: "Lint ClusterWorkflowTemplate files.")
+        @OptionGroup var global: GlobalOptions
         @Argument var files: [String]
         func run() throws {
-            _ = try StoredTemplates(kind: .clusterWorkflowTemplate).load(files)
+            _ = try StoredTemplates(kind: .clusterWorkflowTemplate, global: global).load(files)
             print("✔ no linting errors found!")
         }
     }
