@@ -96,7 +96,9 @@ let package = Package(
         // The step supervisor: mount namespace, private /tmp, volume mounts, log capture, exit status.
         .executableTarget(
             name: "ArgosyExec",
-            cSettings: [.unsafeFlags(["-Wall", "-Werror", "-O2"])]
+            cSettings: [.unsafeFlags(["-Wall", "-Werror", "-O2"])],
+            // A static binary without the Swift runtime: it starts once per step (see swift_runtime_stubs.c).
+            linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
         .target(
             name: "ArgosyTestSupport",

@@ -18,8 +18,17 @@ extension Operation {
         }
         guard let stepsNode = node, !stepsNode.phase.isFinished else { return node }
 
+        // The groups that already succeeded add the same variables every pass: start after them (what makes a
+        // long chain cost the same per step at its end).
         var stepsScope = scope
-        for (i, group) in (template.steps ?? []).enumerated() {
+        var start = 0
+        if let cached = reconciler.cache.stepsScope(nodeName), let reused = Self.reuse(cached, on: scope),
+            (0..<cached.groups).allSatisfy({ state.node(named: "\(nodeName)[\($0)]")?.phase == .succeeded })
+        {
+            stepsScope = reused
+            start = cached.groups
+        }
+        for (i, group) in (template.steps ?? []).enumerated() where i >= start {
             let groupName = "\(nodeName)[\(i)]"
             if state.node(named: groupName) == nil {
                 if shutdownMessage != nil { break }
@@ -46,7 +55,13 @@ extension Operation {
                 let groupNode = executeStepGroup(
                     group, groupName: groupName, template: template, boundaryID: stepsNode.id, scope: stepsScope)
             else { return stepsNode }
-            if !groupNode.phase.isFinished { return state.node(named: nodeName) }
+            if !groupNode.phase.isFinished {
+                if i > start {
+                    reconciler.cache.setStepsScope(
+                        nodeName, .init(groups: i, parent: scope.values, scope: stepsScope))
+                }
+                return state.node(named: nodeName)
+            }
             if groupNode.phase.isUnsuccessful {
                 updateOutboundNodes(stepsName: nodeName, template: template)
                 return markPhase(nodeName, .failed, message: groupNode.message)
@@ -67,6 +82,23 @@ extension Operation {
             return markPhase(nodeName, .error, message: error.description)
         }
         return markPhase(nodeName, .succeeded)
+    }
+
+    /// The cached scope of finished groups brought up to date with `parent`, the scope it was built on, whose
+    /// workflow-level values (`workflow.duration`, `workflow.status`) change between passes. Nil when a changed
+    /// value is one the groups may have replaced (a `steps.` name).
+    static func reuse(_ cached: PassCache.StepsScope, on parent: VariableScope) -> VariableScope? {
+        var scope = cached.scope
+        for (name, value) in parent.values where cached.parent[name] != value {
+            if name.hasPrefix("steps.") { return nil }
+            scope[name] = value
+        }
+        for name in cached.parent.keys where parent.values[name] == nil {
+            if name.hasPrefix("steps.") { return nil }
+            scope[name] = nil
+        }
+        scope.currentTime = parent.currentTime
+        return scope
     }
 
     func addStepScope(_ step: WorkflowStep, groupName: String, to scope: inout VariableScope) {

@@ -83,6 +83,28 @@ final class PassCache: @unchecked Sendable {
         dags = [:]
         finishedPrefix = [:]
         doneTasks = [:]
+        stepsScopes = [:]
+        lock.unlock()
+    }
+
+    /// Per steps node: the scope its groups see after its first `groups` groups succeeded, and the scope it was
+    /// built on (valid only while that is the same).
+    struct StepsScope {
+        var groups: Int
+        var parent: [String: JSONValue]
+        var scope: VariableScope
+    }
+    private var stepsScopes: [String: StepsScope] = [:]
+
+    func stepsScope(_ node: String) -> StepsScope? {
+        lock.lock()
+        defer { lock.unlock() }
+        return stepsScopes[node]
+    }
+
+    func setStepsScope(_ node: String, _ value: StepsScope) {
+        lock.lock()
+        stepsScopes[node] = value
         lock.unlock()
     }
 }
