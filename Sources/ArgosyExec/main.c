@@ -26,6 +26,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -848,7 +849,8 @@ static int finish(struct supervisor *s)
     return code;
 }
 
-int main(int argc, char **argv)
+/* Supervises one step: the whole life of a one-off argosy-exec, or of a child of --serve. */
+static int run_supervisor(int argc, char **argv)
 {
     static struct supervisor sup;
     struct supervisor *s = &sup;
@@ -895,4 +897,143 @@ int main(int argc, char **argv)
     reap_step(s);
     end_orphans(s);
     return finish(s);
+}
+
+/*
+ * argosy-exec --serve: starts supervisors by fork instead of by exec. A controller keeps one server for its
+ * life and sends it a request per step; each supervisor then begins from this already loaded and initialised
+ * process, which saves a process start (and glibc's start-up) per step. Requests and replies travel over the
+ * stream socket on fd 0: a request is three native uint32 (argc, envc, payload bytes) and a payload of argc
+ * then envc NUL-terminated strings; the reply is an int32, the supervisor's pid or -errno. The server reaps
+ * its children and exits when the controller closes the socket; running supervisors carry on (each leads its
+ * own session, and the controller that follows re-attaches through their pid files).
+ */
+static int read_full(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Splits a request payload into argv and envp (NULL-terminated, pointing into the payload). */
+static int split_request(char *payload, uint32_t bytes, uint32_t argc, uint32_t envc, char ***argv_out,
+                         char ***envp_out)
+{
+    char **argv = calloc((size_t)argc + 1, sizeof *argv);
+    char **envp = calloc((size_t)envc + 1, sizeof *envp);
+    if (!argv || !envp) {
+        free(argv);
+        free(envp);
+        return -ENOMEM;
+    }
+    uint32_t at = 0;
+    for (uint32_t i = 0; i < argc + envc; i++) {
+        if (at >= bytes) {
+            free(argv);
+            free(envp);
+            return -EINVAL;
+        }
+        char *str = payload + at;
+        size_t len = strnlen(str, bytes - at);
+        if (len == bytes - at) { /* no NUL before the end */
+            free(argv);
+            free(envp);
+            return -EINVAL;
+        }
+        if (i < argc)
+            argv[i] = str;
+        else
+            envp[i - argc] = str;
+        at += (uint32_t)len + 1;
+    }
+    *argv_out = argv;
+    *envp_out = envp;
+    return 0;
+}
+
+static pid_t start_supervisor(int sock, int sigfd, uint32_t argc, char **argv, char **envp)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid < 0 ? -errno : pid;
+    /* The child: nothing of the server's but a fresh start as a one-off supervisor would have. */
+    close(sock);
+    close(sigfd);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+        _exit(AX_EXIT_SUPERVISOR);
+    close(null);
+    sigset_t none;
+    sigemptyset(&none);
+    signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    environ = envp;
+    _exit(run_supervisor((int)argc, argv));
+}
+
+static int serve(void)
+{
+    const int sock = 0;
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    signal(SIGPIPE, SIG_IGN); /* a controller gone while we reply: EPIPE, then EOF ends us */
+    if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0)
+        return AX_EXIT_SUPERVISOR;
+    int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sigfd < 0)
+        return AX_EXIT_SUPERVISOR;
+    for (;;) {
+        struct pollfd pf[2] = {{.fd = sock, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return AX_EXIT_SUPERVISOR;
+        }
+        if (pf[1].revents) {
+            struct signalfd_siginfo si;
+            while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+                continue;
+            while (waitpid(-1, NULL, WNOHANG) > 0)
+                continue;
+        }
+        if (!pf[0].revents)
+            continue;
+        uint32_t header[3];
+        if (read_full(sock, header, sizeof header) < 0)
+            return 0; /* the controller is gone */
+        const uint32_t argc = header[0], envc = header[1], bytes = header[2];
+        if (argc == 0 || argc > 1u << 16 || envc > 1u << 16 || bytes > 64u << 20)
+            return AX_EXIT_SUPERVISOR; /* not a request of ours: stop rather than guess */
+        char *payload = malloc((size_t)bytes + 1);
+        if (!payload || read_full(sock, payload, bytes) < 0) {
+            free(payload);
+            return payload ? 0 : AX_EXIT_SUPERVISOR;
+        }
+        payload[bytes] = '\0';
+        char **argv = NULL, **envp = NULL;
+        int32_t reply = split_request(payload, bytes, argc, envc, &argv, &envp);
+        if (reply == 0)
+            reply = start_supervisor(sock, sigfd, argc, argv, envp);
+        free(argv);
+        free(envp);
+        free(payload);
+        if (write(sock, &reply, sizeof reply) != (ssize_t)sizeof reply)
+            return 0;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--serve") == 0)
+        return serve();
+    return run_supervisor(argc, argv);
 }

@@ -20,6 +20,8 @@ public final class LocalRuntime: @unchecked Sendable {
     public let argosy: String
     let objects: any KeyValueSource
     let watcher = ProcessWatcher()
+    /// Starts supervisors by fork from one `argosy-exec --serve`.
+    let server: SupervisorServer
     let onResult: @Sendable (StepResult) -> Void
     private let lock = NSLock()
     private var killReasons: [String: String] = [:]
@@ -33,6 +35,7 @@ public final class LocalRuntime: @unchecked Sendable {
         self.home = home
         self.config = config
         self.supervisor = supervisor
+        server = SupervisorServer(path: supervisor)
         self.argosy = argosy
         self.objects = objects
         self.onResult = onResult
@@ -53,13 +56,7 @@ public final class LocalRuntime: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(at: dir.url, withIntermediateDirectories: true)
             let (argv, env) = try prepare(launch, dir)
-            var cArgs = argv.map { strdup($0) } + [nil]
-            var cEnv = env.map { strdup($0) } + [nil]
-            defer {
-                cArgs.forEach { free($0) }
-                cEnv.forEach { free($0) }
-            }
-            let pid = argosy_spawn(supervisor, &cArgs, &cEnv, 1)
+            let pid = server.start(argv, env)
             guard pid > 0 else {
                 throw ArgosyError(.io, "cannot start \(supervisor): \(String(cString: strerror(-pid)))")
             }

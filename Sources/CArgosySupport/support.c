@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +41,63 @@ pid_t argosy_spawn(const char *path, char *const argv[], char *const envp[], int
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     return rc == 0 ? pid : -rc;
+}
+
+pid_t argosy_spawn_server(const char *path, char *const argv[], char *const envp[], int *socket_out) {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return -errno;
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    sigset_t empty, all;
+    pid_t pid = 0;
+    posix_spawn_file_actions_init(&actions);
+    /* dup2 clears close-on-exec on the server's end; everything else above 2 is closed. */
+    posix_spawn_file_actions_adddup2(&actions, pair[1], 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    posix_spawnattr_init(&attr);
+    sigemptyset(&empty);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    close(pair[1]);
+    if (rc != 0) {
+        close(pair[0]);
+        return -rc;
+    }
+    *socket_out = pair[0];
+    return pid;
+}
+
+ssize_t argosy_send_all(int fd, const void *buf, size_t len) {
+    const char *p = buf;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t n = send(fd, p, left, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        p += n;
+        left -= (size_t)n;
+    }
+    return (ssize_t)len;
+}
+
+ssize_t argosy_recv_all(int fd, void *buf, size_t len) {
+    char *p = buf;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t n = recv(fd, p, left, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        p += n;
+        left -= (size_t)n;
+    }
+    return (ssize_t)len;
 }
 
 int argosy_try_reap(pid_t pid) {

@@ -534,24 +534,72 @@ test_unprivileged_sandbox() {
     expect_file_bytes "output (user namespace fallback)" "$s/outputs/o" 'private\n'
 }
 
-test_start_overhead() {
-    # Not a benchmark (see bench/): a sanity bound on the supervisor's own cost.
-    # The two kinds of run alternate, so load on the machine slows both alike.
-    local s i t0 t1 t2 n=200 plain=0 through=0 base sup
-    s=$(new_step)
-    for ((i = 0; i < n; i++)); do
-        t0=$(date +%s%N)
-        /bin/true
-        t1=$(date +%s%N)
-        "$BIN" --dir "$s" -- /bin/true
-        t2=$(date +%s%N)
-        plain=$((plain + t1 - t0))
-        through=$((through + t2 - t1))
-    done
-    base=$((plain / n / 1000))
-    sup=$((through / n / 1000))
-    echo "  (per run: plain fork+exec ${base} us, through argosy-exec ${sup} us, exit record fsync included)"
-    ((sup - base < 20000)) || fail "argosy-exec costs $((sup - base)) us over a plain fork+exec"
+# ---- --serve: supervisors forked from one server ----------------------------
+# The controller keeps one `argosy-exec --serve` and asks it for each step (see main.c).
+
+test_serve_forks_supervisors() {
+    local s1 s2 out
+    s1=$(new_step)
+    s2=$(new_step)
+    out=$(python3 - "$BIN" "$s1" "$s2" <<'PY'
+import os, socket, struct, subprocess, sys, time
+binary, first, second = sys.argv[1:4]
+
+def serve():
+    ours, theirs = socket.socketpair()
+    server = subprocess.Popen([binary, "--serve"], stdin=theirs, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, close_fds=True)
+    theirs.close()
+    return ours, server
+
+def request(sock, argv, env):
+    payload = b"".join(s.encode() + b"\0" for s in argv + env)
+    sock.sendall(struct.pack("=III", len(argv), len(env), len(payload)) + payload)
+    reply = b""
+    while len(reply) < 4:
+        chunk = sock.recv(4 - len(reply))
+        if not chunk:
+            return None
+        reply += chunk
+    return struct.unpack("=i", reply)[0]
+
+def wait_exit(step):
+    for _ in range(500):
+        if os.path.exists(step + "/exit"):
+            return open(step + "/exit").read()
+        time.sleep(0.01)
+    return "<no exit record>"
+
+sock, server = serve()
+env = ["GREETING=served", "PATH=/usr/bin:/bin"]
+pid = request(sock, [binary, "--dir", first, "--", "sh", "-c", "sleep 0.3; echo from-$GREETING"], env)
+print("pid-positive", pid is not None and pid > 0)
+stat = open(f"/proc/{pid}/stat").read()
+print("parent-is-server", int(stat.rsplit(")", 1)[1].split()[1]) == server.pid)
+print("exit", wait_exit(first).strip())
+print("supervisor-pid-file", open(first + "/supervisor.pid").read().strip() == str(pid))
+print("log", open(first + "/log").read().strip())
+# Closing the socket ends the server; a supervisor it started runs on to its end.
+pid = request(sock, [binary, "--dir", second, "--", "sh", "-c", "sleep 0.3; echo after-server"], env)
+sock.close()
+print("server-exit", server.wait(timeout=5))
+print("orphan-exit", wait_exit(second).strip()[:40])
+print("orphan-log", open(second + "/log").read().strip())
+# A request that is not one ends the server instead of being guessed at.
+sock, server = serve()
+sock.sendall(struct.pack("=III", 0, 0, 0))
+print("garbage-exit", server.wait(timeout=5))
+PY
+)
+    expect_contains "pid" "pid-positive True" "$out"
+    expect_contains "parent" "parent-is-server True" "$out"
+    expect_contains "pid file" "supervisor-pid-file True" "$out"
+    expect_contains "exit record" 'exit {"exitCode":0' "$out"
+    expect_contains "environment passed" "log from-served" "$out"
+    expect_contains "server ends at EOF" "server-exit 0" "$out"
+    expect_contains "orphan finished" 'orphan-exit {"exitCode":0' "$out"
+    expect_contains "orphan log" "orphan-log after-server" "$out"
+    expect_contains "garbage refused" "garbage-exit 125" "$out"
 }
 
 # ---- copy-on-write root (--sandbox) -------------------------------------------
@@ -729,7 +777,7 @@ run_test test_output_outside_tmp
 run_test test_host_programs_and_system_mounts
 run_test test_old_root_unreachable
 run_test test_unprivileged_sandbox
-run_test test_start_overhead
+run_test test_serve_forks_supervisors
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -11,6 +11,17 @@ int argosy_pidfd_open(pid_t pid);
 /// (then /dev/null). Returns the pid, or -errno.
 pid_t argosy_spawn(const char *path, char *const argv[], char *const envp[], int quiet);
 
+/// Starts `path` (argosy-exec --serve) with one end of a new stream socket pair as its standard input and
+/// /dev/null as its output and error; `*socket_out` gets the other end (close-on-exec). Returns the pid, or
+/// -errno.
+pid_t argosy_spawn_server(const char *path, char *const argv[], char *const envp[], int *socket_out);
+
+/// send(2) of all `len` bytes without SIGPIPE; -1 with errno on failure.
+ssize_t argosy_send_all(int fd, const void *buf, size_t len);
+
+/// recv(2) of exactly `len` bytes; -1 on failure or end of stream.
+ssize_t argosy_recv_all(int fd, void *buf, size_t len);
+
 /// waitpid(pid, &status, WNOHANG): the exit code (or 128+signal) once exited, -1 while running, -2 if not
 /// our child (or already reaped).
 int argosy_try_reap(pid_t pid);

@@ -1,0 +1,103 @@
+import CArgosySupport
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Starts step supervisors through one long-lived `argosy-exec --serve`, which forks them instead of this
+/// process spawning `argosy-exec` anew per step (a process start saved per step; see main.c for the protocol).
+/// When the server cannot be started or dies, the server is started again; when that fails too, the
+/// supervisor is spawned directly as before. The server ends when this process closes its socket.
+final class SupervisorServer: @unchecked Sendable {
+    private let path: String
+    private let lock = NSLock()
+    private var socket: Int32 = -1
+    private var pid: pid_t = 0
+
+    init(path: String) { self.path = path }
+
+    deinit {
+        if socket >= 0 { close(socket) }
+    }
+
+    /// Starts a supervisor with `argv` (argv[0] the program) and `env`: its pid, or -errno.
+    func start(_ argv: [String], _ env: [String]) -> pid_t {
+        let request = Self.encode(argv, env)
+        lock.lock()
+        defer { lock.unlock() }
+        for _ in 0..<2 {
+            if socket < 0, !startServer() { break }
+            if let pid = exchange(request) { return pid }
+            // The server is gone (killed, or it refused the request): a new one gets the next try.
+            stopServer()
+        }
+        return spawnDirectly(argv, env)
+    }
+
+    /// The pid of the running server (for tests), or nil.
+    var serverPID: pid_t? {
+        lock.lock()
+        defer { lock.unlock() }
+        return socket >= 0 ? pid : nil
+    }
+
+    /// A request: argc, envc and the payload size as native UInt32, then the NUL-terminated strings.
+    static func encode(_ argv: [String], _ env: [String]) -> [UInt8] {
+        var payload: [UInt8] = []
+        for s in argv + env {
+            payload.append(contentsOf: s.utf8)
+            payload.append(0)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(12 + payload.count)
+        for n in [UInt32(argv.count), UInt32(env.count), UInt32(payload.count)] {
+            withUnsafeBytes(of: n) { out.append(contentsOf: $0) }
+        }
+        return out + payload
+    }
+
+    private func exchange(_ request: [UInt8]) -> pid_t? {
+        guard request.withUnsafeBytes({ argosy_send_all(socket, $0.baseAddress, $0.count) }) == request.count else {
+            return nil
+        }
+        var reply: Int32 = 0
+        guard withUnsafeMutableBytes(of: &reply, { argosy_recv_all(socket, $0.baseAddress, 4) }) == 4 else {
+            return nil
+        }
+        return reply
+    }
+
+    private func startServer() -> Bool {
+        var args: [UnsafeMutablePointer<CChar>?] = [strdup(path), strdup("--serve"), nil]
+        defer { args.forEach { free($0) } }
+        var fd: Int32 = -1
+        let started = argosy_spawn_server(path, &args, environ, &fd)
+        guard started > 0 else { return false }
+        pid = started
+        socket = fd
+        // Its exit is noticed at the next request; reaping it is all that is left to do then.
+        return true
+    }
+
+    private func stopServer() {
+        if socket >= 0 { close(socket) }
+        socket = -1
+        if pid > 0 {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        pid = 0
+    }
+
+    private func spawnDirectly(_ argv: [String], _ env: [String]) -> pid_t {
+        var cArgs = argv.map { strdup($0) } + [nil]
+        var cEnv = env.map { strdup($0) } + [nil]
+        defer {
+            cArgs.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        return argosy_spawn(path, &cArgs, &cEnv, 1)
+    }
+}

@@ -1,0 +1,43 @@
+import ArgosyTestSupport
+import Foundation
+import Testing
+
+@testable import ArgosyRuntime
+
+/// The runtime starts supervisors through one `argosy-exec --serve`; a server that dies is replaced, and
+/// without one the supervisor is spawned directly.
+@Suite("Supervisor server")
+struct SupervisorServerTests {
+    static let exec = CLIRunner.buildProducts.appendingPathComponent("argosy-exec").path
+
+    /// Runs `echo WORD` under a supervisor started by `server` and returns the step's log once it exited.
+    static func echo(_ word: String, through server: SupervisorServer, in root: URL) throws -> (pid_t, String) {
+        let dir = root.appendingPathComponent(word)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let pid = server.start([exec, "--dir", dir.path, "--", "/bin/echo", word], ["PATH=/usr/bin:/bin"])
+        guard pid > 0 else { throw TestFailure("start failed: \(pid)") }
+        let deadline = Date().addingTimeInterval(10)
+        let exit = dir.appendingPathComponent("exit")
+        while !FileManager.default.fileExists(atPath: exit.path), Date() < deadline { usleep(10_000) }
+        return (pid, (try? String(contentsOf: dir.appendingPathComponent("log"), encoding: .utf8)) ?? "")
+    }
+
+    @Test func aKilledServerIsReplacedAndAMissingOneFallsBackToSpawning() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("argosy-serve-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let server = SupervisorServer(path: Self.exec)
+        let (_, first) = try Self.echo("first", through: server, in: root)
+        #expect(first == "first\n")
+        let original = try #require(server.serverPID)
+        kill(original, SIGKILL)
+        let (_, second) = try Self.echo("second", through: server, in: root)
+        #expect(second == "second\n", "a new server took over")
+        let replacement = try #require(server.serverPID)
+        #expect(replacement != original)
+
+        let missing = SupervisorServer(path: root.appendingPathComponent("no-such-argosy-exec").path)
+        let pid = missing.start(["no-such-argosy-exec", "--dir", root.path, "--", "/bin/true"], [])
+        #expect(pid == -ENOENT, "the direct spawn's error comes back")
+        #expect(missing.serverPID == nil)
+    }
+}
