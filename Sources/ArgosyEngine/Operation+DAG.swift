@@ -181,9 +181,17 @@ extension Operation {
 
     /// Executes a task after its dependencies (Argo walks from the targets up).
     func executeTask(_ taskName: String, _ context: inout DAGContext) {
-        guard context.visited.insert(taskName).inserted, let task = context.tasks[taskName] else { return }
+        guard context.visited.insert(taskName).inserted, context.tasks[taskName] != nil else { return }
         // A task known finished (with its exit hook) needs nothing more, and neither do its dependencies.
         if reconciler.cache.isTaskDone(context.nodeName, taskName) { return }
+        // A task not started that waits for a dependency still unfinished: only the walk goes on through it.
+        if let waiting = reconciler.cache.waitingOn(context.nodeName, taskName),
+            state.node(named: waiting)?.phase.isFinished != true
+        {
+            for d in context.dependencies[taskName] ?? [] { executeTask(d, &context) }
+            return
+        }
+        let task = context.tasks[taskName]!
         let nodeName = context.taskNodeName(taskName)
         let existing = state.node(named: nodeName)
         let what = "tasks.\(taskName)"
@@ -210,9 +218,13 @@ extension Operation {
         if existing == nil, let logic = context.logic[taskName] {
             var outcomes: [String: TaskOutcome] = [:]
             for d in deps {
-                guard let depNode = state.node(named: context.taskNodeName(d)), depNode.phase.isFinished,
+                let depName = context.taskNodeName(d)
+                guard let depNode = state.node(named: depName), depNode.phase.isFinished,
                     exitHookDone(depNode, context.tasks[d])
-                else { return }
+                else {
+                    reconciler.cache.setWaitingOn(context.nodeName, taskName, depName)
+                    return
+                }
                 let childPhases = (depNode.type == .taskGroup ? depNode.children ?? [] : []).compactMap {
                     state.node(id: $0).map { TaskOutcome.Phase($0.phase) }
                 }
@@ -228,41 +240,59 @@ extension Operation {
         if existing == nil, context.blocked || shutdownMessage != nil { return }
 
         let scope = taskScope(task, &context)
-        let items: [LoopItem]?
-        do {
-            items = try expandLoop(
-                withItems: task.withItems, withParam: task.withParam, withSequence: task.withSequence, scope: scope,
-                what: what)
-        } catch {
-            skippedTask(
-                nodeName, taskName, template: task.template, phase: .error, message: error.description, deps: deps,
-                group: nil, context: context)
-            return
-        }
         var groupName: String?
-        if let items {
-            if items.isEmpty {
+        let expansions: [TaskExpansion]
+        if existing?.type == .taskGroup, let cached = reconciler.cache.taskExpansions(nodeName) {
+            // A loop's items are fixed once its task group exists.
+            expansions = cached
+            groupName = nodeName
+        } else {
+            let items: [LoopItem]?
+            do {
+                items = try expandLoop(
+                    withItems: task.withItems, withParam: task.withParam, withSequence: task.withSequence,
+                    scope: scope, what: what)
+            } catch {
                 skippedTask(
-                    nodeName, taskName, template: task.template, phase: .skipped, message: "Skipped, empty params",
+                    nodeName, taskName, template: task.template, phase: .error, message: error.description,
                     deps: deps, group: nil, context: context)
                 return
             }
-            if existing == nil {
-                initializeNode(
-                    name: nodeName, displayName: taskName, type: .taskGroup, templateName: task.template,
-                    boundaryID: context.nodeID, phase: .running)
-                connectDependencies(nodeName, deps: deps, group: nil, context: context)
+            if let items {
+                if items.isEmpty {
+                    skippedTask(
+                        nodeName, taskName, template: task.template, phase: .skipped,
+                        message: "Skipped, empty params", deps: deps, group: nil, context: context)
+                    return
+                }
+                if existing == nil {
+                    initializeNode(
+                        name: nodeName, displayName: taskName, type: .taskGroup, templateName: task.template,
+                        boundaryID: context.nodeID, phase: .running)
+                    connectDependencies(nodeName, deps: deps, group: nil, context: context)
+                }
+                groupName = nodeName
             }
-            groupName = nodeName
+            expansions =
+                items.map { $0.map { TaskExpansion(display: "\(taskName)(\($0.index):\($0.nameLabel))", item: $0) } }
+                ?? [TaskExpansion(display: taskName, item: nil)]
+            if groupName != nil { reconciler.cache.setTaskExpansions(nodeName, expansions) }
         }
 
-        let expansions: [(display: String, item: LoopItem?)] =
-            items.map { $0.map { ("\(taskName)(\($0.index):\($0.nameLabel))", $0) } } ?? [(taskName, nil)]
-        for (display, item) in expansions {
+        // The loop children known finished from the start of the list on are not looked at again.
+        let start = groupName.map { reconciler.cache.prefix($0) } ?? 0
+        var finishedPrefix = start
+        for index in start..<expansions.count {
+            let (display, item) = (expansions[index].display, expansions[index].item)
             let childName = "\(context.nodeName).\(display)"
+            let childNode = state.node(named: childName)
+            if let childNode, childNode.phase.isFinished {
+                if finishedPrefix == index { finishedPrefix = index + 1 }
+                continue
+            }
             var childScope = scope
             item?.add(to: &childScope)
-            if state.node(named: childName) == nil {
+            if childNode == nil {
                 if context.blocked || shutdownMessage != nil { continue }
                 do {
                     if let reason = try evaluateWhen(task.when, childScope, what: what) {
@@ -277,8 +307,6 @@ extension Operation {
                         deps: deps, group: groupName, context: context)
                     continue
                 }
-            } else if state.node(named: childName)!.phase.isFinished {
-                continue
             }
             if task.template == nil, task.templateRef != nil || task.inline != nil {
                 skippedTask(
@@ -306,9 +334,19 @@ extension Operation {
             if child != nil, isNew { connectDependencies(childName, deps: deps, group: groupName, context: context) }
         }
 
-        if let groupName, let group = state.node(named: groupName), !group.phase.isFinished {
+        // Children this pass finished (a skipped item, say) extend the prefix too.
+        while finishedPrefix < expansions.count,
+            state.node(named: "\(context.nodeName).\(expansions[finishedPrefix].display)")?.phase.isFinished == true
+        {
+            finishedPrefix += 1
+        }
+        if let groupName, finishedPrefix > start { reconciler.cache.setPrefix(groupName, finishedPrefix) }
+        if let groupName, finishedPrefix == expansions.count, let group = state.node(named: groupName),
+            !group.phase.isFinished
+        {
             var phase = NodePhase.succeeded
-            for (display, _) in expansions {
+            for expansion in expansions {
+                let display = expansion.display
                 guard let n = state.node(named: "\(context.nodeName).\(display)"), n.phase.isFinished else { return }
                 if n.phase.isUnsuccessful { phase = n.phase }
             }

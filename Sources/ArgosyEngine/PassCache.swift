@@ -40,6 +40,36 @@ final class PassCache: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Per looping DAG task node: its children's display names and items.
+    private var expansions: [String: [TaskExpansion]] = [:]
+
+    func taskExpansions(_ node: String) -> [TaskExpansion]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return expansions[node]
+    }
+
+    func setTaskExpansions(_ node: String, _ value: [TaskExpansion]) {
+        lock.lock()
+        expansions[node] = value
+        lock.unlock()
+    }
+
+    /// Per DAG node: tasks not started because the named dependency node had not finished when last looked at.
+    private var waiting: [String: [String: String]] = [:]
+
+    func waitingOn(_ dag: String, _ task: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return waiting[dag]?[task]
+    }
+
+    func setWaitingOn(_ dag: String, _ task: String, _ dependencyNode: String) {
+        lock.lock()
+        waiting[dag, default: [:]][task] = dependencyNode
+        lock.unlock()
+    }
+
     func groupEntries(_ group: String) -> [Operation.GroupEntry]? {
         lock.lock()
         defer { lock.unlock() }
@@ -84,6 +114,8 @@ final class PassCache: @unchecked Sendable {
         finishedPrefix = [:]
         doneTasks = [:]
         stepsScopes = [:]
+        waiting = [:]
+        expansions = [:]
         lock.unlock()
     }
 
@@ -107,6 +139,12 @@ final class PassCache: @unchecked Sendable {
         stepsScopes[node] = value
         lock.unlock()
     }
+}
+
+/// One child of a DAG task: the task itself, or one item of its loop.
+struct TaskExpansion {
+    var display: String
+    var item: LoopItem?
 }
 
 /// A DAG template's shape, computed once: tasks by name, dependencies, depends logic and targets.

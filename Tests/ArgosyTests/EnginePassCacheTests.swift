@@ -1,0 +1,92 @@
+import ArgosyEngine
+import ArgosyModel
+import ArgosyTestSupport
+import Foundation
+import Testing
+
+/// What a pass reuses from earlier passes (finished step groups' variables, a DAG loop's items and finished
+/// children, the dependency a task waits for) must never change what the workflow does.
+@Suite("Engine: pass cache")
+struct EnginePassCacheTests {
+    /// A long chain whose last step reads the first step's output and the workflow's status, one pass per step.
+    @Test func aLongStepsChainStillSeesEveryEarlierStep() throws {
+        var groups = "        - - {name: s0, template: say, arguments: {parameters: [{name: m, value: first}]}}\n"
+        for i in 1..<30 {
+            groups +=
+                "        - - {name: s\(i), template: say, arguments: {parameters: [{name: m, value: \"{{steps.s\(i - 1).outputs.result}}\"}]}}\n"
+        }
+        groups +=
+            "        - - {name: last, template: say, arguments: {parameters: [{name: m, value: \"{{steps.s0.outputs.result}}/{{steps.s29.outputs.result}}/{{workflow.status}}\"}]}}\n"
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: chain}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+            \(groups)
+              - name: say
+                inputs: {parameters: [{name: m}]}
+                container: {image: alpine, command: [echo, "{{inputs.parameters.m}}"]}
+            """
+        var run = try EngineHarness(yaml: yaml)
+        run.script = { l in .exit(0, stdout: l.container.command?.last ?? "", after: 1) }
+        try run.runToCompletion()
+        #expect(run.phase == .succeeded)
+        #expect(run.launches.count == 31)
+        #expect(run.launches[29].container.command?.last == "first", "each step passed the first value on")
+        #expect(run.launches.last?.container.command?.last == "first/first/Running")
+    }
+
+    /// Loop items finishing out of order, one failing: the group waits for all of them and then fails.
+    @Test func aDAGLoopWhoseItemsFinishOutOfOrderEndsWhenAllHave() throws {
+        let yaml = EngineDAGTests.dag(
+            """
+                  - {name: fan, template: t, withSequence: {count: "5"}, arguments: {parameters: [{name: m, value: "{{item}}"}]}}
+                  - {name: after, template: t, dependencies: [fan]}
+            """)
+        var run = try EngineHarness(yaml: yaml)
+        run.script = { _ in .hang }
+        run.reconcile()
+        #expect(run.running.count == 5)
+        for item in [4, 2, 3] {
+            run.finish("fan(\(item):\(item))", exitCode: item == 3 ? 1 : 0)
+            run.reconcile()
+            #expect(run.node("d.fan")?.phase == .running, "item \(item) finished, the loop goes on")
+        }
+        run.finish("fan(0:0)")
+        run.reconcile()
+        #expect(run.node("d.fan")?.phase == .running)
+        run.finish("fan(1:1)")
+        run.reconcile()
+        #expect(run.node("d.fan")?.phase == .failed)
+        #expect(run.node("d.after") == nil || run.node("d.after")?.phase == .omitted)
+        #expect(run.phase == .failed)
+    }
+
+    /// A task waiting on two dependencies starts only once the later one finished, in the pass it did.
+    @Test func aTaskWaitingForTwoDependenciesStartsWhenTheLaterFinishes() throws {
+        let yaml = EngineDAGTests.dag(
+            """
+                  - {name: A, template: t}
+                  - {name: B, template: t}
+                  - {name: C, template: t, dependencies: [A, B]}
+            """)
+        var run = try EngineHarness(yaml: yaml)
+        run.script = { _ in .hang }
+        run.reconcile()
+        #expect(Set(run.launchedNames) == ["A", "B"])
+        run.finish("A")
+        run.reconcile()
+        run.reconcile()
+        #expect(run.node("d.C") == nil, "B still runs")
+        run.finish("B")
+        run.reconcile()
+        #expect(run.launchedNames.last == "C")
+        run.finish("C")
+        run.reconcile()
+        #expect(run.phase == .succeeded)
+    }
+}
