@@ -27,7 +27,7 @@ extension Operation {
         nodeName: String, displayName: String, template: Template, inputs: Inputs, boundaryID: String?,
         scope: VariableScope
     ) -> NodeStatus? {
-        var node = state.node(named: nodeName)
+        var node = self.node(named: nodeName)
         if node == nil {
             if shutdownMessage != nil { return nil }
             node = initializeNode(
@@ -63,7 +63,7 @@ extension Operation {
         let phase = assessDAGPhase(targets: targets, context: context)
         switch phase {
         case .running, .pending:
-            return state.node(named: nodeName)
+            return self.node(named: nodeName)
         case .failed, .error:
             updateOutboundNodes(dagName: nodeName, targets: targets, context: context)
             return markPhase(nodeName, phase, message: shutdownMessage)
@@ -72,7 +72,7 @@ extension Operation {
         }
         var outputScope = scope
         for task in dag.tasks {
-            guard let taskNode = state.node(named: context.taskNodeName(task.name)) else { continue }
+            guard let taskNode = self.node(named: context.taskNodeName(task.name)) else { continue }
             addTaskScope(task.name, taskNode, to: &outputScope)
         }
         updateOutboundNodes(dagName: nodeName, targets: targets, context: context)
@@ -149,7 +149,7 @@ extension Operation {
     func addTaskScope(_ taskName: String, _ node: NodeStatus, to scope: inout VariableScope) {
         let prefix = "tasks.\(taskName)"
         if node.type == .taskGroup {
-            let children = (node.children ?? []).compactMap { state.node(id: $0) }
+            let children = (node.children ?? []).compactMap { self.node(id: $0) }
             addAggregateScope(prefix, children, to: &scope)
             scope["\(prefix).status"] = .string(node.phase.rawValue)
             scope["\(prefix).id"] = .string(node.id)
@@ -165,7 +165,7 @@ extension Operation {
         if let cached = context.cachedTaskScope { return cached }
         var scope = context.scope
         for name in context.tasks.keys {
-            if let n = state.node(named: context.taskNodeName(name)) { addTaskScope(name, n, to: &scope) }
+            if let n = self.node(named: context.taskNodeName(name)) { addTaskScope(name, n, to: &scope) }
         }
         context.cachedTaskScope = scope
         return scope
@@ -186,14 +186,14 @@ extension Operation {
         if reconciler.cache.isTaskDone(context.nodeName, taskName) { return }
         // A task not started that waits for a dependency still unfinished: only the walk goes on through it.
         if let waiting = reconciler.cache.waitingOn(context.nodeName, taskName),
-            state.node(named: waiting)?.phase.isFinished != true
+            self.node(named: waiting)?.phase.isFinished != true
         {
             for d in context.dependencies[taskName] ?? [] { executeTask(d, &context) }
             return
         }
         let task = context.tasks[taskName]!
         let nodeName = context.taskNodeName(taskName)
-        let existing = state.node(named: nodeName)
+        let existing = self.node(named: nodeName)
         let what = "tasks.\(taskName)"
 
         if let existing, existing.phase.isFinished {
@@ -219,14 +219,14 @@ extension Operation {
             var outcomes: [String: TaskOutcome] = [:]
             for d in deps {
                 let depName = context.taskNodeName(d)
-                guard let depNode = state.node(named: depName), depNode.phase.isFinished,
+                guard let depNode = self.node(named: depName), depNode.phase.isFinished,
                     exitHookDone(depNode, context.tasks[d])
                 else {
                     reconciler.cache.setWaitingOn(context.nodeName, taskName, depName)
                     return
                 }
                 let childPhases = (depNode.type == .taskGroup ? depNode.children ?? [] : []).compactMap {
-                    state.node(id: $0).map { TaskOutcome.Phase($0.phase) }
+                    self.node(id: $0).map { TaskOutcome.Phase($0.phase) }
                 }
                 outcomes[d] = TaskOutcome(phase: TaskOutcome.Phase(depNode.phase), childPhases: childPhases)
             }
@@ -285,7 +285,7 @@ extension Operation {
         for index in start..<expansions.count {
             let (display, item) = (expansions[index].display, expansions[index].item)
             let childName = "\(context.nodeName).\(display)"
-            let childNode = state.node(named: childName)
+            let childNode = self.node(named: childName)
             if let childNode, childNode.phase.isFinished {
                 if finishedPrefix == index { finishedPrefix = index + 1 }
                 continue
@@ -326,7 +326,7 @@ extension Operation {
                     group: groupName, context: context)
                 continue
             }
-            let isNew = state.node(named: childName) == nil
+            let isNew = self.node(named: childName) == nil
             if isNew { context.cachedTaskScope = nil }
             let child = executeTemplate(
                 nodeName: childName, displayName: display, templateName: task.template, arguments: arguments,
@@ -336,18 +336,18 @@ extension Operation {
 
         // Children this pass finished (a skipped item, say) extend the prefix too.
         while finishedPrefix < expansions.count,
-            state.node(named: "\(context.nodeName).\(expansions[finishedPrefix].display)")?.phase.isFinished == true
+            self.node(named: "\(context.nodeName).\(expansions[finishedPrefix].display)")?.phase.isFinished == true
         {
             finishedPrefix += 1
         }
         if let groupName, finishedPrefix > start { reconciler.cache.setPrefix(groupName, finishedPrefix) }
-        if let groupName, finishedPrefix == expansions.count, let group = state.node(named: groupName),
+        if let groupName, finishedPrefix == expansions.count, let group = self.node(named: groupName),
             !group.phase.isFinished
         {
             var phase = NodePhase.succeeded
             for expansion in expansions {
                 let display = expansion.display
-                guard let n = state.node(named: "\(context.nodeName).\(display)"), n.phase.isFinished else { return }
+                guard let n = self.node(named: "\(context.nodeName).\(display)"), n.phase.isFinished else { return }
                 if n.phase.isUnsuccessful { phase = n.phase }
             }
             markPhase(groupName, phase)
@@ -368,7 +368,7 @@ extension Operation {
     func exitHookDone(_ node: NodeStatus, _ task: DAGTask?) -> Bool {
         guard let task, exitHook(onExit: task.onExit, hooks: task.hooks) != nil else { return true }
         if node.phase == .skipped || node.phase == .omitted { return true }
-        return state.node(named: "\(node.name).onExit")?.phase.isFinished ?? false
+        return self.node(named: "\(node.name).onExit")?.phase.isFinished ?? false
     }
 
     /// Links a new task node under its dependencies' outbound nodes (or the DAG node, or its task group).
@@ -382,9 +382,9 @@ extension Operation {
             return
         }
         for d in deps {
-            guard let depNode = state.node(named: context.taskNodeName(d)) else { continue }
+            guard let depNode = self.node(named: context.taskNodeName(d)) else { continue }
             for out in outboundNodes(depNode.id) {
-                if let outName = state.node(id: out)?.name { addChild(outName, childName) }
+                if let outName = self.node(id: out)?.name { addChild(outName, childName) }
             }
         }
     }
@@ -413,7 +413,7 @@ extension Operation {
         var byID: [String: String] = [:]
         for t in targets { byID[Workflow.nodeID(workflowName: name, nodeName: context.taskNodeName(t))] = t }
         var phases: [String: NodePhase] = [:]
-        var queue: [(String, NodePhase)] = (state.node(named: context.nodeName)?.children ?? []).map {
+        var queue: [(String, NodePhase)] = (self.node(named: context.nodeName)?.children ?? []).map {
             ($0, .succeeded)
         }
         var seen: [String: NodePhase] = [:]
@@ -423,7 +423,7 @@ extension Operation {
             index += 1
             if let prior = seen[id], prior.isUnsuccessful || !inherited.isUnsuccessful { continue }
             seen[id] = inherited
-            guard let node = state.node(id: id) else { continue }
+            guard let node = self.node(id: id) else { continue }
             var branch = inherited
             if node.phase.isFinished, node.phase != .omitted { branch = node.phase }
             if let t = byID[id], node.phase.isFinished {
@@ -438,7 +438,7 @@ extension Operation {
     func updateOutboundNodes(dagName: String, targets: [String], context: DAGContext) {
         var outbound: [String] = []
         for t in targets {
-            if let n = state.node(named: context.taskNodeName(t)) { outbound += outboundNodes(n.id) }
+            if let n = self.node(named: context.taskNodeName(t)) { outbound += outboundNodes(n.id) }
         }
         state.update(named: dagName) { $0.outboundNodes = outbound.isEmpty ? nil : outbound }
     }

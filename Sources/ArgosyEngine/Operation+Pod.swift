@@ -8,11 +8,11 @@ extension Operation {
         nodeName: String, displayName: String, template: Template, inputs: Inputs, boundaryID: String?,
         scope: VariableScope
     ) -> NodeStatus? {
-        if let node = state.node(named: nodeName) {
+        if let node = self.node(named: nodeName) {
             if !node.phase.isFinished, let deadline = node.deadline {
                 if now >= deadline {
                     failRunningPod(node, message: "Pod was active on the node longer than the specified deadline")
-                    return state.node(named: nodeName)
+                    return self.node(named: nodeName)
                 }
                 outcome.wake(at: deadline)
             }
@@ -47,7 +47,7 @@ extension Operation {
                 name: nodeName, displayName: displayName, type: .pod, templateName: template.name,
                 boundaryID: boundaryID, phase: .error, message: error.description)
         }
-        return state.node(named: nodeName)
+        return self.node(named: nodeName)
     }
 
     func makeLaunch(nodeName: String, podName: String, template: Template, scope: VariableScope) throws(EngineError)
@@ -119,7 +119,7 @@ extension Operation {
     /// Records what the runtime observed. Results for nodes already finished (killed on stop) are ignored.
     func apply(_ results: [StepResult]) {
         for result in results {
-            guard let node = state.node(id: result.nodeID), node.type == .pod else { continue }
+            guard let node = self.node(id: result.nodeID), node.type == .pod else { continue }
             if node.phase.isFinished {
                 // Killed by the engine: keep its phase and message, take the outputs the step produced.
                 if node.outputs == nil, let exitCode = result.exitCode {

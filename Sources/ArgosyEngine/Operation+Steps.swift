@@ -8,7 +8,7 @@ extension Operation {
         nodeName: String, displayName: String, template: Template, inputs: Inputs, boundaryID: String?,
         scope: VariableScope
     ) -> NodeStatus? {
-        var node = state.node(named: nodeName)
+        var node = self.node(named: nodeName)
         if node == nil {
             if shutdownMessage != nil { return nil }
             node = initializeNode(
@@ -23,14 +23,14 @@ extension Operation {
         var stepsScope = scope
         var start = 0
         if let cached = reconciler.cache.stepsScope(nodeName), let reused = Self.reuse(cached, on: scope),
-            (0..<cached.groups).allSatisfy({ state.node(named: "\(nodeName)[\($0)]")?.phase == .succeeded })
+            (0..<cached.groups).allSatisfy({ self.node(named: "\(nodeName)[\($0)]")?.phase == .succeeded })
         {
             stepsScope = reused
             start = cached.groups
         }
         for (i, group) in (template.steps ?? []).enumerated() where i >= start {
             let groupName = "\(nodeName)[\(i)]"
-            if state.node(named: groupName) == nil {
+            if self.node(named: groupName) == nil {
                 if shutdownMessage != nil { break }
                 initializeNode(
                     name: groupName, displayName: "[\(i)]", type: .stepGroup, templateName: nil,
@@ -39,13 +39,13 @@ extension Operation {
                     addChild(nodeName, groupName)
                 } else {
                     let previousName = "\(nodeName)[\(i - 1)]"
-                    let previous = state.node(named: previousName)?.children ?? []
+                    let previous = self.node(named: previousName)?.children ?? []
                     if previous.isEmpty {
                         addChild(previousName, groupName)
                     } else {
                         for child in previous {
                             for out in outboundNodes(child) {
-                                if let outName = state.node(id: out)?.name { addChild(outName, groupName) }
+                                if let outName = self.node(id: out)?.name { addChild(outName, groupName) }
                             }
                         }
                     }
@@ -60,7 +60,7 @@ extension Operation {
                     reconciler.cache.setStepsScope(
                         nodeName, .init(groups: i, parent: scope.values, scope: stepsScope))
                 }
-                return state.node(named: nodeName)
+                return self.node(named: nodeName)
             }
             if groupNode.phase.isUnsuccessful {
                 updateOutboundNodes(stepsName: nodeName, template: template)
@@ -104,13 +104,13 @@ extension Operation {
     func addStepScope(_ step: WorkflowStep, groupName: String, to scope: inout VariableScope) {
         let prefix = "steps.\(step.name)"
         let childName = "\(groupName).\(step.name)"
-        if let child = state.node(named: childName) {
+        if let child = self.node(named: childName) {
             addNodeScope(prefix, child, to: &scope)
             return
         }
         // A loop: aggregate the expanded children.
-        guard let group = state.node(named: groupName) else { return }
-        let children = (group.children ?? []).compactMap { state.node(id: $0) }
+        guard let group = self.node(named: groupName) else { return }
+        let children = (group.children ?? []).compactMap { self.node(id: $0) }
             .filter { $0.name.hasPrefix(childName + "(") && $0.type != .skipped }
         addAggregateScope(prefix, children, to: &scope)
         scope["\(prefix).status"] = .string(group.phase.rawValue)
@@ -120,8 +120,8 @@ extension Operation {
         let count = template.steps?.count ?? 0
         var outbound: [String] = []
         for i in stride(from: count - 1, through: 0, by: -1) {
-            if let group = state.node(named: "\(stepsName)[\(i)]") {
-                for child in group.children ?? [] where state.node(id: child)?.type != .stepGroup {
+            if let group = self.node(named: "\(stepsName)[\(i)]") {
+                for child in group.children ?? [] where self.node(id: child)?.type != .stepGroup {
                     outbound += outboundNodes(child)
                 }
                 break
@@ -169,7 +169,7 @@ extension Operation {
     func executeStepGroup(
         _ group: [WorkflowStep], groupName: String, template: Template, boundaryID: String, scope: VariableScope
     ) -> NodeStatus? {
-        guard let groupNode = state.node(named: groupName) else { return nil }
+        guard let groupNode = self.node(named: groupName) else { return nil }
         if groupNode.phase.isFinished { return groupNode }
         let entries: [GroupEntry]
         do {
@@ -202,7 +202,7 @@ extension Operation {
                 if extendingPrefix, done { prefix += 1 } else { extendingPrefix = false }
             }
             if entry.emptyLoop {
-                if state.node(named: childName) == nil {
+                if self.node(named: childName) == nil {
                     initializeNode(
                         name: childName, displayName: step.name, type: .skipped, templateName: step.template,
                         boundaryID: boundaryID, phase: .skipped, message: "Skipped, empty params")
@@ -211,7 +211,7 @@ extension Operation {
                 done = true
                 continue
             }
-            let existing = state.node(named: childName)
+            let existing = self.node(named: childName)
             if let existing, existing.phase.isFinished {
                 guard let hook = hooks[entry.step] else {
                     done = true
@@ -278,17 +278,17 @@ extension Operation {
         if !allDone {
             // Stopping or failing fast: the group ends once nothing under it runs any more.
             if shutdownMessage != nil || (failFast && failed) {
-                let children = (state.node(named: groupName)?.children ?? []).compactMap { state.node(id: $0) }
+                let children = (self.node(named: groupName)?.children ?? []).compactMap { self.node(id: $0) }
                 if children.allSatisfy({ $0.phase.isFinished }) {
                     return markPhase(
                         groupName, .failed,
                         message: shutdownMessage ?? "template has failed or errored children and failFast enabled")
                 }
             }
-            return state.node(named: groupName)
+            return self.node(named: groupName)
         }
         for entry in entries {
-            guard let child = state.node(named: "\(groupName).\(entry.display)"), child.phase.isUnsuccessful else {
+            guard let child = self.node(named: "\(groupName).\(entry.display)"), child.phase.isUnsuccessful else {
                 continue
             }
             if !continues(group[entry.step].continueOn, child.phase) {
@@ -308,7 +308,7 @@ extension Operation {
     }
 
     func hasUnsuccessfulChild(_ groupName: String) -> Bool {
-        (state.node(named: groupName)?.children ?? []).contains { state.node(id: $0)?.phase.isUnsuccessful ?? false }
+        (self.node(named: groupName)?.children ?? []).contains { self.node(id: $0)?.phase.isUnsuccessful ?? false }
     }
 
     func continues(_ continueOn: ContinueOn?, _ phase: NodePhase) -> Bool {

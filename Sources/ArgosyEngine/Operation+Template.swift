@@ -9,8 +9,8 @@ extension Operation {
         nodeName: String, displayName: String, templateName: String?, arguments: Arguments?, boundaryID: String?,
         scope: VariableScope
     ) -> NodeStatus? {
-        if let node = state.node(named: nodeName), node.phase.isFinished { return node }
-        var existing = state.node(named: nodeName)
+        if let node = self.node(named: nodeName), node.phase.isFinished { return node }
+        var existing = self.node(named: nodeName)
         guard let templateName, let template = reconciler.templates[templateName] else {
             let what = templateName.map { "template '\($0)' not found" } ?? "no template given"
             return initializeNode(
@@ -44,7 +44,7 @@ extension Operation {
                     state.update(named: nodeName) { $0.message = waiting }
                 }
                 outcome.wake(at: now.addingTimeInterval(Self.lockRetrySeconds))
-                return state.node(named: nodeName)
+                return self.node(named: nodeName)
             }
             if let pending = existing {
                 // The lock is ours: the waiting placeholder makes way for the real node.
@@ -72,7 +72,7 @@ extension Operation {
                     $0.memoizationStatus = status
                     if inputs.parameters != nil { $0.inputs = inputs }
                 }
-                return state.node(named: node.name)
+                return self.node(named: node.name)
             case .miss(let status):
                 memoStatus = status
             case .failure(let message):
@@ -85,7 +85,7 @@ extension Operation {
             nodeName: nodeName, displayName: displayName, template: template, inputs: inputs, boundaryID: boundaryID,
             scope: localScope)
         if let memoStatus, node != nil { state.update(named: nodeName) { $0.memoizationStatus = memoStatus } }
-        return state.node(named: nodeName) ?? node
+        return self.node(named: nodeName) ?? node
     }
 
     /// Runs a template's work, through its retry strategy when it has one.
@@ -141,7 +141,7 @@ extension Operation {
     /// After a walk: nodes that finished give back their locks and save memoized outputs.
     func settleFinishedNodes() {
         for id in state.changedNodeIDs {
-            guard let node = state.node(id: id), node.phase.isFinished, let template = reconciler.template(for: node)
+            guard let node = self.node(id: id), node.phase.isFinished, let template = reconciler.template(for: node)
             else {
                 continue
             }
@@ -159,7 +159,7 @@ extension Operation {
 
     /// The `parallelism` of the steps or DAG template that owns boundary node `boundaryID`.
     func boundaryParallelism(_ boundaryID: String) -> Int? {
-        guard let boundary = state.node(id: boundaryID) else { return nil }
+        guard let boundary = self.node(id: boundaryID) else { return nil }
         return reconciler.template(for: boundary)?.parallelism
     }
 
@@ -252,7 +252,7 @@ extension Operation {
         nodeName: String, displayName: String, template: Template, retry: RetryStrategy, inputs: Inputs,
         boundaryID: String?, scope: VariableScope
     ) -> NodeStatus? {
-        if state.node(named: nodeName) == nil {
+        if self.node(named: nodeName) == nil {
             if shutdownMessage != nil { return nil }
             if template.runsProcess, let limit = workflow.spec.parallelism, activePods >= limit { return nil }
             if workflow.spec.suspend == true { return nil }
@@ -263,8 +263,8 @@ extension Operation {
         }
         // At most one new attempt per pass: a retry loop advances when its attempt reports.
         for _ in 0..<2 {
-            guard let retryNode = state.node(named: nodeName) else { return nil }
-            let attempts = (retryNode.children ?? []).compactMap { state.node(id: $0) }
+            guard let retryNode = self.node(named: nodeName) else { return nil }
+            let attempts = (retryNode.children ?? []).compactMap { self.node(id: $0) }
             let last = attempts.last
             var attemptNumber = attempts.count
             if let last, !last.phase.isFinished {
@@ -289,18 +289,18 @@ extension Operation {
             attemptScope["lastRetry.message"] = .string(last?.message ?? "")
             attemptScope["lastRetry.duration"] = .string(
                 last.map { String(($0.finishedAt ?? now).timeIntervalSince($0.startedAt ?? now)) } ?? "0")
-            if state.node(named: attemptName) == nil, retryNode.message != nil {
+            if self.node(named: attemptName) == nil, retryNode.message != nil {
                 state.update(named: nodeName) { $0.message = nil }
             }
             let attempt = executeBody(
                 nodeName: attemptName, displayName: "\(displayName)(\(attemptNumber))", template: template,
                 inputs: inputs, boundaryID: boundaryID, scope: attemptScope)
-            guard let attempt else { return state.node(named: nodeName) }
+            guard let attempt else { return self.node(named: nodeName) }
             addChild(nodeName, attemptName)
-            if !attempt.phase.isFinished { return state.node(named: nodeName) }
+            if !attempt.phase.isFinished { return self.node(named: nodeName) }
         }
         outcome.wake(at: now)
-        return state.node(named: nodeName)
+        return self.node(named: nodeName)
     }
 
     enum RetryDecision {
@@ -372,7 +372,7 @@ extension Operation {
         nodeName: String, displayName: String, template: Template, inputs: Inputs, boundaryID: String?,
         scope: VariableScope
     ) -> NodeStatus? {
-        var node = state.node(named: nodeName)
+        var node = self.node(named: nodeName)
         if node == nil {
             if shutdownMessage != nil { return nil }
             node = initializeNode(
@@ -390,7 +390,7 @@ extension Operation {
             let until = (node.startedAt ?? now).addingTimeInterval(seconds)
             if now >= until {
                 reconciler.resumeNode(&state, id: node.id, now: now)
-                return state.node(named: nodeName)
+                return self.node(named: nodeName)
             }
             outcome.wake(at: until)
         }

@@ -21,6 +21,15 @@ final class Operation {
     /// The memoization cache (nil: memoize is refused with a clear message).
     var memo: (any MemoCache)?
 
+    /// The node with this name. Reads the state's tables in place: calling `state.node(named:)` through this
+    /// class copied the whole `RunState` on every lookup, the main cost of a pass over a large DAG.
+    func node(named name: String) -> NodeStatus? {
+        guard let id = state.idByName[name] else { return nil }
+        return state.nodes[id]
+    }
+
+    func node(id: String) -> NodeStatus? { state.nodes[id] }
+
     init(reconciler: Reconciler, state: consuming RunState, now: Date) {
         self.reconciler = reconciler
         self.state = state
@@ -53,7 +62,7 @@ final class Operation {
         }
         buildGlobals()
         checkShutdownAndDeadline()
-        if let stopped = shutdownMessage, state.node(named: name) == nil {
+        if let stopped = shutdownMessage, self.node(named: name) == nil {
             // Stopped before anything started: nothing will, so the workflow ends here.
             finish(.failed, message: stopped)
             return
@@ -269,7 +278,7 @@ final class Operation {
         name nodeName: String, displayName: String, type: NodeType, templateName: String?, boundaryID: String?,
         phase: NodePhase, message: String? = nil
     ) -> NodeStatus {
-        if let existing = state.node(named: nodeName) { return existing }
+        if let existing = self.node(named: nodeName) { return existing }
         var node = NodeStatus(
             id: Workflow.nodeID(workflowName: name, nodeName: nodeName), name: nodeName, displayName: displayName,
             type: type, phase: phase)
@@ -291,18 +300,18 @@ final class Operation {
     /// Sets a node's phase (and message); finishing stamps `finishedAt`.
     @discardableResult
     func markPhase(_ nodeName: String, _ phase: NodePhase, message: String? = nil) -> NodeStatus? {
-        guard state.node(named: nodeName) != nil else { return nil }
+        guard self.node(named: nodeName) != nil else { return nil }
         state.update(named: nodeName) { n in
             n.phase = phase
             if let message { n.message = message }
             if phase.isFinished, n.finishedAt == nil { n.finishedAt = now }
             if !phase.isFinished { n.finishedAt = nil }
         }
-        return state.node(named: nodeName)
+        return self.node(named: nodeName)
     }
 
     func addChild(_ parentName: String, _ childName: String) {
-        guard let child = state.node(named: childName) else { return }
+        guard let child = self.node(named: childName) else { return }
         state.update(named: parentName) { p in
             var children = p.children ?? []
             if !children.contains(child.id) {
@@ -325,7 +334,7 @@ final class Operation {
 
     /// The ids of nodes that lead out of `nodeID` (Argo's outbound nodes), for connecting the next nodes.
     func outboundNodes(_ nodeID: String) -> [String] {
-        guard let node = state.node(id: nodeID) else { return [] }
+        guard let node = self.node(id: nodeID) else { return [] }
         switch node.type {
         case .skipped, .suspend, .pod, .container:
             return [node.id]

@@ -11,7 +11,7 @@ public struct RunState: Sendable {
     /// Global outputs (`globalName` parameters).
     public var outputs: [String: String] = [:]
     public private(set) var nodes: [String: NodeStatus] = [:]
-    private var idByName: [String: String] = [:]
+    public private(set) var idByName: [String: String] = [:]
     /// Node ids changed since ``clearChanges()``.
     public private(set) var changedNodeIDs: Set<String> = []
     /// True when workflow-level fields changed since ``clearChanges()``.
