@@ -290,6 +290,10 @@ extension Operation {
                 if finishedPrefix == index { finishedPrefix = index + 1 }
                 continue
             }
+            if let childNode, childNode.type == .pod, childNode.phase == .running {
+                _ = watch(childNode)
+                continue
+            }
             var childScope = scope
             item?.add(to: &childScope)
             if childNode == nil {

@@ -8,16 +8,7 @@ extension Operation {
         nodeName: String, displayName: String, template: Template, inputs: Inputs, boundaryID: String?,
         scope: VariableScope
     ) -> NodeStatus? {
-        if let node = self.node(named: nodeName) {
-            if !node.phase.isFinished, let deadline = node.deadline {
-                if now >= deadline {
-                    failRunningPod(node, message: "Pod was active on the node longer than the specified deadline")
-                    return self.node(named: nodeName)
-                }
-                outcome.wake(at: deadline)
-            }
-            return node
-        }
+        if let node = self.node(named: nodeName) { return watch(node) }
         if shutdownMessage != nil || workflow.spec.suspend == true { return nil }
         if let limit = workflow.spec.parallelism, activePods >= limit { return nil }
 
@@ -48,6 +39,18 @@ extension Operation {
                 boundaryID: boundaryID, phase: .error, message: error.description)
         }
         return self.node(named: nodeName)
+    }
+
+    /// A step already started: only its deadline is left to watch.
+    func watch(_ node: NodeStatus) -> NodeStatus? {
+        if !node.phase.isFinished, let deadline = node.deadline {
+            if now >= deadline {
+                failRunningPod(node, message: "Pod was active on the node longer than the specified deadline")
+                return self.node(named: node.name)
+            }
+            outcome.wake(at: deadline)
+        }
+        return node
     }
 
     func makeLaunch(nodeName: String, podName: String, template: Template, scope: VariableScope) throws(EngineError)

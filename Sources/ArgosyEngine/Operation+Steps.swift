@@ -224,6 +224,10 @@ extension Operation {
                 continue
             }
             if existing == nil, blocked { continue }
+            if let existing, existing.type == .pod, existing.phase == .running {
+                _ = watch(existing)
+                continue
+            }
             var stepScope = scope
             entry.item?.add(to: &stepScope)
             if existing == nil {

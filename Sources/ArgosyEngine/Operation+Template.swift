@@ -9,8 +9,12 @@ extension Operation {
         nodeName: String, displayName: String, templateName: String?, arguments: Arguments?, boundaryID: String?,
         scope: VariableScope
     ) -> NodeStatus? {
-        if let node = self.node(named: nodeName), node.phase.isFinished { return node }
         var existing = self.node(named: nodeName)
+        if let node = existing {
+            if node.phase.isFinished { return node }
+            // A running step's inputs were resolved when it started; all a pass does for it is watch it.
+            if node.type == .pod, node.phase == .running { return watch(node) }
+        }
         guard let templateName, let template = reconciler.templates[templateName] else {
             let what = templateName.map { "template '\($0)' not found" } ?? "no template given"
             return initializeNode(
