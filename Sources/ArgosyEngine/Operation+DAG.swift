@@ -12,7 +12,9 @@ struct DAGContext {
     let dependencies: [String: [String]]
     let logic: [String: DependsExpression]
     let scope: VariableScope
-    var visited: Set<String> = []
+    let order: [String]
+    let position: [String: Int]
+    let progress: DAGProgress
     /// The scope with every task's variables; rebuilt after a task node is created.
     var cachedTaskScope: VariableScope?
     /// Fail fast (the default): once a task failed, start no new task.
@@ -47,9 +49,11 @@ extension Operation {
         }
         let tasks = compiled.tasks
         let targets = compiled.targets
+        let progress = reconciler.cache.dagProgress(nodeName, tasks: compiled.order.count)
         var context = DAGContext(
             nodeName: nodeName, nodeID: dagNode.id, template: template, tasks: tasks,
-            dependencies: compiled.dependencies, logic: compiled.logic, scope: scope)
+            dependencies: compiled.dependencies, logic: compiled.logic, scope: scope, order: compiled.order,
+            position: compiled.position, progress: progress)
         // Fail fast (the default): once a target's branch has failed, start nothing new.
         if dag.failFast ?? true, state.unsuccessfulChildren[dagNode.id, default: 0] > 0 {
             let phases = targetBranchPhases(targets: targets, context: context)
@@ -58,7 +62,19 @@ extension Operation {
                 return !continues(tasks[t]?.continueOn, p)
             }
         }
-        for t in targets { executeTask(t, &context) }
+        // Dependencies come before the tasks that need them, so one walk in order sees every change of this pass.
+        // A task known done, or still waiting for a dependency that has not finished, costs a look at an array.
+        for index in compiled.order.indices where !progress.done[index] {
+            let waited = progress.waitingFor[index]
+            if waited >= 0 {
+                guard let id = progress.nodeIDs[waited], self.node(id: id)?.phase.isFinished == true else { continue }
+                progress.waitingFor[index] = -1
+            }
+            executeTask(index, &context)
+            if progress.nodeIDs[index] == nil {
+                progress.nodeIDs[index] = self.node(named: context.taskNodeName(compiled.order[index]))?.id
+            }
+        }
 
         let phase = assessDAGPhase(targets: targets, context: context)
         switch phase {
@@ -107,7 +123,28 @@ extension Operation {
             targets = dag.tasks.map(\.name).filter { !depended.contains($0) }.sorted()
         }
         for t in targets where tasks[t] == nil { throw EngineError("target '\(t)' is not a task of the DAG") }
-        let compiled = CompiledDAG(tasks: tasks, dependencies: dependencies, logic: logic, targets: targets)
+        // Depth first without recursion (a chain of 10,000 tasks is 10,000 deep).
+        var order: [String] = []
+        var seen: Set<String> = []
+        var stack: [(task: String, next: Int)] = []
+        for t in targets where seen.insert(t).inserted {
+            stack.append((t, 0))
+            while let (task, next) = stack.last {
+                let deps = dependencies[task] ?? []
+                if next < deps.count {
+                    stack[stack.count - 1].next += 1
+                    if seen.insert(deps[next]).inserted { stack.append((deps[next], 0)) }
+                } else {
+                    stack.removeLast()
+                    order.append(task)
+                }
+            }
+        }
+        var position: [String: Int] = [:]
+        for (i, t) in order.enumerated() { position[t] = i }
+        let compiled = CompiledDAG(
+            tasks: tasks, order: order, position: position, dependencies: dependencies, logic: logic,
+            targets: targets)
         reconciler.cache.setDAG(cacheKey, compiled)
         return compiled
     }
@@ -180,18 +217,10 @@ extension Operation {
     }
 
     /// Executes a task after its dependencies (Argo walks from the targets up).
-    func executeTask(_ taskName: String, _ context: inout DAGContext) {
-        guard context.visited.insert(taskName).inserted, context.tasks[taskName] != nil else { return }
-        // A task known finished (with its exit hook) needs nothing more, and neither do its dependencies.
-        if reconciler.cache.isTaskDone(context.nodeName, taskName) { return }
-        // A task not started that waits for a dependency still unfinished: only the walk goes on through it.
-        if let waiting = reconciler.cache.waitingOn(context.nodeName, taskName),
-            self.node(named: waiting)?.phase.isFinished != true
-        {
-            for d in context.dependencies[taskName] ?? [] { executeTask(d, &context) }
-            return
-        }
-        let task = context.tasks[taskName]!
+    /// Executes the task at `index` of the walk order; its dependencies were executed before it.
+    func executeTask(_ index: Int, _ context: inout DAGContext) {
+        let taskName = context.order[index]
+        guard let task = context.tasks[taskName] else { return }
         let nodeName = context.taskNodeName(taskName)
         let existing = self.node(named: nodeName)
         let what = "tasks.\(taskName)"
@@ -203,17 +232,16 @@ extension Operation {
                 addTaskScope(taskName, existing, to: &scope)
                 done = runExitHook(hook, for: existing, boundaryID: context.nodeID, scope: scope)
             }
-            // Its dependencies were done before it started: the walk need not visit them again.
             if done,
-                (context.dependencies[taskName] ?? []).allSatisfy({ reconciler.cache.isTaskDone(context.nodeName, $0) })
+                (context.dependencies[taskName] ?? []).allSatisfy({ d in
+                    context.position[d].map { context.progress.done[$0] } ?? true
+                })
             {
-                reconciler.cache.markTaskDone(context.nodeName, taskName)
+                context.progress.done[index] = true
             }
-            for d in context.dependencies[taskName] ?? [] { executeTask(d, &context) }
             return
         }
         let deps = context.dependencies[taskName] ?? []
-        for d in deps { executeTask(d, &context) }
 
         if existing == nil, let logic = context.logic[taskName] {
             var outcomes: [String: TaskOutcome] = [:]
@@ -222,7 +250,7 @@ extension Operation {
                 guard let depNode = self.node(named: depName), depNode.phase.isFinished,
                     exitHookDone(depNode, context.tasks[d])
                 else {
-                    reconciler.cache.setWaitingOn(context.nodeName, taskName, depName)
+                    if let p = context.position[d] { context.progress.waitingFor[index] = p }
                     return
                 }
                 let childPhases = (depNode.type == .taskGroup ? depNode.children ?? [] : []).compactMap {

@@ -25,19 +25,16 @@ final class PassCache: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Per DAG node: tasks known finished, with their exit hooks and all their dependencies.
-    private var doneTasks: [String: Set<String>] = [:]
+    /// Per DAG node: what earlier passes learnt about its tasks (by their position in the walk).
+    private var progress: [String: DAGProgress] = [:]
 
-    func isTaskDone(_ dag: String, _ task: String) -> Bool {
+    func dagProgress(_ dag: String, tasks: Int) -> DAGProgress {
         lock.lock()
         defer { lock.unlock() }
-        return doneTasks[dag]?.contains(task) ?? false
-    }
-
-    func markTaskDone(_ dag: String, _ task: String) {
-        lock.lock()
-        doneTasks[dag, default: []].insert(task)
-        lock.unlock()
+        if let p = progress[dag], p.done.count == tasks { return p }
+        let p = DAGProgress(tasks: tasks)
+        progress[dag] = p
+        return p
     }
 
     /// Per looping DAG task node: its children's display names and items.
@@ -52,21 +49,6 @@ final class PassCache: @unchecked Sendable {
     func setTaskExpansions(_ node: String, _ value: [TaskExpansion]) {
         lock.lock()
         expansions[node] = value
-        lock.unlock()
-    }
-
-    /// Per DAG node: tasks not started because the named dependency node had not finished when last looked at.
-    private var waiting: [String: [String: String]] = [:]
-
-    func waitingOn(_ dag: String, _ task: String) -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return waiting[dag]?[task]
-    }
-
-    func setWaitingOn(_ dag: String, _ task: String, _ dependencyNode: String) {
-        lock.lock()
-        waiting[dag, default: [:]][task] = dependencyNode
         lock.unlock()
     }
 
@@ -112,9 +94,8 @@ final class PassCache: @unchecked Sendable {
         groups = [:]
         dags = [:]
         finishedPrefix = [:]
-        doneTasks = [:]
+        progress = [:]
         stepsScopes = [:]
-        waiting = [:]
         expansions = [:]
         lock.unlock()
     }
@@ -141,6 +122,22 @@ final class PassCache: @unchecked Sendable {
     }
 }
 
+/// What passes learnt about one DAG node's tasks, by position in the walk order. Only the pass running touches it.
+final class DAGProgress: @unchecked Sendable {
+    /// Finished, with its exit hook and all its dependencies: nothing more to do.
+    var done: [Bool]
+    /// Not started because the task at this position had not finished (-1: not waiting).
+    var waitingFor: [Int]
+    /// The task's node id, once it has a node.
+    var nodeIDs: [String?]
+
+    init(tasks: Int) {
+        done = Array(repeating: false, count: tasks)
+        waitingFor = Array(repeating: -1, count: tasks)
+        nodeIDs = Array(repeating: nil, count: tasks)
+    }
+}
+
 /// One child of a DAG task: the task itself, or one item of its loop.
 struct TaskExpansion {
     var display: String
@@ -150,6 +147,10 @@ struct TaskExpansion {
 /// A DAG template's shape, computed once: tasks by name, dependencies, depends logic and targets.
 struct CompiledDAG {
     var tasks: [String: DAGTask]
+    /// The walk order: from each target (in order) through its dependencies (in order), dependencies first, as
+    /// Argo's operator recurses. Every task the targets need, once.
+    var order: [String]
+    var position: [String: Int]
     var dependencies: [String: [String]]
     var logic: [String: DependsExpression]
     var targets: [String]
