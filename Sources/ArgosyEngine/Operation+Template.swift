@@ -22,6 +22,14 @@ extension Operation {
                 boundaryID: boundaryID, phase: .error, message: what)
         }
         if existing == nil, shutdownMessage != nil { return nil }
+        // A plain step that the workflow's `parallelism` holds back would be resolved only to be refused by
+        // executePod: with thousands of ready tasks waiting for a slot, that work was most of a pass.
+        if existing == nil, template.runsProcess, template.memoize == nil, template.synchronization == nil,
+            template.retryStrategy == nil, reconciler.workflow.spec.retryStrategy == nil,
+            let limit = reconciler.workflow.spec.parallelism, activePods >= limit
+        {
+            return nil
+        }
 
         let inputs: Inputs
         do {
