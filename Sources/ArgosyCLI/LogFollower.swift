@@ -56,18 +56,32 @@ final class LogFollower: @unchecked Sendable {
 final class WatchBoard: @unchecked Sendable {
     private let lock = NSLock()
     private var views: [String: WorkflowView] = [:]
+    private var wanted = true
     private(set) var version = 0
+
+    /// True when the reader has taken what was there: only then is a new view worth making. Holding a view
+    /// between passes keeps a second reference to the run's node table, which the next pass then copies whole.
+    var isWanted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return wanted
+    }
 
     func update(_ view: WorkflowView) {
         lock.lock()
         views[view.workflow.metadata.uid ?? ""] = view
         version += 1
+        wanted = false
         lock.unlock()
     }
 
-    func snapshot() -> (Int, [String: WorkflowView]) {
+    /// The views put since the last call, by workflow uid (they are the reader's now).
+    func take() -> (Int, [String: WorkflowView]) {
         lock.lock()
         defer { lock.unlock() }
-        return (version, views)
+        let taken = views
+        views = [:]
+        wanted = true
+        return (version, taken)
     }
 }

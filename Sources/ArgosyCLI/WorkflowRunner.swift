@@ -53,15 +53,18 @@ struct WorkflowRunner {
 
     private func follow(_ controller: WorkflowController, store: WorkflowStore, uids: [String]) async throws -> Bool {
         let board = WatchBoard()
-        controller.observer = { wf, state in board.update(WorkflowView(wf, state)) }
         let follower = options.log ? LogFollower(home: context.home) : nil
         let interactive = isatty(STDOUT_FILENO) != 0
         let watch = options.watch && options.output == nil
+        if follower != nil || (watch && interactive) {
+            controller.observer = { wf, state in if board.isWanted { board.update(WorkflowView(wf, state)) } }
+        }
         let display = Task {
             var seen = -1
+            var latest: [String: WorkflowView] = [:]
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 100_000_000)
-                let (version, views) = board.snapshot()
+                let (version, views) = board.take()
                 if let follower {
                     for (uid, view) in views {
                         follower.printNew(uid: uid, nodes: Array(view.nodes.values), flushPartial: false)
@@ -69,7 +72,8 @@ struct WorkflowRunner {
                 }
                 if watch, interactive, version != seen {
                     seen = version
-                    let text = uids.compactMap { views[$0] }.map { WorkflowPrinter().render($0) }.joined(
+                    latest.merge(views) { _, new in new }
+                    let text = uids.compactMap { latest[$0] }.map { WorkflowPrinter().render($0) }.joined(
                         separator: "\n")
                     FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + text).utf8))
                 }
