@@ -64,11 +64,18 @@ extension Operation {
         }
         // Dependencies come before the tasks that need them, so one walk in order sees every change of this pass.
         // A task known done, or still waiting for a dependency that has not finished, costs a look at an array.
+        let podLimit = reconciler.workflow.spec.parallelism
         for index in compiled.order.indices where !progress.done[index] {
             let waited = progress.waitingFor[index]
             if waited >= 0 {
                 guard let id = progress.nodeIDs[waited], self.node(id: id)?.phase.isFinished == true else { continue }
                 progress.waitingFor[index] = -1
+            }
+            // A plain step ready to start while the workflow's pods are at their limit: it would only be refused.
+            if let podLimit, activePods >= podLimit, progress.ready[index], progress.nodeIDs[index] == nil,
+                isPlainStep(index, context)
+            {
+                continue
             }
             executeTask(index, &context)
             if progress.nodeIDs[index] == nil {
@@ -195,6 +202,25 @@ extension Operation {
         }
     }
 
+    /// True when starting the task is all there is to do for it: one step of a template that runs a process,
+    /// without a loop, a `when`, arguments to resolve, memoization, locks or retries (none of which waits for
+    /// the workflow's `parallelism`).
+    func isPlainStep(_ index: Int, _ context: DAGContext) -> Bool {
+        if let known = context.progress.plain[index] { return known }
+        var plain = false
+        if let task = context.tasks[context.order[index]], task.when == nil, task.withItems == nil,
+            task.withParam == nil, task.withSequence == nil, !Self.usesVariables(task),
+            task.arguments?.parameters?.allSatisfy({ $0.valueFrom == nil }) ?? true,
+            let name = task.template, let template = reconciler.templates[name], template.runsProcess,
+            template.memoize == nil, template.synchronization == nil, template.retryStrategy == nil,
+            reconciler.workflow.spec.retryStrategy == nil, exitHook(onExit: task.onExit, hooks: task.hooks) == nil
+        {
+            plain = true
+        }
+        context.progress.plain[index] = plain
+        return plain
+    }
+
     /// The scope a task's fields see: the DAG's scope plus every task that has a node. Built only for tasks
     /// whose fields use variables, and cached for the pass until a task node is created.
     func taskScope(_ task: DAGTask, _ context: inout DAGContext) -> VariableScope {
@@ -216,7 +242,6 @@ extension Operation {
         return false
     }
 
-    /// Executes a task after its dependencies (Argo walks from the targets up).
     /// Executes the task at `index` of the walk order; its dependencies were executed before it.
     func executeTask(_ index: Int, _ context: inout DAGContext) {
         let taskName = context.order[index]
@@ -243,7 +268,8 @@ extension Operation {
         }
         let deps = context.dependencies[taskName] ?? []
 
-        if existing == nil, let logic = context.logic[taskName] {
+        // Once its dependencies finished, whether a task may run cannot change (finished nodes stay as they are).
+        if existing == nil, !context.progress.ready[index], let logic = context.logic[taskName] {
             var outcomes: [String: TaskOutcome] = [:]
             for d in deps {
                 let depName = context.taskNodeName(d)
@@ -265,6 +291,7 @@ extension Operation {
                 return
             }
         }
+        if existing == nil { context.progress.ready[index] = true }
         if existing == nil, context.blocked || shutdownMessage != nil { return }
 
         let scope = taskScope(task, &context)

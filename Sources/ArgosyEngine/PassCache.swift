@@ -130,8 +130,14 @@ final class DAGProgress: @unchecked Sendable {
     var waitingFor: [Int]
     /// The task's node id, once it has a node.
     var nodeIDs: [String?]
+    /// Its dependencies finished and allow it to run (it may still wait for a free slot).
+    var ready: [Bool]
+    /// Starting it is all there is to do for it (see `Operation.isPlainStep`); nil until asked.
+    var plain: [Bool?]
 
     init(tasks: Int) {
+        ready = Array(repeating: false, count: tasks)
+        plain = Array(repeating: nil, count: tasks)
         done = Array(repeating: false, count: tasks)
         waitingFor = Array(repeating: -1, count: tasks)
         nodeIDs = Array(repeating: nil, count: tasks)

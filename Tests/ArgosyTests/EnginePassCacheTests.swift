@@ -89,4 +89,34 @@ struct EnginePassCacheTests {
         run.reconcile()
         #expect(run.phase == .succeeded)
     }
+
+    /// Ready steps held back by the workflow's parallelism start one by one as slots free, in the walk's order;
+    /// a task whose depends cannot hold is still omitted.
+    @Test func readyStepsWaitForSlotsAndOmittedOnesStillEnd() throws {
+        var tasks = "      - {name: A, template: t}\n"
+        for i in 0..<6 { tasks += "      - {name: B\(i), template: t, dependencies: [A]}\n" }
+        tasks += "      - {name: onFail, template: t, depends: \"A.Failed\"}\n"
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: d}
+            spec:
+              entrypoint: main
+              parallelism: 2
+              templates:
+              - name: main
+                dag:
+                  tasks:
+            \(tasks)
+              - name: t
+                container: {image: alpine, command: [echo]}
+            """
+        var run = try EngineHarness(yaml: yaml)
+        run.script = { _ in .exit(0, after: 1) }
+        try run.runToCompletion()
+        #expect(run.phase == .succeeded)
+        #expect(run.peakRunning <= 2)
+        #expect(run.launchedNames == ["A", "B0", "B1", "B2", "B3", "B4", "B5"])
+        #expect(run.node("d.onFail")?.phase == .omitted)
+    }
 }
