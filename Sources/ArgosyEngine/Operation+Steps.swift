@@ -223,7 +223,9 @@ extension Operation {
                 done = runExitHook(hook, for: existing, boundaryID: boundaryID, scope: hookScope)
                 continue
             }
-            if existing == nil, blocked { continue }
+            // Children start in order, so those with nodes come first: after one that could not start, no later
+            // one has a node or can start in this pass.
+            if existing == nil, blocked { break }
             if let existing, existing.type == .pod, existing.phase == .running {
                 _ = watch(existing)
                 continue

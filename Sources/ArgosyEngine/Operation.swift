@@ -312,13 +312,7 @@ final class Operation {
 
     func addChild(_ parentName: String, _ childName: String) {
         guard let child = self.node(named: childName) else { return }
-        state.update(named: parentName) { p in
-            var children = p.children ?? []
-            if !children.contains(child.id) {
-                children.append(child.id)
-                p.children = children
-            }
-        }
+        state.appendChild(parentName: parentName, childID: child.id)
     }
 
     /// Argo's pod name: `<workflow>-<template>-<hash of node name>`, or the workflow name for a root pod.

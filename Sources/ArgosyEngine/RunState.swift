@@ -12,6 +12,8 @@ public struct RunState: Sendable {
     public var outputs: [String: String] = [:]
     public private(set) var nodes: [String: NodeStatus] = [:]
     public private(set) var idByName: [String: String] = [:]
+    /// The children of nodes that gained one through ``appendChild(parentName:childID:)``, for its membership test.
+    private var childIndex: [String: Set<String>] = [:]
     /// Node ids changed since ``clearChanges()``.
     public private(set) var changedNodeIDs: Set<String> = []
     /// True when workflow-level fields changed since ``clearChanges()``.
@@ -56,6 +58,7 @@ public struct RunState: Sendable {
     public mutating func set(_ node: NodeStatus) {
         let old = nodes[node.id]
         if old == node { return }
+        childIndex[node.id] = nil
         if let old { count(old, -1) }
         nodes[node.id] = node
         idByName[node.name] = node.id
@@ -71,9 +74,25 @@ public struct RunState: Sendable {
         set(n)
     }
 
+    /// Adds `childID` to the children of node `parentName` unless it is there already. In place: a node with
+    /// thousands of children (a big loop's group) has them neither copied nor searched for each new one.
+    public mutating func appendChild(parentName: String, childID: String) {
+        guard let id = idByName[parentName], nodes[id] != nil else { return }
+        if childIndex[id] == nil { childIndex[id] = Set(nodes[id]!.children ?? []) }
+        guard childIndex[id]!.insert(childID).inserted else { return }
+        if nodes[id]!.children == nil {
+            nodes[id]!.children = [childID]
+        } else {
+            nodes[id]!.children!.append(childID)
+        }
+        changedNodeIDs.insert(id)
+        revision += 1
+    }
+
     /// Removes a node (used by `retry`).
     public mutating func remove(id: String) {
         guard let n = nodes[id] else { return }
+        childIndex[id] = nil
         count(n, -1)
         nodes[id] = nil
         idByName[n.name] = nil
