@@ -138,7 +138,10 @@ public final class WorkflowController: @unchecked Sendable {
         var dataVersion = -1
         var nextCronTick = Date.distantPast
         var nextSweep = Date.distantPast
-        defer { releaseAll() }
+        defer {
+            releaseAll()
+            runtime.closeSupervisorServer()
+        }
         while !shouldStop {
             let now = Date()
             deliverInbox()

@@ -45,6 +45,9 @@ public final class LocalRuntime: @unchecked Sendable {
         StepDirectory(home: home, workflowUID: launch.workflowUID, podName: launch.podName)
     }
 
+    /// Ends the supervisor server (when the controller stops); running steps are not affected.
+    public func closeSupervisorServer() { server.shutDown() }
+
     /// Starts the step, or re-attaches when it was started before (its directory exists).
     public func launch(_ launch: StepLaunch) {
         let dir = directory(for: launch)

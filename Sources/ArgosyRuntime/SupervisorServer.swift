@@ -35,6 +35,20 @@ final class SupervisorServer: @unchecked Sendable {
         return spawnDirectly(argv, env)
     }
 
+    /// Ends the server (it exits when its socket closes) and reaps it; supervisors it started run on. A later
+    /// `start` starts a new one.
+    func shutDown() {
+        lock.lock()
+        defer { lock.unlock() }
+        if socket >= 0 { close(socket) }
+        socket = -1
+        if pid > 0 {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        }
+        pid = 0
+    }
+
     /// The pid of the running server (for tests), or nil.
     var serverPID: pid_t? {
         lock.lock()

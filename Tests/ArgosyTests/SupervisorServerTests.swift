@@ -35,6 +35,14 @@ struct SupervisorServerTests {
         let replacement = try #require(server.serverPID)
         #expect(replacement != original)
 
+        // Shutting down reaps the server; the next step starts a new one.
+        server.shutDown()
+        #expect(server.serverPID == nil)
+        #expect(kill(replacement, 0) != 0, "the server is gone, not left a zombie")
+        let (_, third) = try Self.echo("third", through: server, in: root)
+        #expect(third == "third\n")
+        server.shutDown()
+
         let missing = SupervisorServer(path: root.appendingPathComponent("no-such-argosy-exec").path)
         let pid = missing.start(["no-such-argosy-exec", "--dir", root.path, "--", "/bin/true"], [])
         #expect(pid == -ENOENT, "the direct spawn's error comes back")
