@@ -16,13 +16,27 @@
 
 int argosy_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
-pid_t argosy_spawn(const char *path, char *const argv[], char *const envp[], int quiet) {
-    posix_spawn_file_actions_t actions;
+/* posix_spawn with default signal handling and an empty signal mask; consumes `actions`. Returns the pid or
+ * -errno. */
+static pid_t spawn_with(const char *path, posix_spawn_file_actions_t *actions, char *const argv[],
+                        char *const envp[]) {
     posix_spawnattr_t attr;
     sigset_t empty, all;
     pid_t pid = 0;
-    int rc;
+    posix_spawnattr_init(&attr);
+    sigemptyset(&empty);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int rc = posix_spawn(&pid, path, actions, &attr, argv, envp);
+    posix_spawn_file_actions_destroy(actions);
+    posix_spawnattr_destroy(&attr);
+    return rc == 0 ? pid : -rc;
+}
 
+pid_t argosy_spawn(const char *path, char *const argv[], char *const envp[], int quiet) {
+    posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     /* The child inherits nothing but 0-2: a background controller must not hold its parent's pipes open. */
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
@@ -31,44 +45,24 @@ pid_t argosy_spawn(const char *path, char *const argv[], char *const envp[], int
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     }
-    posix_spawnattr_init(&attr);
-    sigemptyset(&empty);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &empty);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    return rc == 0 ? pid : -rc;
+    return spawn_with(path, &actions, argv, envp);
 }
 
 pid_t argosy_spawn_server(const char *path, char *const argv[], char *const envp[], int *socket_out) {
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return -errno;
     posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attr;
-    sigset_t empty, all;
-    pid_t pid = 0;
     posix_spawn_file_actions_init(&actions);
     /* dup2 clears close-on-exec on the server's end; everything else above 2 is closed. */
     posix_spawn_file_actions_adddup2(&actions, pair[1], 0);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    posix_spawnattr_init(&attr);
-    sigemptyset(&empty);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &empty);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    int rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
+    pid_t pid = spawn_with(path, &actions, argv, envp);
     close(pair[1]);
-    if (rc != 0) {
+    if (pid < 0) {
         close(pair[0]);
-        return -rc;
+        return pid;
     }
     *socket_out = pair[0];
     return pid;

@@ -5,6 +5,35 @@ import Testing
 /// Stop, terminate, suspend, resume, retry, the background controller, leases and crash recovery.
 @Suite("Controlling workflows", .serialized)
 struct ControlTests {
+    /// A workflow whose first step counts its runs in `marks/once` and whose second step fails until
+    /// `marks/fixed` exists (counting its runs in `marks/flaky`).
+    static func flakyWorkflow(name: String, marks: URL) -> String {
+        """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: \(name)}
+        spec:
+          entrypoint: main
+          volumes: [{name: marks, hostPath: {path: \(marks.path)}}]
+          templates:
+          - name: main
+            steps:
+            - - {name: once, template: count, arguments: {parameters: [{name: n, value: once}]}}
+            - - {name: flaky, template: flaky}
+          - name: count
+            inputs: {parameters: [{name: n}]}
+            container:
+              image: alpine
+              command: [sh, -c, "echo x >> /marks/{{inputs.parameters.n}}"]
+              volumeMounts: [{name: marks, mountPath: /marks}]
+          - name: flaky
+            container:
+              image: alpine
+              command: [sh, -c, "echo x >> /marks/flaky; test -e /marks/fixed"]
+              volumeMounts: [{name: marks, mountPath: /marks}]
+        """
+    }
+
     static func sleeper(_ name: String, seconds: Int = 30, onExit: Bool = true) -> String {
         """
         apiVersion: argoproj.io/v1alpha1
@@ -191,30 +220,7 @@ struct ControlTests {
         defer { cli.cleanUp() }
         let marks = cli.home.appendingPathComponent("marks")
         try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
-        let yaml = """
-            apiVersion: argoproj.io/v1alpha1
-            kind: Workflow
-            metadata: {name: again}
-            spec:
-              entrypoint: main
-              volumes: [{name: marks, hostPath: {path: \(marks.path)}}]
-              templates:
-              - name: main
-                steps:
-                - - {name: once, template: count, arguments: {parameters: [{name: n, value: once}]}}
-                - - {name: flaky, template: flaky}
-              - name: count
-                inputs: {parameters: [{name: n}]}
-                container:
-                  image: alpine
-                  command: [sh, -c, "echo x >> /marks/{{inputs.parameters.n}}"]
-                  volumeMounts: [{name: marks, mountPath: /marks}]
-              - name: flaky
-                container:
-                  image: alpine
-                  command: [sh, -c, "echo x >> /marks/flaky; test -e /marks/fixed"]
-                  volumeMounts: [{name: marks, mountPath: /marks}]
-            """
+        let yaml = Self.flakyWorkflow(name: "again", marks: marks)
         let first = try cli.run(["submit", "--wait", try CLITests.write(yaml, "r.yaml", in: cli)])
         #expect(first.status == 1)
         #expect(FileManager.default.createFile(atPath: marks.appendingPathComponent("fixed").path, contents: nil))

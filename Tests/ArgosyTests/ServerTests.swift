@@ -403,19 +403,41 @@ struct ClientAuthTests {
 
 @Suite("Remote CLI", .serialized)
 struct RemoteCLITests {
-    /// Every command goes to `ARGO_SERVER` when it is set; the CLI's own home stays empty.
-    @Test func commandsTalkToTheServerWhenArgoServerIsSet() throws {
-        let serverHome = try CLIRunner()
-        defer { serverHome.cleanUp() }
-        let (server, base) = try ServerTests.start(serverHome)
-        defer {
+    /// A server on its own home, and a CLI with another (empty) home pointed at it over http.
+    struct Remote {
+        let serverHome: CLIRunner
+        let cli: CLIRunner
+        let server: Process
+
+        func stop() {
             server.terminate()
             server.waitUntilExit()
+            cli.cleanUp()
+            serverHome.cleanUp()
+        }
+    }
+
+    static func remote() throws -> Remote {
+        let serverHome = try CLIRunner()
+        let server: Process
+        let base: String
+        do {
+            (server, base) = try ServerTests.start(serverHome)
+        } catch {
+            serverHome.cleanUp()
+            throw error
         }
         var cli = try CLIRunner()
-        defer { cli.cleanUp() }
         cli.environment["ARGO_SERVER"] = base.replacingOccurrences(of: "http://", with: "")
         cli.environment["ARGO_SECURE"] = "false"
+        return Remote(serverHome: serverHome, cli: cli, server: server)
+    }
+
+    /// Every command goes to `ARGO_SERVER` when it is set; the CLI's own home stays empty.
+    @Test func commandsTalkToTheServerWhenArgoServerIsSet() throws {
+        let remote = try Self.remote()
+        defer { remote.stop() }
+        let (serverHome, cli) = (remote.serverHome, remote.cli)
         let submit = try cli.run(["submit", "--wait", "examples/hello-world.yaml", "--name", "remote-hello"])
         #expect(submit.status == 0, "\(submit.stdout)\(submit.stderr)")
         #expect(submit.stdout.contains("remote-hello Succeeded at "))
@@ -529,43 +551,12 @@ extension RemoteCLITests {
     /// `retry --wait` follows the retried run to its new end; `submit --from` runs a stored template on the
     /// server with parameters; `--watch` follows the event stream; `--dry-run` creates nothing.
     @Test func retrySubmitFromWatchAndDryRunOverTheServer() throws {
-        let serverHome = try CLIRunner()
-        defer { serverHome.cleanUp() }
-        let (server, base) = try ServerTests.start(serverHome)
-        defer {
-            server.terminate()
-            server.waitUntilExit()
-        }
-        var cli = try CLIRunner()
-        defer { cli.cleanUp() }
-        cli.environment["ARGO_SERVER"] = base.replacingOccurrences(of: "http://", with: "")
-        cli.environment["ARGO_SECURE"] = "false"
+        let remote = try Self.remote()
+        defer { remote.stop() }
+        let (serverHome, cli) = (remote.serverHome, remote.cli)
         let marks = serverHome.home.appendingPathComponent("marks")
         try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
-        let flaky = """
-            apiVersion: argoproj.io/v1alpha1
-            kind: Workflow
-            metadata: {name: remote-again}
-            spec:
-              entrypoint: main
-              volumes: [{name: marks, hostPath: {path: \(marks.path)}}]
-              templates:
-              - name: main
-                steps:
-                - - {name: once, template: mark, arguments: {parameters: [{name: file, value: once}]}}
-                - - {name: flaky, template: flaky}
-              - name: mark
-                inputs: {parameters: [{name: file}]}
-                container:
-                  image: alpine
-                  command: [sh, -c, "echo x >> /marks/{{inputs.parameters.file}}"]
-                  volumeMounts: [{name: marks, mountPath: /marks}]
-              - name: flaky
-                container:
-                  image: alpine
-                  command: [sh, -c, "echo x >> /marks/flaky; test -e /marks/fixed"]
-                  volumeMounts: [{name: marks, mountPath: /marks}]
-            """
+        let flaky = ControlTests.flakyWorkflow(name: "remote-again", marks: marks)
         let first = try cli.run(["submit", "--wait", try CLITests.write(flaky, "flaky.yaml", in: cli)])
         #expect(first.status == 1, "\(first.stdout)\(first.stderr)")
         #expect(first.stdout.contains("remote-again Failed"))
@@ -608,17 +599,9 @@ extension RemoteCLITests {
     /// template, cluster-template, cron and archive commands act on the server's resources when ARGO_SERVER is
     /// set: what the remote CLI creates, the server's own home holds.
     @Test func templatesCronAndArchiveOverTheServer() throws {
-        let serverHome = try CLIRunner()
-        defer { serverHome.cleanUp() }
-        let (server, base) = try ServerTests.start(serverHome)
-        defer {
-            server.terminate()
-            server.waitUntilExit()
-        }
-        var cli = try CLIRunner()
-        defer { cli.cleanUp() }
-        cli.environment["ARGO_SERVER"] = base.replacingOccurrences(of: "http://", with: "")
-        cli.environment["ARGO_SECURE"] = "false"
+        let remote = try Self.remote()
+        defer { remote.stop() }
+        let (serverHome, cli) = (remote.serverHome, remote.cli)
 
         let created = try cli.run(["template", "create", "examples/templates/host-checks.yaml"])
         #expect(created.stdout == "workflowtemplate.argoproj.io/host-checks created\n", "\(created.stderr)")
