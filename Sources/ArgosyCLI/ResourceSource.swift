@@ -84,13 +84,7 @@ enum ResourceSource {
     func setSuspended(_ name: String, namespace: String, _ suspended: Bool) throws {
         switch self {
         case .local(let context, let store):
-            guard let r = try store.resource(.cronWorkflow, namespace: namespace, name: name) else {
-                throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
-            }
-            var cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
-            cron.spec.suspend = suspended ? true : nil
-            try store.updateResource(
-                .cronWorkflow, namespace: namespace, name: name, manifest: try WorkflowStore.encodeManifest(cron))
+            try store.setCronSuspended(namespace: namespace, name: name, suspended)
             if !suspended { try context.ensureBackgroundController() }
         case .remote(let server):
             _ = try server.call("PUT", Self.path(.cronWorkflow, namespace, name) + (suspended ? "/suspend" : "/resume"))

@@ -44,3 +44,16 @@ public enum ResourceDocument {
         }
     }
 }
+
+extension WorkflowStore {
+    /// Sets (`suspended`) or clears a CronWorkflow's `spec.suspend`; `notFound` when there is none.
+    public func setCronSuspended(namespace: String, name: String, _ suspended: Bool) throws(ArgosyError) {
+        guard let r = try resource(.cronWorkflow, namespace: namespace, name: name) else {
+            throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
+        }
+        var cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
+        cron.spec.suspend = suspended ? true : nil
+        try updateResource(
+            .cronWorkflow, namespace: namespace, name: name, manifest: try WorkflowStore.encodeManifest(cron))
+    }
+}

@@ -17,15 +17,7 @@ extension ArgosyServer {
             router.put("/api/v1/cron-workflows/:namespace/:name/\(action)") { _, context in
                 let ns = try context.parameters.require("namespace")
                 let name = try context.parameters.require("name")
-                try api { () throws(ArgosyError) in
-                    guard let r = try store.resource(.cronWorkflow, namespace: ns, name: name) else {
-                        throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
-                    }
-                    var cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
-                    cron.spec.suspend = suspend ? true : nil
-                    try store.updateResource(
-                        .cronWorkflow, namespace: ns, name: name, manifest: try WorkflowStore.encodeManifest(cron))
-                }
+                try api { () throws(ArgosyError) in try store.setCronSuspended(namespace: ns, name: name, suspend) }
                 controller.wake()
                 return JSON(try stored(.cronWorkflow, ns, name))
             }
