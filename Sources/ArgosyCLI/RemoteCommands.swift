@@ -110,6 +110,17 @@ extension RemoteServer {
     /// Follows the workflow's events (the `workflow-events` stream) until it ends or is deleted, repainting its
     /// tree on a terminal as it changes; returns it as it ended.
     func waitForEnd(_ ns: String, _ name: String, repaint: Bool) throws -> WorkflowView {
+        // A stream the server ended early (a restart, say) is followed again until the workflow has ended.
+        while true {
+            try followEvents(ns, name, repaint: repaint)
+            let view = try workflow(ns, name)
+            if view.phase?.isFinished == true { return view }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+    }
+
+    /// Reads the workflow's events until it ends or is deleted (or the server ends the stream).
+    private func followEvents(_ ns: String, _ name: String, repaint: Bool) throws {
         let selector = "metadata.name=\(name)".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name
         try streamLines("/api/v1/workflow-events/\(Self.path(ns))?listOptions.fieldSelector=\(selector)") { line in
             guard let value = try? JSONValue.parse(line), let result = value["result"] else { return true }
@@ -120,7 +131,6 @@ extension RemoteServer {
             }
             return view.phase?.isFinished != true
         }
-        return try workflow(ns, name)
     }
 
     /// Prints the workflow's step logs as `POD: LINE`, as they arrive; `pod` keeps one step's.

@@ -213,7 +213,8 @@ extension Operation {
             task.arguments?.parameters?.allSatisfy({ $0.valueFrom == nil }) ?? true,
             let name = task.template, let template = reconciler.templates[name], template.runsProcess,
             template.memoize == nil, template.synchronization == nil, template.retryStrategy == nil,
-            reconciler.workflow.spec.retryStrategy == nil, exitHook(onExit: task.onExit, hooks: task.hooks) == nil
+            reconciler.workflow.spec.retryStrategy == nil, exitHook(onExit: task.onExit, hooks: task.hooks) == nil,
+            inputsCannotFail(template, task.arguments)
         {
             plain = true
         }

@@ -184,6 +184,8 @@ extension Operation {
         var extendingPrefix = true
         var blocked = false
         var index = prefix
+        /// Entries looked at so far (the finished prefix included) that have a node.
+        var withNodes = prefix
         /// A child that cannot run (a false `when`, an error resolving it): a Skipped-type node under the group.
         func skippedChild(_ name: String, _ display: String, template: String?, phase: NodePhase, message: String) {
             initializeNode(
@@ -200,6 +202,7 @@ extension Operation {
             var done = false
             defer {
                 if extendingPrefix, done { prefix += 1 } else { extendingPrefix = false }
+                if self.node(named: childName) != nil { withNodes += 1 }
             }
             if entry.emptyLoop {
                 if self.node(named: childName) == nil {
@@ -223,11 +226,16 @@ extension Operation {
                 done = runExitHook(hook, for: existing, boundaryID: boundaryID, scope: hookScope)
                 continue
             }
-            // Children start in order, so those with nodes come first: after one that could not start, no later
-            // one has a node or can start in this pass.
-            if existing == nil, blocked { break }
+            if existing == nil, blocked {
+                // Nothing more starts in this pass. Once every child with a node was seen (children start in
+                // order, so usually all lie before this one; a retry can leave gaps), the rest need no look.
+                if withNodes >= (self.node(named: groupName)?.children?.count ?? 0) { break }
+                continue
+            }
             if let existing, existing.type == .pod, existing.phase == .running {
-                _ = watch(existing)
+                let watched = watch(existing)
+                if watched?.phase.isUnsuccessful == true { failed = true }
+                if watched?.phase.isFinished == true, hooks[entry.step] == nil { done = true }
                 continue
             }
             var stepScope = scope

@@ -26,7 +26,7 @@ extension Operation {
         // executePod: with thousands of ready tasks waiting for a slot, that work was most of a pass.
         if existing == nil, template.runsProcess, template.memoize == nil, template.synchronization == nil,
             template.retryStrategy == nil, reconciler.workflow.spec.retryStrategy == nil,
-            let limit = reconciler.workflow.spec.parallelism, activePods >= limit
+            let limit = reconciler.workflow.spec.parallelism, activePods >= limit, inputsCannotFail(template, arguments)
         {
             return nil
         }
@@ -219,6 +219,17 @@ extension Operation {
     // MARK: - Inputs
 
     /// Matches arguments to the template's input parameters: argument, else default, else the input's value.
+    /// True when `resolveInputs` cannot fail for these arguments: every input is supplied or has a literal
+    /// default, and none is limited to an `enum` (so refusing the step for now only delays, never hides, an error).
+    func inputsCannotFail(_ template: Template, _ arguments: Arguments?) -> Bool {
+        for input in template.inputs?.parameters ?? [] {
+            if let allowed = input.enum, !allowed.isEmpty { return false }
+            let raw = arguments?.parameters?.first { $0.name == input.name }?.value ?? input.default ?? input.value
+            guard let raw, !raw.contains("{{") else { return false }
+        }
+        return true
+    }
+
     func resolveInputs(template: Template, arguments: Arguments?, scope: VariableScope) throws(EngineError) -> Inputs {
         var resolved: [Parameter] = []
         for input in template.inputs?.parameters ?? [] {

@@ -59,7 +59,14 @@ public final class LocalRuntime: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(at: dir.url, withIntermediateDirectories: true)
             let (argv, env) = try prepare(launch, dir)
-            let pid = server.start(argv, env)
+            var pid = server.start(argv, env)
+            if pid == -EINPROGRESS {
+                // Its server died after taking the request: the supervisor, if it started, writes its pid first.
+                guard let started = dir.awaitSupervisorPID(seconds: 2) else {
+                    throw ArgosyError(.io, "the supervisor server exited while starting the step")
+                }
+                pid = started
+            }
             guard pid > 0 else {
                 throw ArgosyError(.io, "cannot start \(supervisor): \(String(cString: strerror(-pid)))")
             }

@@ -18,6 +18,16 @@ public struct StepDirectory: Sendable {
     public var exists: Bool { FileManager.default.fileExists(atPath: url.path) }
     public var hasExited: Bool { FileManager.default.fileExists(atPath: exitURL.path) }
 
+    /// The supervisor's pid once its pid file appears, waiting up to `seconds`.
+    func awaitSupervisorPID(seconds: Double) -> pid_t? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let pid = supervisorPID { return pid }
+            usleep(10_000)
+        }
+        return supervisorPID
+    }
+
     func readPID(_ u: URL) -> pid_t? {
         guard let text = try? String(contentsOf: u, encoding: .utf8) else { return nil }
         return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))

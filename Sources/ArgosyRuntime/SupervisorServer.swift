@@ -21,16 +21,26 @@ final class SupervisorServer: @unchecked Sendable {
         if socket >= 0 { close(socket) }
     }
 
-    /// Starts a supervisor with `argv` (argv[0] the program) and `env`: its pid, or -errno.
+    /// Starts a supervisor with `argv` (argv[0] the program) and `env`: its pid, or -errno. `-EINPROGRESS`: the
+    /// request reached a server that died before answering, so the supervisor may or may not have started (the
+    /// caller looks for its pid file; sending the request again could start the step twice).
     func start(_ argv: [String], _ env: [String]) -> pid_t {
         let request = Self.encode(argv, env)
         lock.lock()
         defer { lock.unlock() }
         for _ in 0..<2 {
             if socket < 0, !startServer() { break }
-            if let pid = exchange(request) { return pid }
-            // The server is gone (killed, or it refused the request): a new one gets the next try.
-            stopServer()
+            switch exchange(request) {
+            case .started(let pid):
+                return pid
+            case .notSent:
+                // The server is gone (killed, or it stopped at a request it did not understand): a new one gets
+                // the next try.
+                stopServer()
+            case .noReply:
+                stopServer()
+                return -EINPROGRESS
+            }
         }
         return spawnDirectly(argv, env)
     }
@@ -71,15 +81,21 @@ final class SupervisorServer: @unchecked Sendable {
         return out + payload
     }
 
-    private func exchange(_ request: [UInt8]) -> pid_t? {
+    private enum Exchange {
+        case started(pid_t)
+        case notSent
+        case noReply
+    }
+
+    private func exchange(_ request: [UInt8]) -> Exchange {
         guard request.withUnsafeBytes({ argosy_send_all(socket, $0.baseAddress, $0.count) }) == request.count else {
-            return nil
+            return .notSent
         }
         var reply: Int32 = 0
         guard withUnsafeMutableBytes(of: &reply, { argosy_recv_all(socket, $0.baseAddress, 4) }) == 4 else {
-            return nil
+            return .noReply
         }
-        return reply
+        return .started(reply)
     }
 
     private func startServer() -> Bool {

@@ -19,7 +19,7 @@ int argosy_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); 
 /* posix_spawn with default signal handling and an empty signal mask; consumes `actions`. Returns the pid or
  * -errno. */
 static pid_t spawn_with(const char *path, posix_spawn_file_actions_t *actions, char *const argv[],
-                        char *const envp[]) {
+                        char *const envp[], short extra_flags) {
     posix_spawnattr_t attr;
     sigset_t empty, all;
     pid_t pid = 0;
@@ -28,7 +28,7 @@ static pid_t spawn_with(const char *path, posix_spawn_file_actions_t *actions, c
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &empty);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | extra_flags);
     int rc = posix_spawn(&pid, path, actions, &attr, argv, envp);
     posix_spawn_file_actions_destroy(actions);
     posix_spawnattr_destroy(&attr);
@@ -45,7 +45,7 @@ pid_t argosy_spawn(const char *path, char *const argv[], char *const envp[], int
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     }
-    return spawn_with(path, &actions, argv, envp);
+    return spawn_with(path, &actions, argv, envp, 0);
 }
 
 pid_t argosy_spawn_server(const char *path, char *const argv[], char *const envp[], int *socket_out) {
@@ -58,7 +58,8 @@ pid_t argosy_spawn_server(const char *path, char *const argv[], char *const envp
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    pid_t pid = spawn_with(path, &actions, argv, envp);
+    /* Its own session: Ctrl-C or a hang-up aimed at the controller's terminal must not kill it mid-request. */
+    pid_t pid = spawn_with(path, &actions, argv, envp, POSIX_SPAWN_SETSID);
     close(pair[1]);
     if (pid < 0) {
         close(pair[0]);

@@ -119,4 +119,34 @@ struct EnginePassCacheTests {
         #expect(run.launchedNames == ["A", "B0", "B1", "B2", "B3", "B4", "B5"])
         #expect(run.node("d.onFail")?.phase == .omitted)
     }
+
+    /// A step whose inputs cannot resolve errors at once, even while the workflow's pods are at their limit.
+    @Test func anInputErrorIsNotHeldBackByParallelism() throws {
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: d}
+            spec:
+              entrypoint: main
+              parallelism: 1
+              templates:
+              - name: main
+                dag:
+                  tasks:
+                  - {name: a-slow, template: t}
+                  - {name: b-bad, template: picky, arguments: {parameters: [{name: size, value: huge}]}}
+              - name: t
+                container: {image: alpine, command: [echo]}
+              - name: picky
+                inputs: {parameters: [{name: size, enum: [small, large]}]}
+                container: {image: alpine, command: [echo, "{{inputs.parameters.size}}"]}
+            """
+        var run = try EngineHarness(yaml: yaml)
+        run.script = { _ in .hang }
+        run.reconcile()
+        #expect(run.running.count == 1)
+        let bad = try #require(run.node("d.b-bad"), "the slow task took the only slot first")
+        #expect(bad.phase == .error)
+        #expect(bad.message?.contains("is not one of small, large") == true, "\(bad.message ?? "")")
+    }
 }

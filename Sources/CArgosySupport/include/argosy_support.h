@@ -11,8 +11,8 @@ int argosy_pidfd_open(pid_t pid);
 /// (then /dev/null). Returns the pid, or -errno.
 pid_t argosy_spawn(const char *path, char *const argv[], char *const envp[], int quiet);
 
-/// Starts `path` (argosy-exec --serve) with one end of a new stream socket pair as its standard input and
-/// /dev/null as its output and error; `*socket_out` gets the other end (close-on-exec). Returns the pid, or
+/// Starts `path` (argosy-exec --serve), in a session of its own, with one end of a new stream socket pair as its
+/// standard input and /dev/null as its output and error; `*socket_out` gets the other end (close-on-exec). Returns the pid, or
 /// -errno.
 pid_t argosy_spawn_server(const char *path, char *const argv[], char *const envp[], int *socket_out);
 
