@@ -61,11 +61,16 @@ public final class LocalRuntime: @unchecked Sendable {
             let (argv, env) = try prepare(launch, dir)
             var pid = server.start(argv, env)
             if pid == -EINPROGRESS {
-                // Its server died after taking the request: the supervisor, if it started, writes its pid first.
-                guard let started = dir.awaitSupervisorPID(seconds: 2) else {
-                    throw ArgosyError(.io, "the supervisor server exited while starting the step")
+                // The server died after taking the request. A supervisor it started writes its pid file first
+                // thing; without one after two seconds none started, and a new server gets the request.
+                if let started = dir.awaitSupervisorPID(seconds: 2) {
+                    pid = started
+                } else {
+                    pid = server.start(argv, env)
+                    if pid == -EINPROGRESS {
+                        pid = dir.awaitSupervisorPID(seconds: 2) ?? -EIO
+                    }
                 }
-                pid = started
             }
             guard pid > 0 else {
                 throw ArgosyError(.io, "cannot start \(supervisor): \(String(cString: strerror(-pid)))")

@@ -30,6 +30,13 @@ struct SupervisorServerTests {
         #expect(first == "first\n")
         let original = try #require(server.serverPID)
         kill(original, SIGKILL)
+        // Once it is gone (a zombie of ours), the next request finds its socket closed and starts a new server.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline,
+            !((try? String(contentsOfFile: "/proc/\(original)/stat", encoding: .utf8))?.contains(") Z ") ?? true)
+        {
+            usleep(10_000)
+        }
         let (_, second) = try Self.echo("second", through: server, in: root)
         #expect(second == "second\n", "a new server took over")
         let replacement = try #require(server.serverPID)
