@@ -39,8 +39,8 @@ struct LocalOptions: ParsableArguments {
     func validate() throws {
         guard let remote = global.remote else { return }
         throw ValidationError(
-            "this command works on the local store only and does not talk to an argo-server yet (\(remote.base) is set "
-                + "by --argo-server or ARGO_SERVER); unset it to use the local store")
+            "this command works on the local store only: argo-server has no API for it (\(remote.base) is set by "
+                + "--argo-server or ARGO_SERVER); unset it to use the local store")
     }
 }
 

@@ -542,7 +542,7 @@ struct RemoteCLITests {
         for args in [["secret", "list"], ["configmap", "list"]] {
             let refused = try cli.run(args)
             #expect(refused.status != 0, "\(args)")
-            #expect(refused.stderr.contains("does not talk to an argo-server yet"), "\(args): \(refused.stderr)")
+            #expect(refused.stderr.contains("argo-server has no API for it"), "\(args): \(refused.stderr)")
         }
     }
 }
