@@ -202,19 +202,16 @@ extension Operation {
         }
     }
 
-    /// True when starting the task is all there is to do for it: one step of a template that runs a process,
-    /// without a loop, a `when`, arguments to resolve, memoization, locks or retries (none of which waits for
-    /// the workflow's `parallelism`).
+    /// True when starting the task is all there is to do for it: no loop, `when`, arguments to resolve or exit
+    /// hook, and a template that only starts a pod (`startsOnlyAPod`).
     func isPlainStep(_ index: Int, _ context: DAGContext) -> Bool {
         if let known = context.progress.plain[index] { return known }
         var plain = false
         if let task = context.tasks[context.order[index]], task.when == nil, task.withItems == nil,
             task.withParam == nil, task.withSequence == nil, !Self.usesVariables(task),
             task.arguments?.parameters?.allSatisfy({ $0.valueFrom == nil }) ?? true,
-            let name = task.template, let template = reconciler.templates[name], template.runsProcess,
-            template.memoize == nil, template.synchronization == nil, template.retryStrategy == nil,
-            reconciler.workflow.spec.retryStrategy == nil, exitHook(onExit: task.onExit, hooks: task.hooks) == nil,
-            inputsCannotFail(template, task.arguments)
+            let name = task.template, let template = reconciler.templates[name],
+            exitHook(onExit: task.onExit, hooks: task.hooks) == nil, startsOnlyAPod(template, task.arguments)
         {
             plain = true
         }

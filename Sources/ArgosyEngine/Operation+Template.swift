@@ -24,9 +24,8 @@ extension Operation {
         if existing == nil, shutdownMessage != nil { return nil }
         // A plain step that the workflow's `parallelism` holds back would be resolved only to be refused by
         // executePod: with thousands of ready tasks waiting for a slot, that work was most of a pass.
-        if existing == nil, template.runsProcess, template.memoize == nil, template.synchronization == nil,
-            template.retryStrategy == nil, reconciler.workflow.spec.retryStrategy == nil,
-            let limit = reconciler.workflow.spec.parallelism, activePods >= limit, inputsCannotFail(template, arguments)
+        if existing == nil, let limit = reconciler.workflow.spec.parallelism, activePods >= limit,
+            startsOnlyAPod(template, arguments)
         {
             return nil
         }
@@ -219,6 +218,15 @@ extension Operation {
     // MARK: - Inputs
 
     /// Matches arguments to the template's input parameters: argument, else default, else the input's value.
+    /// True when starting `template` with `arguments` does nothing but start one pod once the workflow's
+    /// `parallelism` has a slot: no memoization, locks or retries, and inputs that cannot fail to resolve. Such a
+    /// step may be refused early while the pods are at their limit, with no difference but the work saved.
+    func startsOnlyAPod(_ template: Template, _ arguments: Arguments?) -> Bool {
+        template.runsProcess && template.memoize == nil && template.synchronization == nil
+            && template.retryStrategy == nil && reconciler.workflow.spec.retryStrategy == nil
+            && inputsCannotFail(template, arguments)
+    }
+
     /// True when `resolveInputs` cannot fail for these arguments: every input is supplied or has a literal
     /// default, and none is limited to an `enum` (so refusing the step for now only delays, never hides, an error).
     func inputsCannotFail(_ template: Template, _ arguments: Arguments?) -> Bool {

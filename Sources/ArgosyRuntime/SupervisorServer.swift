@@ -50,13 +50,7 @@ final class SupervisorServer: @unchecked Sendable {
     func shutDown() {
         lock.lock()
         defer { lock.unlock() }
-        if socket >= 0 { close(socket) }
-        socket = -1
-        if pid > 0 {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        }
-        pid = 0
+        closeAndReap()
     }
 
     /// The pid of the running server (for tests), or nil.
@@ -110,13 +104,19 @@ final class SupervisorServer: @unchecked Sendable {
         return true
     }
 
+    /// Kills the server (it may hang on a request it half read) and reaps it.
     private func stopServer() {
+        if pid > 0 { kill(pid, SIGKILL) }
+        closeAndReap()
+    }
+
+    /// Closes the socket (the server exits when it sees that) and waits for the server to end.
+    private func closeAndReap() {
         if socket >= 0 { close(socket) }
         socket = -1
         if pid > 0 {
-            kill(pid, SIGKILL)
             var status: Int32 = 0
-            waitpid(pid, &status, 0)
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         }
         pid = 0
     }
