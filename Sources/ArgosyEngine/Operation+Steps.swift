@@ -19,11 +19,12 @@ extension Operation {
         guard let stepsNode = node, !stepsNode.phase.isFinished else { return node }
 
         // The groups that already succeeded add the same variables every pass: start after them (what makes a
-        // long chain cost the same per step at its end).
+        // long chain cost the same per step at its end). They were all seen succeeded when the scope was cached,
+        // and only a retry (which empties the cache) takes a succeeded node back: checking the last one is enough.
         var stepsScope = scope
         var start = 0
         if let cached = reconciler.cache.stepsScope(nodeName), let reused = Self.reuse(cached, on: scope),
-            (0..<cached.groups).allSatisfy({ self.node(named: "\(nodeName)[\($0)]")?.phase == .succeeded })
+            self.node(named: "\(nodeName)[\(cached.groups - 1)]")?.phase == .succeeded
         {
             stepsScope = reused
             start = cached.groups

@@ -86,7 +86,7 @@ int ax_write_atomic(int dirfd, const char *name, const char *data, size_t len, b
     return 0;
 }
 
-int ax_write_pid_file(int dirfd, const char *name, pid_t pid)
+int ax_append_pid(int fd, pid_t pid)
 {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%ld\n", (long)pid);
@@ -94,7 +94,17 @@ int ax_write_pid_file(int dirfd, const char *name, pid_t pid)
         errno = EOVERFLOW;
         return -1;
     }
-    return ax_write_atomic(dirfd, name, buf, (size_t)n, false);
+    /* One write(2) of a few bytes: a reader sees the whole line or none of it. */
+    ssize_t w;
+    do
+        w = write(fd, buf, (size_t)n);
+    while (w < 0 && errno == EINTR);
+    if (w != n) {
+        if (w >= 0)
+            errno = EIO;
+        return -1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------- */

@@ -6,12 +6,13 @@
  *               [--tmpfs DST]... [--output NAME=PATH]... [--stdin FILE]
  *               -- PROGRAM [ARGS...]
  *
- * It sets up the sandbox, starts the step (leader of its own process group), pumps
- * the step's stdout/stderr into STEPDIR/log and STEPDIR/stdout, forwards
- * SIGTERM/SIGINT/SIGHUP to the step's group, ends whatever the step left running
- * when its main process exits (as a pod does), copies output files from the step's
- * view, and writes STEPDIR/exit last and durably, so that a restarted controller can
- * re-attach through STEPDIR/pid and STEPDIR/exit.
+ * It writes its pid to STEPDIR/pids, sets up the sandbox, starts the step (leader of
+ * its own process group) and appends the step's pid to STEPDIR/pids, pumps the step's
+ * stdout/stderr into STEPDIR/log and STEPDIR/stdout (each made when the first byte for
+ * it arrives), forwards SIGTERM/SIGINT/SIGHUP to the step's group, ends whatever the
+ * step left running when its main process exits (as a pod does), copies output files
+ * from the step's view, and writes STEPDIR/exit last and durably, so that a restarted
+ * controller can re-attach through STEPDIR/pids and STEPDIR/exit.
  *
  * Everything under STEPDIR is written relative to a directory fd opened first: the
  * sandbox may hide STEPDIR's path (STEPDIR under /tmp, /tmp replaced by a tmpfs).
@@ -64,7 +65,8 @@ struct supervisor {
     int dirfd; /* STEPDIR */
     int sigfd; /* signalfd: SIGCHLD, SIGTERM, SIGINT, SIGHUP */
     int stdin_fd; /* the step's stdin */
-    int log_fd, stdout_fd; /* STEPDIR/log, STEPDIR/stdout */
+    int pids_fd; /* STEPDIR/pids, open to append the step's pid */
+    int log_fd, stdout_fd; /* STEPDIR/log, STEPDIR/stdout; -1 until the step writes */
     int out_r, err_r; /* read ends of the step's stdout/stderr pipes; -1 at EOF */
     pid_t pid; /* the step; 0 before it is started */
     bool exited; /* the step exited (a zombie until reaped) */
@@ -310,17 +312,6 @@ static int prepare_step(struct supervisor *s)
         fail(s, AX_EXIT_SUPERVISOR, "stdin: %s: %s", in, strerror(errno));
         return -1;
     }
-    const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW;
-    s->log_fd = openat(s->dirfd, "log", flags, 0644);
-    if (s->log_fd < 0) {
-        fail(s, AX_EXIT_SUPERVISOR, "supervisor: create log: %s", strerror(errno));
-        return -1;
-    }
-    s->stdout_fd = openat(s->dirfd, "stdout", flags, 0644);
-    if (s->stdout_fd < 0) {
-        fail(s, AX_EXIT_SUPERVISOR, "supervisor: create stdout: %s", strerror(errno));
-        return -1;
-    }
     if (s->opt.sandbox) {
         char err[AX_ERR_MAX];
         if (ax_sandbox_setup(&s->opt, err, sizeof err) < 0) {
@@ -469,7 +460,7 @@ static size_t child_stack_size(char *const *argv)
 }
 
 /*
- * Start the step with stdout/stderr on pipes, write STEPDIR/pid, and learn whether
+ * Start the step with stdout/stderr on pipes, append its pid to STEPDIR/pids, and learn whether
  * the exec worked through a close-on-exec pipe that carries its errno on failure.
  */
 static int spawn_step(struct supervisor *s)
@@ -513,11 +504,12 @@ static int spawn_step(struct supervisor *s)
     /* CLONE_VFORK: we resume only after the child's exec (or exit), so its own
      * setpgid(0, 0) is done and -pid names its group from now on. */
     s->pid = pid;
-    if (ax_write_pid_file(s->dirfd, "pid", pid) < 0) {
-        /* Without a pid file nobody could stop the step: don't run it. */
-        fail(s, AX_EXIT_SUPERVISOR, "supervisor: write pid: %s", strerror(errno));
+    if (ax_append_pid(s->pids_fd, pid) < 0) {
+        /* Without its pid on record nobody could stop the step: don't run it. */
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: write the step's pid: %s", strerror(errno));
         kill_step_group(s, SIGKILL);
     }
+    close_fd(&s->pids_fd);
     struct child_report r;
     ssize_t n;
     do
@@ -543,6 +535,21 @@ static void note_log_failure(struct supervisor *s, const char *what)
     s->log_failed = true;
 }
 
+/*
+ * The file a chunk of output goes to, made on first use: a step that prints nothing
+ * costs no file (creating one is a good share of a short step's cost). -1 when it
+ * cannot be made (reported once, like a failed write).
+ */
+static int output_file(struct supervisor *s, int *fd, const char *name)
+{
+    if (*fd < 0 && !s->log_failed) {
+        *fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (*fd < 0)
+            note_log_failure(s, name);
+    }
+    return *fd;
+}
+
 /* Move one chunk from a pipe to log (and to stdout for the stdout pipe). */
 static void pump(struct supervisor *s, int *fd, bool is_stdout)
 {
@@ -556,9 +563,11 @@ static void pump(struct supervisor *s, int *fd, bool is_stdout)
         return;
     }
     /* Plain write(2)s: every chunk is in the file (and visible to `logs -f`) at once. */
-    if (ax_write_all(s->log_fd, pump_buf, (size_t)n) < 0)
+    int log = output_file(s, &s->log_fd, "log");
+    if (log >= 0 && ax_write_all(log, pump_buf, (size_t)n) < 0)
         note_log_failure(s, "log");
-    if (is_stdout && ax_write_all(s->stdout_fd, pump_buf, (size_t)n) < 0)
+    int out = is_stdout ? output_file(s, &s->stdout_fd, "stdout") : -1;
+    if (out >= 0 && ax_write_all(out, pump_buf, (size_t)n) < 0)
         note_log_failure(s, "stdout");
 }
 
@@ -854,7 +863,7 @@ static int run_supervisor(int argc, char **argv)
 {
     static struct supervisor sup;
     struct supervisor *s = &sup;
-    s->dirfd = s->sigfd = s->stdin_fd = s->log_fd = s->stdout_fd = s->out_r = s->err_r = -1;
+    s->dirfd = s->sigfd = s->stdin_fd = s->pids_fd = s->log_fd = s->stdout_fd = s->out_r = s->err_r = -1;
 
     if (ensure_std_fds() < 0)
         return AX_EXIT_SUPERVISOR; /* no stderr to complain to */
@@ -875,8 +884,10 @@ static int run_supervisor(int argc, char **argv)
         fail(s, AX_EXIT_SUPERVISOR, "usage: %s", usage_err);
         return finish(s);
     }
-    if (ax_write_pid_file(s->dirfd, "supervisor.pid", getpid()) < 0) {
-        fail(s, AX_EXIT_SUPERVISOR, "supervisor: write supervisor.pid: %s", strerror(errno));
+    s->pids_fd = openat(s->dirfd, "pids", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+                        0644);
+    if (s->pids_fd < 0 || ax_append_pid(s->pids_fd, getpid()) < 0) {
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: write pids: %s", strerror(errno));
         return finish(s);
     }
     /* Detach from the caller's session and terminal: Ctrl-C or a crash of the
@@ -906,7 +917,7 @@ static int run_supervisor(int argc, char **argv)
  * stream socket on fd 0: a request is three native uint32 (argc, envc, payload bytes) and a payload of argc
  * then envc NUL-terminated strings; the reply is an int32, the supervisor's pid or -errno. The server reaps
  * its children and exits when the controller closes the socket; running supervisors carry on (each leads its
- * own session, and the controller that follows re-attaches through their pid files).
+ * own session, and the controller that follows re-attaches through their pids files).
  */
 static int read_full(int fd, void *buf, size_t len)
 {

@@ -52,16 +52,15 @@ public final class LocalRuntime: @unchecked Sendable {
     public func launch(_ launch: StepLaunch) {
         let dir = directory(for: launch)
         let outputNames = Array(launch.outputPaths.keys)
-        if dir.exists {
-            attach(launch, dir)
-            return
-        }
         do {
-            try FileManager.default.createDirectory(at: dir.url, withIntermediateDirectories: true)
+            guard try dir.create() else {
+                attach(launch, dir)
+                return
+            }
             let (argv, env) = try prepare(launch, dir)
             var pid = server.start(argv, env)
             if pid == -EINPROGRESS {
-                // The server died after taking the request. A supervisor it started writes its pid file first
+                // The server died after taking the request. A supervisor it started writes its `pids` file first
                 // thing; without one after two seconds none started, and a new server gets the request.
                 if let started = dir.awaitSupervisorPID(seconds: 2) {
                     pid = started

@@ -94,6 +94,18 @@ wait_for_file() {
     return 1
 }
 
+# step_pid STEPDIR: the step's pid (line 2 of STEPDIR/pids) once the supervisor wrote it.
+step_pid() {
+    local i pid
+    for ((i = 0; i < 500; i++)); do
+        pid=$(sed -n 2p "$1/pids" 2>/dev/null)
+        [[ -n $pid ]] && { echo "$pid"; return 0; }
+        sleep 0.01
+    done
+    fail "timed out waiting for the step's pid in $1/pids"
+    return 1
+}
+
 # alive PID: true while PID exists and is not a zombie.
 alive() {
     local state
@@ -136,10 +148,10 @@ test_exit_code_and_record() {
     run "$s" -- true
     expect_eq "exit code of true" 0 "$RC"
     expect_eq "exit record of true" '{"exitCode":0}' "$(read_file "$s/exit")"
-    # no temporary file is left behind
-    local leftovers
-    leftovers=$(find "$s" -name '*.tmp')
-    expect_eq "temporary files left" "" "$leftovers"
+    # no temporary file is left behind, and a step that printed nothing got no log files
+    local files
+    files=$(cd "$s" && echo *)
+    expect_eq "files of a silent step" "exit pids" "$files"
 }
 
 test_pid_files_and_process_group() {
@@ -150,9 +162,8 @@ test_pid_files_and_process_group() {
     expect_eq "exit code" 0 "$RC"
     local pid pgrp ppid
     read -r pid pgrp ppid <"$s/stdout"
-    expect_file_bytes "pid file" "$s/pid" "$pid\n"
+    expect_file_bytes "pids: the supervisor's, then the step's" "$s/pids" "$ppid\n$pid\n"
     expect_eq "step is its process group's leader" "$pid" "$pgrp"
-    expect_file_bytes "supervisor.pid file" "$s/supervisor.pid" "$ppid\n"
 }
 
 test_log_and_stdout_separation() {
@@ -342,7 +353,7 @@ test_stdin() {
     s=$(new_step)
     run "$s" -- cat
     expect_eq "exit code" 0 "$RC"
-    expect_file_bytes "stdin defaults to /dev/null" "$s/stdout" ''
+    [[ ! -e $s/stdout ]] || fail "stdin defaults to /dev/null: cat printed $(od -c "$s/stdout")"
     s=$(new_step)
     printf 'line1\nline2\n' >"$ROOT/input"
     run "$s" --sandbox --stdin "$ROOT/input" -- cat
@@ -356,8 +367,9 @@ test_sigterm_to_step_pid() {
     "$BIN" --dir "$s" -- sleep 30 &
     sup=$!
     BG_PIDS+=("$sup")
-    wait_for_file "$s/pid" || return 0
-    kill -TERM "$(cat "$s/pid")"
+    local pid
+    pid=$(step_pid "$s") || return 0
+    kill -TERM "$pid"
     wait "$sup" || rc=$?
     expect_eq "supervisor exit code" 143 "$rc"
     expect_eq "exit record" '{"exitCode":143,"signal":15}' "$(read_file "$s/exit")"
@@ -372,7 +384,7 @@ test_kill_step_group() {
     BG_PIDS+=("$sup")
     wait_for_file "$s/child" || return 0
     child=$(cat "$s/child")
-    kill -KILL -- "-$(cat "$s/pid")"
+    kill -KILL -- "-$(step_pid "$s")"
     wait "$sup" || rc=$?
     expect_eq "supervisor exit code" 137 "$rc"
     expect_eq "exit record" '{"exitCode":137,"signal":9}' "$(read_file "$s/exit")"
@@ -388,7 +400,7 @@ forward_signal() {
     "$BIN" --dir "$s" -- sleep 30 &
     sup=$!
     BG_PIDS+=("$sup")
-    wait_for_file "$s/pid" || return 0
+    step_pid "$s" >/dev/null || return 0
     kill "-$sig" "$sup"
     wait "$sup" || rc=$?
     expect_eq "supervisor exit code after SIG$sig" $((128 + num)) "$rc"
@@ -433,8 +445,7 @@ test_supervisor_death_kills_step() {
     "$BIN" --dir "$s" -- sleep 30 &
     sup=$!
     BG_PIDS+=("$sup")
-    wait_for_file "$s/pid" || return 0
-    step=$(cat "$s/pid")
+    step=$(step_pid "$s") || return 0
     kill -KILL "$sup"
     wait "$sup" 2>/dev/null || true
     wait_gone "$step" || fail "the step kept running after its supervisor was killed"
@@ -577,7 +588,7 @@ print("pid-positive", pid is not None and pid > 0)
 stat = open(f"/proc/{pid}/stat").read()
 print("parent-is-server", int(stat.rsplit(")", 1)[1].split()[1]) == server.pid)
 print("exit", wait_exit(first).strip())
-print("supervisor-pid-file", open(first + "/supervisor.pid").read().strip() == str(pid))
+print("supervisor-pid-file", open(first + "/pids").read().split("\n")[0] == str(pid))
 print("log", open(first + "/log").read().strip())
 # Closing the socket ends the server; a supervisor it started runs on to its end.
 pid = request(sock, [binary, "--dir", second, "--", "sh", "-c", "sleep 0.3; echo after-server"], env)

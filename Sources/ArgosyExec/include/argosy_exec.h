@@ -69,8 +69,11 @@ int ax_write_all(int fd, const void *buf, size_t len);
  */
 int ax_write_atomic(int dirfd, const char *name, const char *data, size_t len, bool durable);
 
-/* Write "PID\n" atomically (not fsynced: it only matters while the process lives). */
-int ax_write_pid_file(int dirfd, const char *name, pid_t pid);
+/*
+ * Append "PID\n" to fd (opened O_APPEND) in one write; readers take only complete lines.
+ * Not fsynced: a pid only matters while the process lives.
+ */
+int ax_append_pid(int fd, pid_t pid);
 
 /*
  * Copy the file or directory at src_path (resolved in the current mount namespace,
