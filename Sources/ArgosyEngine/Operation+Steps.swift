@@ -21,13 +21,16 @@ extension Operation {
         // The groups that already succeeded add the same variables every pass: start after them (what makes a
         // long chain cost the same per step at its end). They were all seen succeeded when the scope was cached,
         // and only a retry (which empties the cache) takes a succeeded node back: checking the last one is enough.
+        // The cached scope is taken out of the cache, so that this pass changes it in place instead of copying
+        // every variable of the finished groups.
         var stepsScope = scope
         var start = 0
-        if let cached = reconciler.cache.stepsScope(nodeName), let reused = Self.reuse(cached, on: scope),
-            self.node(named: "\(nodeName)[\(cached.groups - 1)]")?.phase == .succeeded
+        if var cached = reconciler.cache.takeStepsScope(nodeName),
+            self.node(named: "\(nodeName)[\(cached.groups - 1)]")?.phase == .succeeded,
+            Self.refresh(&cached.scope, builtOn: cached.parent, to: scope)
         {
-            stepsScope = reused
             start = cached.groups
+            stepsScope = cached.scope
         }
         for (i, group) in (template.steps ?? []).enumerated() where i >= start {
             let groupName = "\(nodeName)[\(i)]"
@@ -57,7 +60,7 @@ extension Operation {
                     group, groupName: groupName, template: template, boundaryID: stepsNode.id, scope: stepsScope)
             else { return stepsNode }
             if !groupNode.phase.isFinished {
-                if i > start {
+                if i > 0 {
                     reconciler.cache.setStepsScope(
                         nodeName, .init(groups: i, parent: scope.values, scope: stepsScope))
                 }
@@ -85,21 +88,22 @@ extension Operation {
         return markPhase(nodeName, .succeeded)
     }
 
-    /// The cached scope of finished groups brought up to date with `parent`, the scope it was built on, whose
-    /// workflow-level values (`workflow.duration`, `workflow.status`) change between passes. Nil when a changed
-    /// value is one the groups may have replaced (a `steps.` name).
-    static func reuse(_ cached: PassCache.StepsScope, on parent: VariableScope) -> VariableScope? {
-        var scope = cached.scope
-        for (name, value) in parent.values where cached.parent[name] != value {
-            if name.hasPrefix("steps.") { return nil }
+    /// Brings a cached scope of finished groups, built on `old`, up to date with `parent`, whose workflow-level
+    /// values (`workflow.duration`, `workflow.status`) change between passes. False when a changed value is one
+    /// the groups may have replaced (a `steps.` name): the scope cannot be reused.
+    static func refresh(_ scope: inout VariableScope, builtOn old: [String: JSONValue], to parent: VariableScope)
+        -> Bool
+    {
+        for (name, value) in parent.values where old[name] != value {
+            if name.hasPrefix("steps.") { return false }
             scope[name] = value
         }
-        for name in cached.parent.keys where parent.values[name] == nil {
-            if name.hasPrefix("steps.") { return nil }
+        for name in old.keys where parent.values[name] == nil {
+            if name.hasPrefix("steps.") { return false }
             scope[name] = nil
         }
         scope.currentTime = parent.currentTime
-        return scope
+        return true
     }
 
     func addStepScope(_ step: WorkflowStep, groupName: String, to scope: inout VariableScope) {

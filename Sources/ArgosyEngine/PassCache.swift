@@ -109,10 +109,11 @@ final class PassCache: @unchecked Sendable {
     }
     private var stepsScopes: [String: StepsScope] = [:]
 
-    func stepsScope(_ node: String) -> StepsScope? {
+    /// Removes and returns the cached scope (the caller holds the only reference, so it can change it in place).
+    func takeStepsScope(_ node: String) -> StepsScope? {
         lock.lock()
         defer { lock.unlock() }
-        return stepsScopes[node]
+        return stepsScopes.removeValue(forKey: node)
     }
 
     func setStepsScope(_ node: String, _ value: StepsScope) {

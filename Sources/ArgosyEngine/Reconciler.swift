@@ -33,7 +33,7 @@ public struct Reconciler: Sendable {
             // Hand the state over without a second reference, so changing a node does not copy the table.
             var taken = RunState()
             swap(&taken, &state)
-            let operation = Operation(reconciler: self, state: taken, now: now)
+            let operation = Operation(reconciler: self, state: consume taken, now: now)
             operation.locks = locks
             operation.memo = memo
             operation.apply(results)

@@ -56,55 +56,29 @@ static void close_keep_err(int fd, int *err)
         *err = errno;
 }
 
-int ax_write_atomic(int dirfd, const char *name, const char *data, size_t len, bool durable)
+int ax_append_line(int fd, const char *line, size_t len)
 {
-    char tmp[NAME_MAX + 1];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp", name);
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        errno = ENAMETOOLONG;
+    /* One write(2): a reader sees the whole line or, without its "\n", knows it is not complete. */
+    ssize_t w;
+    do
+        w = write(fd, line, len);
+    while (w < 0 && errno == EINTR);
+    if (w >= 0 && (size_t)w != len) {
+        errno = EIO; /* a short write to a regular file: the disk is full */
         return -1;
     }
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return -1;
-    int err = 0;
-    if (ax_write_all(fd, data, len) < 0)
-        err = errno;
-    if (err == 0 && durable && fsync(fd) < 0)
-        err = errno;
-    close_keep_err(fd, &err);
-    if (err == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
-        err = errno;
-    if (err != 0) {
-        (void)unlinkat(dirfd, tmp, 0); /* best effort: the error below is what matters */
-        errno = err;
-        return -1;
-    }
-    /* The rename is durable only once the directory itself is. */
-    if (durable && fsync(dirfd) < 0)
-        return -1;
-    return 0;
+    return w < 0 ? -1 : 0;
 }
 
-int ax_append_pid(int fd, pid_t pid)
+int ax_append_pid(int fd, const char *tag, pid_t pid)
 {
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%ld\n", (long)pid);
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "%s %ld\n", tag, (long)pid);
     if (n < 0 || (size_t)n >= sizeof buf) {
         errno = EOVERFLOW;
         return -1;
     }
-    /* One write(2) of a few bytes: a reader sees the whole line or none of it. */
-    ssize_t w;
-    do
-        w = write(fd, buf, (size_t)n);
-    while (w < 0 && errno == EINTR);
-    if (w != n) {
-        if (w >= 0)
-            errno = EIO;
-        return -1;
-    }
-    return 0;
+    return ax_append_line(fd, buf, (size_t)n);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -222,10 +196,10 @@ static void jb_str(struct jbuf *j, const char *str)
     jb_put(j, "\"", 1);
 }
 
-int ax_write_exit_record(int dirfd, const struct ax_exit_record *rec)
+int ax_write_exit_record(int status_fd, int dirfd, const struct ax_exit_record *rec)
 {
     struct jbuf j = {0};
-    jb_puts(&j, "{\"exitCode\":");
+    jb_puts(&j, "exit {\"exitCode\":");
     jb_int(&j, rec->exit_code);
     if (rec->signal > 0) {
         jb_puts(&j, ",\"signal\":");
@@ -250,7 +224,12 @@ int ax_write_exit_record(int dirfd, const struct ax_exit_record *rec)
         errno = ENOMEM;
         rc = -1;
     } else {
-        rc = ax_write_atomic(dirfd, "exit", j.p, j.len, true);
+        /* The file, then its entry in the directory (made by this supervisor): both durable. */
+        rc = ax_append_line(status_fd, j.p, j.len);
+        if (rc == 0)
+            rc = fsync(status_fd);
+        if (rc == 0)
+            rc = fsync(dirfd);
     }
     int saved = errno;
     free(j.p);

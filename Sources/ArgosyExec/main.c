@@ -6,13 +6,14 @@
  *               [--tmpfs DST]... [--output NAME=PATH]... [--stdin FILE]
  *               -- PROGRAM [ARGS...]
  *
- * It writes its pid to STEPDIR/pids, sets up the sandbox, starts the step (leader of
- * its own process group) and appends the step's pid to STEPDIR/pids, pumps the step's
- * stdout/stderr into STEPDIR/log and STEPDIR/stdout (each made when the first byte for
- * it arrives), forwards SIGTERM/SIGINT/SIGHUP to the step's group, ends whatever the
- * step left running when its main process exits (as a pod does), copies output files
- * from the step's view, and writes STEPDIR/exit last and durably, so that a restarted
- * controller can re-attach through STEPDIR/pids and STEPDIR/exit.
+ * It records its pid in STEPDIR/status, sets up the sandbox, starts the step (leader
+ * of its own process group) and records the step's pid, pumps the step's stdout/stderr
+ * into STEPDIR/log and STEPDIR/stdout (each made when the first byte for it arrives),
+ * forwards SIGTERM/SIGINT/SIGHUP to the step's group, ends whatever the step left
+ * running when its main process exits (as a pod does), copies output files from the
+ * step's view, and appends the exit record to STEPDIR/status last and durably, so that
+ * a restarted controller can re-attach through STEPDIR/status alone. A step that
+ * prints nothing costs one file: creating files is a good share of a short step's cost.
  *
  * Everything under STEPDIR is written relative to a directory fd opened first: the
  * sandbox may hide STEPDIR's path (STEPDIR under /tmp, /tmp replaced by a tmpfs).
@@ -65,7 +66,7 @@ struct supervisor {
     int dirfd; /* STEPDIR */
     int sigfd; /* signalfd: SIGCHLD, SIGTERM, SIGINT, SIGHUP */
     int stdin_fd; /* the step's stdin */
-    int pids_fd; /* STEPDIR/pids, open to append the step's pid */
+    int status_fd; /* STEPDIR/status (see ax_append_line) */
     int log_fd, stdout_fd; /* STEPDIR/log, STEPDIR/stdout; -1 until the step writes */
     int out_r, err_r; /* read ends of the step's stdout/stderr pipes; -1 at EOF */
     pid_t pid; /* the step; 0 before it is started */
@@ -185,7 +186,7 @@ static int parse_output(const char *arg, struct ax_output *o, char *err, size_t 
 
 /*
  * Parse the command line into opt. On error, fill err and return -1, but keep
- * looking for --dir so that the failure can still be recorded in STEPDIR/exit.
+ * looking for --dir so that the failure can still be recorded in STEPDIR/status.
  */
 static int parse_args(int argc, char **argv, struct ax_options *opt, char *err, size_t errlen)
 {
@@ -460,7 +461,7 @@ static size_t child_stack_size(char *const *argv)
 }
 
 /*
- * Start the step with stdout/stderr on pipes, append its pid to STEPDIR/pids, and learn whether
+ * Start the step with stdout/stderr on pipes, record its pid in STEPDIR/status, and learn whether
  * the exec worked through a close-on-exec pipe that carries its errno on failure.
  */
 static int spawn_step(struct supervisor *s)
@@ -504,12 +505,11 @@ static int spawn_step(struct supervisor *s)
     /* CLONE_VFORK: we resume only after the child's exec (or exit), so its own
      * setpgid(0, 0) is done and -pid names its group from now on. */
     s->pid = pid;
-    if (ax_append_pid(s->pids_fd, pid) < 0) {
+    if (ax_append_pid(s->status_fd, "step", pid) < 0) {
         /* Without its pid on record nobody could stop the step: don't run it. */
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: write the step's pid: %s", strerror(errno));
         kill_step_group(s, SIGKILL);
     }
-    close_fd(&s->pids_fd);
     struct child_report r;
     ssize_t n;
     do
@@ -826,7 +826,7 @@ static size_t copy_outputs(struct supervisor *s, const char **missing)
     return nmissing;
 }
 
-/* Copy outputs, write STEPDIR/exit last; returns argosy-exec's exit code. */
+/* Copy outputs, append the exit record to STEPDIR/status last; returns argosy-exec's exit code. */
 static int finish(struct supervisor *s)
 {
     const char **missing = NULL;
@@ -848,7 +848,7 @@ static int finish(struct supervisor *s)
         .nmissing = nmissing,
     };
     int code = s->exit_code;
-    if (ax_write_exit_record(s->dirfd, &rec) < 0) {
+    if (ax_write_exit_record(s->status_fd, s->dirfd, &rec) < 0) {
         warn_msg("write exit record: %s", strerror(errno));
         code = AX_EXIT_SUPERVISOR;
     }
@@ -863,7 +863,7 @@ static int run_supervisor(int argc, char **argv)
 {
     static struct supervisor sup;
     struct supervisor *s = &sup;
-    s->dirfd = s->sigfd = s->stdin_fd = s->pids_fd = s->log_fd = s->stdout_fd = s->out_r = s->err_r = -1;
+    s->dirfd = s->sigfd = s->stdin_fd = s->status_fd = s->log_fd = s->stdout_fd = s->out_r = s->err_r = -1;
 
     if (ensure_std_fds() < 0)
         return AX_EXIT_SUPERVISOR; /* no stderr to complain to */
@@ -879,15 +879,19 @@ static int run_supervisor(int argc, char **argv)
         warn_msg("--dir %s: %s", s->opt.dir, strerror(errno));
         return AX_EXIT_SUPERVISOR;
     }
+    const int append = O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
+    s->status_fd = openat(s->dirfd, "status", append, 0644);
+    if (s->status_fd < 0) {
+        warn_msg("create %s/status: %s", s->opt.dir, strerror(errno));
+        return AX_EXIT_SUPERVISOR; /* nowhere to record anything */
+    }
     if (parsed < 0) {
         (void)fputs(usage_text, stderr);
         fail(s, AX_EXIT_SUPERVISOR, "usage: %s", usage_err);
         return finish(s);
     }
-    s->pids_fd = openat(s->dirfd, "pids", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
-                        0644);
-    if (s->pids_fd < 0 || ax_append_pid(s->pids_fd, getpid()) < 0) {
-        fail(s, AX_EXIT_SUPERVISOR, "supervisor: write pids: %s", strerror(errno));
+    if (ax_append_pid(s->status_fd, "supervisor", getpid()) < 0) {
+        fail(s, AX_EXIT_SUPERVISOR, "supervisor: write status: %s", strerror(errno));
         return finish(s);
     }
     /* Detach from the caller's session and terminal: Ctrl-C or a crash of the
@@ -917,7 +921,7 @@ static int run_supervisor(int argc, char **argv)
  * stream socket on fd 0: a request is three native uint32 (argc, envc, payload bytes) and a payload of argc
  * then envc NUL-terminated strings; the reply is an int32, the supervisor's pid or -errno. The server reaps
  * its children and exits when the controller closes the socket; running supervisors carry on (each leads its
- * own session, and the controller that follows re-attaches through their pids files).
+ * own session, and the controller that follows re-attaches through their status files).
  */
 static int read_full(int fd, void *buf, size_t len)
 {

@@ -60,7 +60,7 @@ public final class LocalRuntime: @unchecked Sendable {
             let (argv, env) = try prepare(launch, dir)
             var pid = server.start(argv, env)
             if pid == -EINPROGRESS {
-                // The server died after taking the request. A supervisor it started writes its `pids` file first
+                // The server died after taking the request. A supervisor it started writes its `status` file first
                 // thing; without one after two seconds none started, and a new server gets the request.
                 if let started = dir.awaitSupervisorPID(seconds: 2) {
                     pid = started

@@ -5,9 +5,11 @@ import Foundation
     import Glibc
 #endif
 
-/// The files of one step attempt, written by `argosy-exec`: `pids`, `log`, `stdout`, `exit`, `outputs/`.
+/// The files of one step attempt, written by `argosy-exec`: `status`, `log`, `stdout`, `outputs/`.
 ///
-/// `log` and `stdout` appear once the step writes to them: a missing one is empty.
+/// `status` has a line per event, each written whole: `supervisor PID`, `step PID` (its process group) once the
+/// step runs, and last `exit {JSON}`, the exit record. `log` and `stdout` appear once the step writes to them: a
+/// missing one is empty.
 public struct StepDirectory: Sendable {
     public let url: URL
 
@@ -15,11 +17,11 @@ public struct StepDirectory: Sendable {
         url = home.appendingPathComponent("steps").appendingPathComponent(workflowUID).appendingPathComponent(podName)
     }
 
+    init(url: URL) { self.url = url }
+
     public var logURL: URL { url.appendingPathComponent("log") }
-    var exitURL: URL { url.appendingPathComponent("exit") }
     var stdoutURL: URL { url.appendingPathComponent("stdout") }
-    /// The supervisor's pid on the first line, the step's (its process group) on the second once it started.
-    var pidsURL: URL { url.appendingPathComponent("pids") }
+    var statusURL: URL { url.appendingPathComponent("status") }
 
     /// Makes the directory (and the workflow's, for its first step); false when it existed already.
     func create() throws(ArgosyError) -> Bool {
@@ -38,7 +40,19 @@ public struct StepDirectory: Sendable {
         if err == EEXIST { return false }
         throw ArgosyError(.io, "cannot create \(url.path): \(String(cString: strerror(err)))")
     }
-    public var hasExited: Bool { FileManager.default.fileExists(atPath: exitURL.path) }
+
+    /// The complete lines of `status` (a line still being written has no "\n" yet), by their first word.
+    func status() -> [Substring: Substring] {
+        guard let text = try? String(contentsOf: statusURL, encoding: .utf8) else { return [:] }
+        var lines: [Substring: Substring] = [:]
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            if parts.count == 2 { lines[parts[0]] = parts[1] }
+        }
+        return lines
+    }
+
+    public var hasExited: Bool { status()["exit"] != nil }
 
     /// The supervisor's pid once it has written it, waiting up to `seconds`.
     func awaitSupervisorPID(seconds: Double) -> pid_t? {
@@ -50,23 +64,15 @@ public struct StepDirectory: Sendable {
         return supervisorPID
     }
 
-    /// Line `index` of `pids`, once it is complete (each line is written whole, in one write).
-    func pid(line index: Int) -> pid_t? {
-        guard let text = try? String(contentsOf: pidsURL, encoding: .utf8) else { return nil }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()  // after the last "\n"
-        return index < lines.count ? pid_t(lines[lines.startIndex + index]) : nil
-    }
-
-    var supervisorPID: pid_t? { pid(line: 0) }
-    var stepPID: pid_t? { pid(line: 1) }
+    var supervisorPID: pid_t? { status()["supervisor"].flatMap { pid_t($0) } }
+    var stepPID: pid_t? { status()["step"].flatMap { pid_t($0) } }
 
     /// The largest `outputs.result` kept, as Argo limits it.
     static let resultLimit = 256 * 1024
 
     /// Reads the exit record and outputs into a result. Nil while the step has not exited.
     func result(workflowUID: String, nodeID: String, outputNames: [String], now: Date) -> StepResult? {
-        guard let text = try? String(contentsOf: exitURL, encoding: .utf8), let record = try? JSONValue.parse(text)
-        else { return nil }
+        guard let text = status()["exit"], let record = try? JSONValue.parse(String(text)) else { return nil }
         let exitCode = record["exitCode"].flatMap { $0.doubleValue.map { Int($0) } }
         var result = StepResult(workflowUID: workflowUID, nodeID: nodeID, exitCode: exitCode, finishedAt: now)
         if let error = record["error"]?.stringValue { result.error = error }

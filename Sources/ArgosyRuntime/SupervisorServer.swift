@@ -23,7 +23,7 @@ final class SupervisorServer: @unchecked Sendable {
 
     /// Starts a supervisor with `argv` (argv[0] the program) and `env`: its pid, or -errno. `-EINPROGRESS`: the
     /// request reached a server that died before answering, so the supervisor may or may not have started (the
-    /// caller looks for its `pids` file; sending the request again could start the step twice).
+    /// caller looks for its `status` file; sending the request again could start the step twice).
     func start(_ argv: [String], _ env: [String]) -> pid_t {
         let request = Self.encode(argv, env)
         lock.lock()

@@ -17,8 +17,8 @@ struct SupervisorServerTests {
         let pid = server.start([exec, "--dir", dir.path, "--", "/bin/echo", word], ["PATH=/usr/bin:/bin"])
         guard pid > 0 else { throw TestFailure("start failed: \(pid)") }
         let deadline = Date().addingTimeInterval(10)
-        let exit = dir.appendingPathComponent("exit")
-        while !FileManager.default.fileExists(atPath: exit.path), Date() < deadline { usleep(10_000) }
+        let step = StepDirectory(url: dir)
+        while !step.hasExited, Date() < deadline { usleep(10_000) }
         return (pid, (try? String(contentsOf: dir.appendingPathComponent("log"), encoding: .utf8)) ?? "")
     }
 

@@ -75,6 +75,13 @@ read_file() {
 
 new_step() { mktemp -d "$ROOT/step.XXXXXX"; }
 
+# exit_record STEPDIR: the JSON of the `exit` line of STEPDIR/status.
+exit_record() {
+    local line
+    line=$(grep '^exit ' "$1/status" 2>/dev/null) || { echo "<no exit record in $1/status>"; return; }
+    echo "${line#exit }"
+}
+
 # run STEPDIR [OPTIONS] -- PROGRAM...: run the supervisor, set RC (never aborts).
 run() {
     local dir=$1
@@ -94,15 +101,15 @@ wait_for_file() {
     return 1
 }
 
-# step_pid STEPDIR: the step's pid (line 2 of STEPDIR/pids) once the supervisor wrote it.
+# step_pid STEPDIR: the step's pid (the `step` line of STEPDIR/status) once the supervisor wrote it.
 step_pid() {
     local i pid
     for ((i = 0; i < 500; i++)); do
-        pid=$(sed -n 2p "$1/pids" 2>/dev/null)
+        pid=$(sed -n 's/^step //p' "$1/status" 2>/dev/null)
         [[ -n $pid ]] && { echo "$pid"; return 0; }
         sleep 0.01
     done
-    fail "timed out waiting for the step's pid in $1/pids"
+    fail "timed out waiting for the step's pid in $1/status"
     return 1
 }
 
@@ -143,15 +150,15 @@ test_exit_code_and_record() {
     s=$(new_step)
     run "$s" -- sh -c 'exit 7'
     expect_eq "supervisor exit code" 7 "$RC"
-    expect_eq "exit record" '{"exitCode":7}' "$(read_file "$s/exit")"
+    expect_eq "exit record" '{"exitCode":7}' "$(exit_record "$s")"
     s=$(new_step)
     run "$s" -- true
     expect_eq "exit code of true" 0 "$RC"
-    expect_eq "exit record of true" '{"exitCode":0}' "$(read_file "$s/exit")"
+    expect_eq "exit record of true" '{"exitCode":0}' "$(exit_record "$s")"
     # no temporary file is left behind, and a step that printed nothing got no log files
     local files
     files=$(cd "$s" && echo *)
-    expect_eq "files of a silent step" "exit pids" "$files"
+    expect_eq "files of a silent step" "status" "$files"
 }
 
 test_pid_files_and_process_group() {
@@ -162,7 +169,8 @@ test_pid_files_and_process_group() {
     expect_eq "exit code" 0 "$RC"
     local pid pgrp ppid
     read -r pid pgrp ppid <"$s/stdout"
-    expect_file_bytes "pids: the supervisor's, then the step's" "$s/pids" "$ppid\n$pid\n"
+    expect_file_bytes "status: the supervisor's pid, the step's, the exit record" "$s/status" \
+        "supervisor $ppid\nstep $pid\nexit {\"exitCode\":0}\n"
     expect_eq "step is its process group's leader" "$pid" "$pgrp"
 }
 
@@ -195,12 +203,12 @@ test_missing_program() {
     run "$s" -- argosy-no-such-program-xyz --flag
     expect_eq "exit code" 127 "$RC"
     expect_eq "exit record" '{"exitCode":127,"error":"exec: no such program: argosy-no-such-program-xyz"}' \
-        "$(read_file "$s/exit")"
+        "$(exit_record "$s")"
     s=$(new_step)
     run "$s" -- ./argosy-no-such-program-xyz
     expect_eq "exit code (path)" 127 "$RC"
     expect_contains "exit record (path)" '"error":"exec: no such program: ./argosy-no-such-program-xyz"' \
-        "$(read_file "$s/exit")"
+        "$(exit_record "$s")"
 }
 
 test_not_executable() {
@@ -210,13 +218,13 @@ test_not_executable() {
     chmod 644 "$s/x"
     run "$s" -- "$s/x"
     expect_eq "exit code" 126 "$RC"
-    expect_contains "exit record" "\"error\":\"exec: permission denied: $s/x\"" "$(read_file "$s/exit")"
+    expect_contains "exit record" "\"error\":\"exec: permission denied: $s/x\"" "$(exit_record "$s")"
     s=$(new_step)
     printf '#!/nonexistent/interpreter\necho hi\n' >"$s/y"
     chmod 755 "$s/y"
     run "$s" -- "$s/y"
     expect_eq "exit code (bad interpreter)" 126 "$RC"
-    expect_contains "exit record (bad interpreter)" "bad interpreter" "$(read_file "$s/exit")"
+    expect_contains "exit record (bad interpreter)" "bad interpreter" "$(exit_record "$s")"
 }
 
 test_json_escaping() {
@@ -226,7 +234,7 @@ test_json_escaping() {
     expect_eq "exit code" 127 "$RC"
     expect_eq "escaped error" \
         '{"exitCode":127,"error":"exec: no such program: no\"such\\prog\tx\u0001\ufffd"}' \
-        "$(read_file "$s/exit")"
+        "$(exit_record "$s")"
 }
 
 test_output_from_private_tmp() {
@@ -238,7 +246,7 @@ test_output_from_private_tmp() {
         mkdir -p /tmp/tree/sub && echo leaf > /tmp/tree/sub/leaf && echo top > /tmp/tree/top
         ln -s /etc/passwd /tmp/tree/link"
     expect_eq "exit code" 0 "$RC"
-    expect_eq "exit record" '{"exitCode":0}' "$(read_file "$s/exit")"
+    expect_eq "exit record" '{"exitCode":0}' "$(exit_record "$s")"
     expect_file_bytes "copied output" "$s/outputs/result" 'hello output\n'
     expect_file_bytes "copied directory: nested file" "$s/outputs/tree/sub/leaf" 'leaf\n'
     expect_file_bytes "copied directory: top file" "$s/outputs/tree/top" 'top\n'
@@ -254,7 +262,7 @@ test_missing_output_listed() {
     run "$s" --sandbox --output here=/tmp/here --output gone=/tmp/gone --output also=/nonexistent/x \
         -- sh -c 'echo x > /tmp/here; exit 3'
     expect_eq "exit code" 3 "$RC"
-    expect_eq "exit record" '{"exitCode":3,"missingOutputs":["gone","also"]}' "$(read_file "$s/exit")"
+    expect_eq "exit record" '{"exitCode":3,"missingOutputs":["gone","also"]}' "$(exit_record "$s")"
     expect_file_bytes "present output" "$s/outputs/here" 'x\n'
 }
 
@@ -304,7 +312,7 @@ test_bind_missing_source() {
     s=$(new_step)
     run "$s" --sandbox --bind "$ROOT/does-not-exist:/tmp/x" -- true
     expect_eq "exit code" 125 "$RC"
-    expect_contains "exit record" '"error":"sandbox: bind source' "$(read_file "$s/exit")"
+    expect_contains "exit record" '"error":"sandbox: bind source' "$(exit_record "$s")"
 }
 
 test_parallel_private_tmp() {
@@ -372,7 +380,7 @@ test_sigterm_to_step_pid() {
     kill -TERM "$pid"
     wait "$sup" || rc=$?
     expect_eq "supervisor exit code" 143 "$rc"
-    expect_eq "exit record" '{"exitCode":143,"signal":15}' "$(read_file "$s/exit")"
+    expect_eq "exit record" '{"exitCode":143,"signal":15}' "$(exit_record "$s")"
 }
 
 test_kill_step_group() {
@@ -387,7 +395,7 @@ test_kill_step_group() {
     kill -KILL -- "-$(step_pid "$s")"
     wait "$sup" || rc=$?
     expect_eq "supervisor exit code" 137 "$rc"
-    expect_eq "exit record" '{"exitCode":137,"signal":9}' "$(read_file "$s/exit")"
+    expect_eq "exit record" '{"exitCode":137,"signal":9}' "$(exit_record "$s")"
     wait_gone "$child" || fail "the step's child survived kill(-pid)"
 }
 
@@ -405,7 +413,7 @@ forward_signal() {
     wait "$sup" || rc=$?
     expect_eq "supervisor exit code after SIG$sig" $((128 + num)) "$rc"
     expect_eq "exit record after SIG$sig" "{\"exitCode\":$((128 + num)),\"signal\":$num}" \
-        "$(read_file "$s/exit")"
+        "$(exit_record "$s")"
 }
 
 test_supervisor_forwards_signals() {
@@ -466,7 +474,7 @@ test_workdir() {
     run "$s" --workdir "$ROOT/no-such-dir" -- pwd
     expect_eq "exit code (bad workdir)" 125 "$RC"
     expect_contains "exit record (bad workdir)" "\"error\":\"workdir: $ROOT/no-such-dir: No such file or directory\"" \
-        "$(read_file "$s/exit")"
+        "$(exit_record "$s")"
 }
 
 test_script_file_as_last_argument() {
@@ -498,14 +506,14 @@ test_usage_errors() {
     s=$(new_step)
     run "$s" --bogus -- true
     expect_eq "exit code (unknown option)" 125 "$RC"
-    expect_contains "exit record (unknown option)" '"error":"usage: unknown option --bogus' "$(read_file "$s/exit")"
+    expect_contains "exit record (unknown option)" '"error":"usage: unknown option --bogus' "$(exit_record "$s")"
     s=$(new_step)
     run "$s" --output 'a/b=/tmp/x' -- true
     expect_eq "exit code (bad output name)" 125 "$RC"
     s=$(new_step)
     run "$s" --sandbox
     expect_eq "exit code (no program)" 125 "$RC"
-    expect_contains "exit record (no program)" 'missing -- PROGRAM' "$(read_file "$s/exit")"
+    expect_contains "exit record (no program)" 'missing -- PROGRAM' "$(exit_record "$s")"
     err=$("$BIN" -- true 2>&1) || rc=$?
     expect_eq "exit code (no --dir)" 125 "$rc"
     expect_contains "message (no --dir)" "missing --dir" "$err"
@@ -537,7 +545,7 @@ test_unprivileged_sandbox() {
     [[ -e /var/tmp/argosy-unpriv-probe ]] && { rm -f /var/tmp/argosy-unpriv-probe; fail "a write to /var/tmp reached the host"; }
     if [[ $rc == 125 ]]; then
         # No user namespaces here: the supervisor must refuse, not run unsandboxed.
-        expect_contains "exit record" '"error":"sandbox: ' "$(read_file "$s/exit")"
+        expect_contains "exit record" '"error":"sandbox: ' "$(exit_record "$s")"
         return 0
     fi
     expect_eq "exit code (user namespace fallback)" 0 "$rc"
@@ -576,8 +584,10 @@ def request(sock, argv, env):
 
 def wait_exit(step):
     for _ in range(500):
-        if os.path.exists(step + "/exit"):
-            return open(step + "/exit").read()
+        lines = open(step + "/status").read().split("\n") if os.path.exists(step + "/status") else []
+        for line in lines[:-1]:
+            if line.startswith("exit "):
+                return line[len("exit "):]
         time.sleep(0.01)
     return "<no exit record>"
 
@@ -588,7 +598,7 @@ print("pid-positive", pid is not None and pid > 0)
 stat = open(f"/proc/{pid}/stat").read()
 print("parent-is-server", int(stat.rsplit(")", 1)[1].split()[1]) == server.pid)
 print("exit", wait_exit(first).strip())
-print("supervisor-pid-file", open(first + "/pids").read().split("\n")[0] == str(pid))
+print("supervisor-pid-file", open(first + "/status").read().split("\n")[0] == f"supervisor {pid}")
 print("log", open(first + "/log").read().strip())
 # Closing the socket ends the server; a supervisor it started runs on to its end.
 pid = request(sock, [binary, "--dir", second, "--", "sh", "-c", "sleep 0.3; echo after-server"], env)
@@ -714,7 +724,7 @@ test_output_outside_tmp() {
         echo "from var tmp" > /var/tmp/out.txt
         mkdir -p /root/argosy-out-dir/sub && echo leaf > /root/argosy-out-dir/sub/leaf'
     expect_eq "exit code" 0 "$RC"
-    expect_eq "exit record" '{"exitCode":0}' "$(read_file "$s/exit")"
+    expect_eq "exit record" '{"exitCode":0}' "$(exit_record "$s")"
     expect_file_bytes "output from /var/tmp" "$s/outputs/a" 'from var tmp\n'
     expect_file_bytes "output directory from /root" "$s/outputs/b/sub/leaf" 'leaf\n'
     [[ ! -e /root/argosy-out-dir ]] || fail "/root/argosy-out-dir leaked to the host"

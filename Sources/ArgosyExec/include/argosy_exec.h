@@ -64,16 +64,16 @@ void ax_errf(char *buf, size_t len, const char *fmt, ...)
 int ax_write_all(int fd, const void *buf, size_t len);
 
 /*
- * Write name in dirfd atomically: name.tmp is written (and fsynced when durable),
- * then renamed over name (and the directory fsynced when durable).
+ * STEPDIR/status, opened O_APPEND, holds one line per event, each appended in one write
+ * (readers take only lines ending in "\n"):
+ *   supervisor PID        first thing
+ *   step PID              once the step runs (its pid is its process group)
+ *   exit {JSON}           last, durably: {"exitCode":N[,"signal":S][,"error":"..."][,"missingOutputs":[...]]}
  */
-int ax_write_atomic(int dirfd, const char *name, const char *data, size_t len, bool durable);
+int ax_append_line(int fd, const char *line, size_t len);
 
-/*
- * Append "PID\n" to fd (opened O_APPEND) in one write; readers take only complete lines.
- * Not fsynced: a pid only matters while the process lives.
- */
-int ax_append_pid(int fd, pid_t pid);
+/* Append "TAG PID\n". Not fsynced: a pid only matters while the process lives. */
+int ax_append_pid(int fd, const char *tag, pid_t pid);
 
 /*
  * Copy the file or directory at src_path (resolved in the current mount namespace,
@@ -92,8 +92,8 @@ struct ax_exit_record {
     size_t nmissing;
 };
 
-/* Write `exit` in dirfd durably (tmp + fsync + rename + fsync dir). 0 / -1 + errno. */
-int ax_write_exit_record(int dirfd, const struct ax_exit_record *rec);
+/* Append the `exit` line to status_fd, then fsync it and its directory. 0 / -1 + errno. */
+int ax_write_exit_record(int status_fd, int dirfd, const struct ax_exit_record *rec);
 
 /* ---- sandbox.c ---- */
 
