@@ -2,7 +2,7 @@
  * argosy-exec: the step supervisor of Argosy's local runtime, the local counterpart
  * of Argo's pod + wait container.
  *
- *   argosy-exec --dir STEPDIR [--sandbox] [--workdir DIR] [--bind SRC:DST[:ro]]...
+ *   argosy-exec --dir STEPDIR [--name NAME] [--sandbox] [--workdir DIR] [--bind SRC:DST[:ro]]...
  *               [--tmpfs DST]... [--output NAME=PATH]... [--stdin FILE]
  *               -- PROGRAM [ARGS...]
  *
@@ -14,6 +14,8 @@
  * step's view, and appends the exit record to STEPDIR/status last and durably, so that
  * a restarted controller can re-attach through STEPDIR/status alone. A step that
  * prints nothing costs one file: creating files is a good share of a short step's cost.
+ * With --name NAME the files are NAME.status, NAME.log, NAME.stdout and NAME.outputs/
+ * in STEPDIR, so that the steps of a workflow can share one directory.
  *
  * Everything under STEPDIR is written relative to a directory fd opened first: the
  * sandbox may hide STEPDIR's path (STEPDIR under /tmp, /tmp replaced by a tmpfs).
@@ -42,7 +44,7 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "usage: argosy-exec --dir STEPDIR [--sandbox] [--workdir DIR] [--bind SRC:DST[:ro]]...\n"
+    "usage: argosy-exec --dir STEPDIR [--name NAME] [--sandbox] [--workdir DIR] [--bind SRC:DST[:ro]]...\n"
     "                   [--tmpfs DST]... [--output NAME=PATH]... [--stdin FILE]\n"
     "                   -- PROGRAM [ARGS...]\n";
 
@@ -211,6 +213,11 @@ static int parse_args(int argc, char **argv, struct ax_options *opt, char *err, 
             opt->sandbox = true;
         } else if ((v = option_value(argc, argv, &i, "--dir", &missing))) {
             opt->dir = v;
+        } else if ((v = option_value(argc, argv, &i, "--name", &missing))) {
+            if (v[0] == '\0' || v[0] == '.' || strchr(v, '/') || strlen(v) > NAME_MAX - 16)
+                ax_errf(msg, sizeof msg, "--name %s: must be a plain file name", v);
+            else
+                opt->name = v;
         } else if ((v = option_value(argc, argv, &i, "--workdir", &missing))) {
             opt->workdir = v;
         } else if ((v = option_value(argc, argv, &i, "--stdin", &missing))) {
@@ -535,6 +542,15 @@ static void note_log_failure(struct supervisor *s, const char *what)
     s->log_failed = true;
 }
 
+/* One of the step's files in STEPDIR: "NAME.what" with --name (checked short enough), else "what". */
+static const char *step_file(const struct supervisor *s, const char *what, char buf[NAME_MAX + 1])
+{
+    if (!s->opt.name)
+        return what;
+    snprintf(buf, NAME_MAX + 1, "%s.%s", s->opt.name, what);
+    return buf;
+}
+
 /*
  * The file a chunk of output goes to, made on first use: a step that prints nothing
  * costs no file (creating one is a good share of a short step's cost). -1 when it
@@ -543,7 +559,9 @@ static void note_log_failure(struct supervisor *s, const char *what)
 static int output_file(struct supervisor *s, int *fd, const char *name)
 {
     if (*fd < 0 && !s->log_failed) {
-        *fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        char buf[NAME_MAX + 1];
+        const int create = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW;
+        *fd = openat(s->dirfd, step_file(s, name, buf), create, 0644);
         if (*fd < 0)
             note_log_failure(s, name);
     }
@@ -790,9 +808,11 @@ static size_t copy_outputs(struct supervisor *s, const char **missing)
         return 0;
     int outdir = -1;
     if (s->started) {
-        if (mkdirat(s->dirfd, "outputs", 0755) < 0 && errno != EEXIST)
+        char buf[NAME_MAX + 1];
+        const char *name = step_file(s, "outputs", buf);
+        if (mkdirat(s->dirfd, name, 0755) < 0 && errno != EEXIST)
             warn_msg("create outputs: %s", strerror(errno));
-        else if ((outdir = openat(s->dirfd, "outputs",
+        else if ((outdir = openat(s->dirfd, name,
                                   O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
             warn_msg("open outputs: %s", strerror(errno));
     }
@@ -879,10 +899,12 @@ static int run_supervisor(int argc, char **argv)
         warn_msg("--dir %s: %s", s->opt.dir, strerror(errno));
         return AX_EXIT_SUPERVISOR;
     }
-    const int append = O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
-    s->status_fd = openat(s->dirfd, "status", append, 0644);
+    /* Not truncated: the controller makes it first, to claim the step before starting it. */
+    char buf[NAME_MAX + 1];
+    const char *status = step_file(s, "status", buf);
+    s->status_fd = openat(s->dirfd, status, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (s->status_fd < 0) {
-        warn_msg("create %s/status: %s", s->opt.dir, strerror(errno));
+        warn_msg("open %s/%s: %s", s->opt.dir, status, strerror(errno));
         return AX_EXIT_SUPERVISOR; /* nowhere to record anything */
     }
     if (parsed < 0) {

@@ -20,6 +20,7 @@ extension LocalRuntime {
         program += c.args ?? []
         if let source = launch.scriptSource {
             let scriptURL = dir.url.appendingPathComponent("script")
+            try dir.makeOwnDirectory()
             do {
                 try source.write(to: scriptURL, atomically: true, encoding: .utf8)
             } catch {
@@ -29,7 +30,9 @@ extension LocalRuntime {
         }
 
         // Like a container, the step starts in `/` unless it names a working directory.
-        var argv = [supervisor, "--dir", dir.url.path, "--sandbox", "--workdir", c.workingDir ?? "/"]
+        var argv = [
+            supervisor, "--dir", dir.folder.path, "--name", dir.name, "--sandbox", "--workdir", c.workingDir ?? "/",
+        ]
         if program.first == argosy {
             // Built-in images run `argosy` itself, which may live where the sandbox hides it (under /tmp).
             argv += ["--bind", "\(argosy):\(Self.argosyPath):ro"]

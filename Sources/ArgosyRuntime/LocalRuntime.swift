@@ -48,12 +48,12 @@ public final class LocalRuntime: @unchecked Sendable {
     /// Ends the supervisor server (when the controller stops); running steps are not affected.
     public func closeSupervisorServer() { server.shutDown() }
 
-    /// Starts the step, or re-attaches when it was started before (its directory exists).
+    /// Starts the step, or re-attaches when it was started before (its `status` file exists).
     public func launch(_ launch: StepLaunch) {
         let dir = directory(for: launch)
         let outputNames = Array(launch.outputPaths.keys)
         do {
-            guard try dir.create() else {
+            guard try dir.claim() else {
                 attach(launch, dir)
                 return
             }
@@ -153,10 +153,11 @@ public final class LocalRuntime: @unchecked Sendable {
             at: home.appendingPathComponent("steps").appendingPathComponent(workflowUID))
     }
 
-    /// Deletes one step's directory (before `retry` runs the node again).
+    /// Deletes one step's files (before `retry` runs the node again).
     public func removeFiles(workflowUID: String, podName: String) {
-        try? FileManager.default.removeItem(
-            at: StepDirectory(home: home, workflowUID: workflowUID, podName: podName).url)
+        for u in StepDirectory(home: home, workflowUID: workflowUID, podName: podName).all {
+            try? FileManager.default.removeItem(at: u)
+        }
     }
 
     func removeSecretFiles(_ dir: StepDirectory) {

@@ -5,40 +5,71 @@ import Foundation
     import Glibc
 #endif
 
-/// The files of one step attempt, written by `argosy-exec`: `status`, `log`, `stdout`, `outputs/`.
+/// The files of one step attempt, written by `argosy-exec --dir FOLDER --name POD` into the workflow's folder
+/// (`steps/<workflow uid>/`), named after the pod: `POD.status`, `POD.log`, `POD.stdout`, `POD.outputs/`, and
+/// `POD/` for what the controller prepares (a script, volumes), made only when a step needs it. A step that prints
+/// nothing costs one file; making files and directories is a good share of a short step's cost.
 ///
 /// `status` has a line per event, each written whole: `supervisor PID`, `step PID` (its process group) once the
-/// step runs, and last `exit {JSON}`, the exit record. `log` and `stdout` appear once the step writes to them: a
-/// missing one is empty.
+/// step runs, and last `exit {JSON}`, the exit record. The controller makes it, empty, before it starts the step:
+/// that claims the attempt, so a controller that restarts re-attaches instead of starting it twice. `log` and
+/// `stdout` appear once the step writes to them: a missing one is empty.
 public struct StepDirectory: Sendable {
-    public let url: URL
+    /// The workflow's folder, shared by its steps.
+    let folder: URL
+    /// The pod name: the prefix of the step's files.
+    let name: String
 
     public init(home: URL, workflowUID: String, podName: String) {
-        url = home.appendingPathComponent("steps").appendingPathComponent(workflowUID).appendingPathComponent(podName)
+        self.init(folder: home.appendingPathComponent("steps").appendingPathComponent(workflowUID), name: podName)
     }
 
-    init(url: URL) { self.url = url }
+    init(folder: URL, name: String) {
+        self.folder = folder
+        self.name = name
+    }
 
-    public var logURL: URL { url.appendingPathComponent("log") }
-    var stdoutURL: URL { url.appendingPathComponent("stdout") }
-    var statusURL: URL { url.appendingPathComponent("status") }
+    /// The step's own directory, for what the controller prepares (made when needed).
+    public var url: URL { folder.appendingPathComponent(name) }
+    public var logURL: URL { file("log") }
+    var stdoutURL: URL { file("stdout") }
+    var statusURL: URL { file("status") }
+    var outputsURL: URL { file("outputs") }
+    /// Every file of the step.
+    var all: [URL] { [statusURL, logURL, stdoutURL, outputsURL, url] }
 
-    /// Makes the directory (and the workflow's, for its first step); false when it existed already.
-    func create() throws(ArgosyError) -> Bool {
-        if mkdir(url.path, 0o755) == 0 { return true }
-        var err = errno
+    func file(_ kind: String) -> URL { folder.appendingPathComponent("\(name).\(kind)") }
+
+    /// Claims the attempt by making its empty `status` file (and the workflow's folder, for its first step); false
+    /// when it was claimed before.
+    func claim() throws(ArgosyError) -> Bool {
+        func create() -> Int32 {
+            let fd = open(statusURL.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd < 0 { return errno }
+            close(fd)
+            return 0
+        }
+        var err = create()
         if err == ENOENT {
             do {
-                try FileManager.default.createDirectory(
-                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             } catch {
-                throw ArgosyError(.io, "cannot create \(url.deletingLastPathComponent().path): \(error)")
+                throw ArgosyError(.io, "cannot create \(folder.path): \(error)")
             }
-            if mkdir(url.path, 0o755) == 0 { return true }
-            err = errno
+            err = create()
         }
+        if err == 0 { return true }
         if err == EEXIST { return false }
-        throw ArgosyError(.io, "cannot create \(url.path): \(String(cString: strerror(err)))")
+        throw ArgosyError(.io, "cannot create \(statusURL.path): \(String(cString: strerror(err)))")
+    }
+
+    /// Makes the step's own directory (for a script or volumes).
+    func makeOwnDirectory() throws(ArgosyError) {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw ArgosyError(.io, "cannot create \(url.path): \(error)")
+        }
     }
 
     /// The complete lines of `status` (a line still being written has no "\n" yet), by their first word.
@@ -79,7 +110,7 @@ public struct StepDirectory: Sendable {
         let stdout = (try? Data(contentsOf: stdoutURL)) ?? Data()
         result.stdout = String(decoding: stdout.prefix(Self.resultLimit), as: UTF8.self)
         for name in outputNames {
-            let u = url.appendingPathComponent("outputs").appendingPathComponent(name)
+            let u = outputsURL.appendingPathComponent(name)
             if let data = try? Data(contentsOf: u) {
                 var value = String(decoding: data, as: UTF8.self)
                 if value.hasSuffix("\n") { value.removeLast() }

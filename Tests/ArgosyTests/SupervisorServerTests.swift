@@ -12,14 +12,14 @@ struct SupervisorServerTests {
 
     /// Runs `echo WORD` under a supervisor started by `server` and returns the step's log once it exited.
     static func echo(_ word: String, through server: SupervisorServer, in root: URL) throws -> (pid_t, String) {
-        let dir = root.appendingPathComponent(word)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let pid = server.start([exec, "--dir", dir.path, "--", "/bin/echo", word], ["PATH=/usr/bin:/bin"])
+        let step = StepDirectory(folder: root, name: word)
+        #expect(try step.claim())
+        let pid = server.start(
+            [exec, "--dir", root.path, "--name", word, "--", "/bin/echo", word], ["PATH=/usr/bin:/bin"])
         guard pid > 0 else { throw TestFailure("start failed: \(pid)") }
         let deadline = Date().addingTimeInterval(10)
-        let step = StepDirectory(url: dir)
         while !step.hasExited, Date() < deadline { usleep(10_000) }
-        return (pid, (try? String(contentsOf: dir.appendingPathComponent("log"), encoding: .utf8)) ?? "")
+        return (pid, (try? String(contentsOf: step.logURL, encoding: .utf8)) ?? "")
     }
 
     @Test func aKilledServerIsReplacedAndAMissingOneFallsBackToSpawning() throws {

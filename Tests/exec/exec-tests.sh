@@ -237,6 +237,27 @@ test_json_escaping() {
         "$(exit_record "$s")"
 }
 
+# With --name, a step's files share the directory under its name (a controller's layout).
+test_name_prefixes_files() {
+    local s files
+    s=$(new_step)
+    : >"$s/pod-1.status" # made by the controller first, to claim the step
+    run "$s" --name pod-1 --sandbox --output out=/tmp/o -- sh -c 'echo data > /tmp/o; echo hi; echo oops >&2'
+    expect_eq "exit code" 0 "$RC"
+    files=$(cd "$s" && echo *)
+    expect_eq "files" "pod-1.log pod-1.outputs pod-1.status pod-1.stdout" "$files"
+    expect_file_bytes "stdout" "$s/pod-1.stdout" 'hi\n'
+    expect_file_bytes "log" "$s/pod-1.log" 'hi\noops\n'
+    expect_file_bytes "output" "$s/pod-1.outputs/out" 'data\n'
+    expect_contains "exit record" 'exit {"exitCode":0}' "$(cat "$s/pod-1.status")"
+    for bad in '' '../x' 'a/b' '.hidden'; do
+        s=$(new_step)
+        run "$s" --name "$bad" -- true
+        expect_eq "exit code (--name '$bad')" 125 "$RC"
+        expect_contains "exit record (--name '$bad')" 'must be a plain file name' "$(exit_record "$s")"
+    done
+}
+
 test_output_from_private_tmp() {
     local s marker
     s=$(new_step)
@@ -773,6 +794,7 @@ run_test test_output_is_byte_exact
 run_test test_missing_program
 run_test test_not_executable
 run_test test_json_escaping
+run_test test_name_prefixes_files
 run_test test_output_from_private_tmp
 run_test test_missing_output_listed
 run_test test_relative_output_uses_workdir

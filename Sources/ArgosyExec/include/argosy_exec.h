@@ -42,6 +42,7 @@ struct ax_output {
 
 struct ax_options {
     const char *dir;
+    const char *name; /* NULL, or the prefix of the step's files in dir ("NAME.status", ...) */
     bool sandbox;
     const char *workdir;
     const char *stdin_path;
@@ -64,7 +65,7 @@ void ax_errf(char *buf, size_t len, const char *fmt, ...)
 int ax_write_all(int fd, const void *buf, size_t len);
 
 /*
- * STEPDIR/status, opened O_APPEND, holds one line per event, each appended in one write
+ * STEPDIR/status (NAME.status with --name), opened O_APPEND, holds one line per event, each appended in one write
  * (readers take only lines ending in "\n"):
  *   supervisor PID        first thing
  *   step PID              once the step runs (its pid is its process group)
