@@ -70,10 +70,10 @@ int ax_append_line(int fd, const char *line, size_t len)
     return w < 0 ? -1 : 0;
 }
 
-int ax_append_pid(int fd, const char *tag, pid_t pid)
+int ax_append_pid(int fd, const char *prefix, const char *tag, pid_t pid)
 {
-    char buf[64];
-    int n = snprintf(buf, sizeof buf, "%s %ld\n", tag, (long)pid);
+    char buf[NAME_MAX + 64];
+    int n = snprintf(buf, sizeof buf, "%s%s %ld\n", prefix, tag, (long)pid);
     if (n < 0 || (size_t)n >= sizeof buf) {
         errno = EOVERFLOW;
         return -1;
@@ -196,9 +196,11 @@ static void jb_str(struct jbuf *j, const char *str)
     jb_put(j, "\"", 1);
 }
 
-int ax_write_exit_record(int status_fd, int dirfd, const struct ax_exit_record *rec)
+int ax_write_exit_record(int status_fd, const char *prefix, int dirfd, bool sync_dir,
+                         const struct ax_exit_record *rec)
 {
     struct jbuf j = {0};
+    jb_puts(&j, prefix);
     jb_puts(&j, "exit {\"exitCode\":");
     jb_int(&j, rec->exit_code);
     if (rec->signal > 0) {
@@ -224,11 +226,11 @@ int ax_write_exit_record(int status_fd, int dirfd, const struct ax_exit_record *
         errno = ENOMEM;
         rc = -1;
     } else {
-        /* The file, then its entry in the directory (made by this supervisor): both durable. */
+        /* The record, then the entries of the files this supervisor made: all durable. */
         rc = ax_append_line(status_fd, j.p, j.len);
         if (rc == 0)
             rc = fsync(status_fd);
-        if (rc == 0)
+        if (rc == 0 && sync_dir)
             rc = fsync(dirfd);
     }
     int saved = errno;

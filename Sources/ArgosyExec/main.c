@@ -12,10 +12,12 @@
  * forwards SIGTERM/SIGINT/SIGHUP to the step's group, ends whatever the step left
  * running when its main process exits (as a pod does), copies output files from the
  * step's view, and appends the exit record to STEPDIR/status last and durably, so that
- * a restarted controller can re-attach through STEPDIR/status alone. A step that
- * prints nothing costs one file: creating files is a good share of a short step's cost.
- * With --name NAME the files are NAME.status, NAME.log, NAME.stdout and NAME.outputs/
- * in STEPDIR, so that the steps of a workflow can share one directory.
+ * a restarted controller can re-attach through STEPDIR/status alone.
+ *
+ * With --name NAME, the steps of a workflow share STEPDIR: this step's files are
+ * NAME.log, NAME.stdout and NAME.outputs/, and its lines in the shared STEPDIR/status
+ * start with "NAME ". A step that prints nothing then makes no file at all: creating
+ * files is a good share of a short step's cost.
  *
  * Everything under STEPDIR is written relative to a directory fd opened first: the
  * sandbox may hide STEPDIR's path (STEPDIR under /tmp, /tmp replaced by a tmpfs).
@@ -69,6 +71,8 @@ struct supervisor {
     int sigfd; /* signalfd: SIGCHLD, SIGTERM, SIGINT, SIGHUP */
     int stdin_fd; /* the step's stdin */
     int status_fd; /* STEPDIR/status (see ax_append_line) */
+    char status_prefix[NAME_MAX + 2]; /* "NAME " with --name, else "" */
+    bool made_files; /* log, stdout or outputs/ were made: their entries need an fsync of STEPDIR */
     int log_fd, stdout_fd; /* STEPDIR/log, STEPDIR/stdout; -1 until the step writes */
     int out_r, err_r; /* read ends of the step's stdout/stderr pipes; -1 at EOF */
     pid_t pid; /* the step; 0 before it is started */
@@ -512,7 +516,7 @@ static int spawn_step(struct supervisor *s)
     /* CLONE_VFORK: we resume only after the child's exec (or exit), so its own
      * setpgid(0, 0) is done and -pid names its group from now on. */
     s->pid = pid;
-    if (ax_append_pid(s->status_fd, "step", pid) < 0) {
+    if (ax_append_pid(s->status_fd, s->status_prefix, "step", pid) < 0) {
         /* Without its pid on record nobody could stop the step: don't run it. */
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: write the step's pid: %s", strerror(errno));
         kill_step_group(s, SIGKILL);
@@ -564,6 +568,8 @@ static int output_file(struct supervisor *s, int *fd, const char *name)
         *fd = openat(s->dirfd, step_file(s, name, buf), create, 0644);
         if (*fd < 0)
             note_log_failure(s, name);
+        else
+            s->made_files = true;
     }
     return *fd;
 }
@@ -810,6 +816,7 @@ static size_t copy_outputs(struct supervisor *s, const char **missing)
     if (s->started) {
         char buf[NAME_MAX + 1];
         const char *name = step_file(s, "outputs", buf);
+        s->made_files = true;
         if (mkdirat(s->dirfd, name, 0755) < 0 && errno != EEXIST)
             warn_msg("create outputs: %s", strerror(errno));
         else if ((outdir = openat(s->dirfd, name,
@@ -868,7 +875,8 @@ static int finish(struct supervisor *s)
         .nmissing = nmissing,
     };
     int code = s->exit_code;
-    if (ax_write_exit_record(s->status_fd, s->dirfd, &rec) < 0) {
+    bool sync_dir = s->made_files || !s->opt.name; /* without --name, status may be new too */
+    if (ax_write_exit_record(s->status_fd, s->status_prefix, s->dirfd, sync_dir, &rec) < 0) {
         warn_msg("write exit record: %s", strerror(errno));
         code = AX_EXIT_SUPERVISOR;
     }
@@ -899,20 +907,20 @@ static int run_supervisor(int argc, char **argv)
         warn_msg("--dir %s: %s", s->opt.dir, strerror(errno));
         return AX_EXIT_SUPERVISOR;
     }
-    /* Not truncated: the controller makes it first, to claim the step before starting it. */
-    char buf[NAME_MAX + 1];
-    const char *status = step_file(s, "status", buf);
-    s->status_fd = openat(s->dirfd, status, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
+    /* Never truncated: under --name it is the workflow's, shared and made by the controller. */
+    s->status_fd = openat(s->dirfd, "status", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (s->status_fd < 0) {
-        warn_msg("open %s/%s: %s", s->opt.dir, status, strerror(errno));
+        warn_msg("open %s/status: %s", s->opt.dir, strerror(errno));
         return AX_EXIT_SUPERVISOR; /* nowhere to record anything */
     }
+    if (s->opt.name)
+        snprintf(s->status_prefix, sizeof s->status_prefix, "%s ", s->opt.name);
     if (parsed < 0) {
         (void)fputs(usage_text, stderr);
         fail(s, AX_EXIT_SUPERVISOR, "usage: %s", usage_err);
         return finish(s);
     }
-    if (ax_append_pid(s->status_fd, "supervisor", getpid()) < 0) {
+    if (ax_append_pid(s->status_fd, s->status_prefix, "supervisor", getpid()) < 0) {
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: write status: %s", strerror(errno));
         return finish(s);
     }

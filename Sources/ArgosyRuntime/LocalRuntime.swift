@@ -27,6 +27,8 @@ public final class LocalRuntime: @unchecked Sendable {
     private var killReasons: [String: String] = [:]
     /// Supervisors started by this runtime, by workflow uid and node id.
     private var supervisors: [String: pid_t] = [:]
+    /// The status logs of the workflows whose steps this runtime started or looked at, by workflow uid.
+    private var statusLogs: [String: StatusLog] = [:]
 
     public init(
         home: URL, config: RuntimeConfig, supervisor: String, argosy: String, objects: any KeyValueSource,
@@ -45,15 +47,35 @@ public final class LocalRuntime: @unchecked Sendable {
         StepDirectory(home: home, workflowUID: launch.workflowUID, podName: launch.podName)
     }
 
+    func statusLog(_ workflowUID: String) -> StatusLog {
+        lock.lock()
+        defer { lock.unlock() }
+        if let log = statusLogs[workflowUID] { return log }
+        let log = StatusLog(folder: StepDirectory.folder(home: home, workflowUID: workflowUID))
+        statusLogs[workflowUID] = log
+        return log
+    }
+
+    /// The supervisor's pid once it has written it, waiting up to `seconds`.
+    func awaitSupervisorPID(_ log: StatusLog, _ pod: String, seconds: Double) -> pid_t? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let pid = log.entry(pod)?.supervisor { return pid }
+            usleep(10_000)
+        }
+        return log.entry(pod)?.supervisor
+    }
+
     /// Ends the supervisor server (when the controller stops); running steps are not affected.
     public func closeSupervisorServer() { server.shutDown() }
 
-    /// Starts the step, or re-attaches when it was started before (its `status` file exists).
+    /// Starts the step, or re-attaches when it was started before (its status log has claimed it).
     public func launch(_ launch: StepLaunch) {
         let dir = directory(for: launch)
+        let log = statusLog(launch.workflowUID)
         let outputNames = Array(launch.outputPaths.keys)
         do {
-            guard try dir.claim() else {
+            guard try log.claim(dir.name) else {
                 attach(launch, dir)
                 return
             }
@@ -62,12 +84,12 @@ public final class LocalRuntime: @unchecked Sendable {
             if pid == -EINPROGRESS {
                 // The server died after taking the request. A supervisor it started writes its `status` file first
                 // thing; without one after two seconds none started, and a new server gets the request.
-                if let started = dir.awaitSupervisorPID(seconds: 2) {
+                if let started = awaitSupervisorPID(log, dir.name, seconds: 2) {
                     pid = started
                 } else {
                     pid = server.start(argv, env)
                     if pid == -EINPROGRESS {
-                        pid = dir.awaitSupervisorPID(seconds: 2) ?? -EIO
+                        pid = awaitSupervisorPID(log, dir.name, seconds: 2) ?? -EIO
                     }
                 }
             }
@@ -91,11 +113,12 @@ public final class LocalRuntime: @unchecked Sendable {
     /// appears, or as lost when its supervisor is gone without one.
     func attach(_ launch: StepLaunch, _ dir: StepDirectory) {
         let outputNames = Array(launch.outputPaths.keys)
-        if dir.hasExited {
+        let entry = statusLog(launch.workflowUID).entry(dir.name)
+        if entry?.exit != nil {
             finished(launch, dir, outputNames)
             return
         }
-        if let pid = dir.supervisorPID, argosy_process_exists(pid) != 0 {
+        if let pid = entry?.supervisor, argosy_process_exists(pid) != 0 {
             watcher.watch(pid) { [self] _ in self.finished(launch, dir, outputNames) }
             return
         }
@@ -111,9 +134,13 @@ public final class LocalRuntime: @unchecked Sendable {
         supervisors["\(launch.workflowUID)/\(launch.nodeID)"] = nil
         let reason = killReasons.removeValue(forKey: launch.nodeID)
         lock.unlock()
-        guard
+        let log = statusLog(launch.workflowUID)
+        let record = log.entry(dir.name)?.exit
+        log.forget(dir.name)
+        guard let record,
             var result = dir.result(
-                workflowUID: launch.workflowUID, nodeID: launch.nodeID, outputNames: outputNames, now: Date())
+                exitRecord: record, workflowUID: launch.workflowUID, nodeID: launch.nodeID, outputNames: outputNames,
+                now: Date())
         else {
             onResult(
                 StepResult(
@@ -128,14 +155,15 @@ public final class LocalRuntime: @unchecked Sendable {
 
     /// Stops a step: SIGTERM to its process group, SIGKILL after the grace period.
     public func kill(workflowUID: String, nodeID: String, podName: String, reason: String) {
-        let dir = StepDirectory(home: home, workflowUID: workflowUID, podName: podName)
+        let log = statusLog(workflowUID)
         lock.lock()
         killReasons[nodeID] = reason
         lock.unlock()
-        guard let pid = dir.stepPID, pid > 1 else {
+        let entry = log.entry(podName)
+        guard let pid = entry?.step, pid > 1 else {
             // The step has not started yet: its supervisor takes the signal and passes it on once it has.
             lock.lock()
-            let supervisor = supervisors["\(workflowUID)/\(nodeID)"] ?? dir.supervisorPID
+            let supervisor = supervisors["\(workflowUID)/\(nodeID)"] ?? entry?.supervisor
             lock.unlock()
             if let supervisor, supervisor > 1 { _ = Glibc.kill(supervisor, SIGTERM) }
             return
@@ -143,18 +171,21 @@ public final class LocalRuntime: @unchecked Sendable {
         _ = Glibc.kill(-pid, SIGTERM)
         let grace = config.killGraceSeconds
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
-            if !dir.hasExited { _ = Glibc.kill(-pid, SIGKILL) }
+            if log.entry(podName)?.exit == nil { _ = Glibc.kill(-pid, SIGKILL) }
         }
     }
 
     /// Deletes the step directories of a workflow.
     public func removeFiles(workflowUID: String) {
-        try? FileManager.default.removeItem(
-            at: home.appendingPathComponent("steps").appendingPathComponent(workflowUID))
+        lock.lock()
+        statusLogs[workflowUID] = nil
+        lock.unlock()
+        try? FileManager.default.removeItem(at: StepDirectory.folder(home: home, workflowUID: workflowUID))
     }
 
     /// Deletes one step's files (before `retry` runs the node again).
     public func removeFiles(workflowUID: String, podName: String) {
+        statusLog(workflowUID).reset(podName)
         for u in StepDirectory(home: home, workflowUID: workflowUID, podName: podName).all {
             try? FileManager.default.removeItem(at: u)
         }

@@ -13,12 +13,13 @@ struct SupervisorServerTests {
     /// Runs `echo WORD` under a supervisor started by `server` and returns the step's log once it exited.
     static func echo(_ word: String, through server: SupervisorServer, in root: URL) throws -> (pid_t, String) {
         let step = StepDirectory(folder: root, name: word)
-        #expect(try step.claim())
+        let log = StatusLog(folder: root)
+        #expect(try log.claim(word))
         let pid = server.start(
             [exec, "--dir", root.path, "--name", word, "--", "/bin/echo", word], ["PATH=/usr/bin:/bin"])
         guard pid > 0 else { throw TestFailure("start failed: \(pid)") }
         let deadline = Date().addingTimeInterval(10)
-        while !step.hasExited, Date() < deadline { usleep(10_000) }
+        while log.entry(word)?.exit == nil, Date() < deadline { usleep(10_000) }
         return (pid, (try? String(contentsOf: step.logURL, encoding: .utf8)) ?? "")
     }
 

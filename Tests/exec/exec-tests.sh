@@ -237,19 +237,25 @@ test_json_escaping() {
         "$(exit_record "$s")"
 }
 
-# With --name, a step's files share the directory under its name (a controller's layout).
+# With --name, the steps of a workflow share the directory (a controller's layout).
 test_name_prefixes_files() {
-    local s files
+    local s files sup
     s=$(new_step)
-    : >"$s/pod-1.status" # made by the controller first, to claim the step
+    echo "pod-1 claim" >"$s/status" # the controller's line, written before it starts the step
     run "$s" --name pod-1 --sandbox --output out=/tmp/o -- sh -c 'echo data > /tmp/o; echo hi; echo oops >&2'
     expect_eq "exit code" 0 "$RC"
+    run "$s" --name pod-2 -- true
+    expect_eq "exit code of a silent step" 0 "$RC"
     files=$(cd "$s" && echo *)
-    expect_eq "files" "pod-1.log pod-1.outputs pod-1.status pod-1.stdout" "$files"
+    expect_eq "files (none for the silent step)" "pod-1.log pod-1.outputs pod-1.stdout status" "$files"
     expect_file_bytes "stdout" "$s/pod-1.stdout" 'hi\n'
     expect_file_bytes "log" "$s/pod-1.log" 'hi\noops\n'
     expect_file_bytes "output" "$s/pod-1.outputs/out" 'data\n'
-    expect_contains "exit record" 'exit {"exitCode":0}' "$(cat "$s/pod-1.status")"
+    sup=$(sed -n 's/^pod-1 supervisor //p' "$s/status")
+    [[ $sup =~ ^[0-9]+$ ]] || fail "no supervisor line for pod-1 in $(cat "$s/status")"
+    expect_eq "pod-1's lines" "pod-1 claim|pod-1 supervisor|pod-1 step|pod-1 exit {\"exitCode\":0}" \
+        "$(grep '^pod-1 ' "$s/status" | sed -E 's/ [0-9]+$//' | paste -sd '|')"
+    expect_eq "pod-2's exit record" 'pod-2 exit {"exitCode":0}' "$(grep '^pod-2 exit' "$s/status")"
     for bad in '' '../x' 'a/b' '.hidden'; do
         s=$(new_step)
         run "$s" --name "$bad" -- true

@@ -42,7 +42,7 @@ struct ax_output {
 
 struct ax_options {
     const char *dir;
-    const char *name; /* NULL, or the prefix of the step's files in dir ("NAME.status", ...) */
+    const char *name; /* NULL, or the step's name in dir: its files NAME.log, ..., its status lines "NAME ..." */
     bool sandbox;
     const char *workdir;
     const char *stdin_path;
@@ -65,16 +65,17 @@ void ax_errf(char *buf, size_t len, const char *fmt, ...)
 int ax_write_all(int fd, const void *buf, size_t len);
 
 /*
- * STEPDIR/status (NAME.status with --name), opened O_APPEND, holds one line per event, each appended in one write
- * (readers take only lines ending in "\n"):
+ * STEPDIR/status, opened O_APPEND, holds one line per event, each appended in one write
+ * (so lines of supervisors sharing the file never interleave, and readers take only
+ * lines ending in "\n"); with --name NAME, every line starts with "NAME ":
  *   supervisor PID        first thing
  *   step PID              once the step runs (its pid is its process group)
  *   exit {JSON}           last, durably: {"exitCode":N[,"signal":S][,"error":"..."][,"missingOutputs":[...]]}
  */
 int ax_append_line(int fd, const char *line, size_t len);
 
-/* Append "TAG PID\n". Not fsynced: a pid only matters while the process lives. */
-int ax_append_pid(int fd, const char *tag, pid_t pid);
+/* Append "PREFIXTAG PID\n". Not fsynced: a pid only matters while the process lives. */
+int ax_append_pid(int fd, const char *prefix, const char *tag, pid_t pid);
 
 /*
  * Copy the file or directory at src_path (resolved in the current mount namespace,
@@ -93,8 +94,12 @@ struct ax_exit_record {
     size_t nmissing;
 };
 
-/* Append the `exit` line to status_fd, then fsync it and its directory. 0 / -1 + errno. */
-int ax_write_exit_record(int status_fd, int dirfd, const struct ax_exit_record *rec);
+/*
+ * Append "PREFIXexit {JSON}" to status_fd and fsync it, then dirfd when sync_dir (a file of
+ * the step was made in it). 0 / -1 + errno.
+ */
+int ax_write_exit_record(int status_fd, const char *prefix, int dirfd, bool sync_dir,
+                         const struct ax_exit_record *rec);
 
 /* ---- sandbox.c ---- */
 

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+@testable import ArgosyRuntime
+
+/// The status file a workflow's steps share: claims, supervisor lines, and lines still being written.
+@Suite("Status log")
+struct StatusLogTests {
+    static func folder() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("argosy-status-\(UUID().uuidString)")
+            .appendingPathComponent("wf")
+    }
+
+    static func append(_ text: String, to log: StatusLog) throws {
+        let handle = try FileHandle(forWritingTo: log.url)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
+    }
+
+    @Test func anAttemptIsClaimedOnceEvenByAnotherReader() throws {
+        let folder = Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let log = StatusLog(folder: folder)
+        #expect(try log.claim("pod-a"), "the first claim makes the folder and the file")
+        #expect(try !log.claim("pod-a"))
+        // A controller that restarts reads the file from the start.
+        #expect(try !StatusLog(folder: folder).claim("pod-a"))
+        #expect(try StatusLog(folder: folder).claim("pod-b"))
+        #expect(try String(contentsOf: log.url, encoding: .utf8) == "pod-a claim\npod-b claim\n")
+    }
+
+    @Test func linesAreTakenOnlyWhenComplete() throws {
+        let folder = Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let log = StatusLog(folder: folder)
+        #expect(try log.claim("p"))
+        try Self.append("p supervisor 41\np step 42\np exit {\"exitCode\":", to: log)
+        let running = try #require(log.entry("p"))
+        #expect(running.supervisor == 41 && running.step == 42 && running.exit == nil)
+        try Self.append("3,\"error\":\"a b\"}\n", to: log)
+        #expect(log.entry("p")?.exit == #"{"exitCode":3,"error":"a b"}"#)
+        log.forget("p")
+        #expect(log.entry("p") == nil, "a finished attempt is not kept")
+    }
+
+    @Test func aResetAttemptCanBeClaimedAgain() throws {
+        let folder = Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let log = StatusLog(folder: folder)
+        #expect(try log.claim("p"))
+        try Self.append("p supervisor 7\np exit {\"exitCode\":1}\n", to: log)
+        log.reset("p")
+        #expect(log.entry("p") == nil)
+        #expect(StatusLog(folder: folder).entry("p") == nil, "a new reader sees the reset too")
+        #expect(try log.claim("p"))
+    }
+}
