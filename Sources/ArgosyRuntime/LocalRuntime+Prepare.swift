@@ -62,7 +62,7 @@ extension LocalRuntime {
             env.removeAll { $0.0 == k }
             env.append((k, v))
         }
-        let host = ProcessInfo.processInfo.environment
+        let host = hostEnvironment
         var path = host["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for extra in ["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/games"]
         where !path.split(separator: ":").contains(Substring(extra)) {

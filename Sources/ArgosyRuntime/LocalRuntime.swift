@@ -23,6 +23,8 @@ public final class LocalRuntime: @unchecked Sendable {
     /// Starts supervisors by fork from one `argosy-exec --serve`.
     let server: SupervisorServer
     let onResult: @Sendable (StepResult) -> Void
+    /// The controller's environment, read once (Foundation builds it anew on every read).
+    let hostEnvironment = ProcessInfo.processInfo.environment
     private let lock = NSLock()
     private var killReasons: [String: String] = [:]
     /// Supervisors started by this runtime, by workflow uid and node id.
@@ -129,7 +131,7 @@ public final class LocalRuntime: @unchecked Sendable {
     }
 
     func finished(_ launch: StepLaunch, _ dir: StepDirectory, _ outputNames: [String]) {
-        removeSecretFiles(dir)
+        if launch.volumes.contains(where: { $0.secret != nil }) { removeSecretFiles(dir) }
         lock.lock()
         supervisors["\(launch.workflowUID)/\(launch.nodeID)"] = nil
         let reason = killReasons.removeValue(forKey: launch.nodeID)
