@@ -397,7 +397,7 @@ spec:
             if label == "argosy":
                 home = os.path.join(pdir, f"home-{i}")
                 m = measure(tools, 60, log, [args.argosy, "submit", "--wait", yaml], dict(os.environ, ARGOSY_HOME=home))
-                files = glob.glob(os.path.join(home, "steps", "*", "*", "stdout"))
+                files = glob.glob(os.path.join(home, "steps", "*", "*.stdout"))  # steps/<uid>/<pod>.stdout
                 text = open(files[0]).read() if files else ""
             else:
                 mode = "plain" if label == "baseline" else "ns"

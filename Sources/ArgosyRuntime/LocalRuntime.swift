@@ -162,6 +162,7 @@ public final class LocalRuntime: @unchecked Sendable {
         killReasons[nodeID] = reason
         lock.unlock()
         let entry = log.entry(podName)
+        if entry?.exit != nil { return }  // it exited already: its pid may be someone else's by now
         guard let pid = entry?.step, pid > 1 else {
             // The step has not started yet: its supervisor takes the signal and passes it on once it has.
             lock.lock()
@@ -173,11 +174,12 @@ public final class LocalRuntime: @unchecked Sendable {
         _ = Glibc.kill(-pid, SIGTERM)
         let grace = config.killGraceSeconds
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
-            if log.entry(podName)?.exit == nil { _ = Glibc.kill(-pid, SIGKILL) }
+            // Still running: its entry is there (a finished step's is dropped) without an exit record.
+            if let entry = log.entry(podName), entry.exit == nil { _ = Glibc.kill(-pid, SIGKILL) }
         }
     }
 
-    /// Deletes the step directories of a workflow.
+    /// Deletes the step files of a workflow.
     public func removeFiles(workflowUID: String) {
         lock.lock()
         statusLogs[workflowUID] = nil
