@@ -231,7 +231,8 @@ public final class WorkflowController: @unchecked Sendable {
                 try store.save(
                     uid: uid, phase: run.state.phase, startedAt: run.state.startedAt, finishedAt: run.state.finishedAt,
                     message: run.state.message, progress: run.state.progress, outputs: run.state.outputs,
-                    changedNodes: changed, removedNodeIDs: Array(removed), launches: launches,
+                    changedNodes: changed, childrenRewritten: run.state.childrenRewritten,
+                    removedNodeIDs: Array(removed), launches: launches,
                     leaseOwner: options.owner)
             } catch {
                 guard error.code == .conflict else {

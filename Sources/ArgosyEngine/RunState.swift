@@ -16,6 +16,9 @@ public struct RunState: Sendable {
     private var childIndex: [String: Set<String>] = [:]
     /// Node ids changed since ``clearChanges()``.
     public private(set) var changedNodeIDs: Set<String> = []
+    /// Of those, the nodes whose children changed other than by ``appendChild(parentName:childID:)`` (the store
+    /// rewrites their children; it only adds the new ones of the others).
+    public private(set) var childrenRewritten: Set<String> = []
     /// True when workflow-level fields changed since ``clearChanges()``.
     public private(set) var headerChanged = false
     /// Counts every effective change, so a pass can tell whether it made progress.
@@ -58,6 +61,7 @@ public struct RunState: Sendable {
     public mutating func set(_ node: NodeStatus) {
         let old = nodes[node.id]
         if old == node { return }
+        if old?.children != node.children { childrenRewritten.insert(node.id) }
         childIndex[node.id] = nil
         if let old { count(old, -1) }
         nodes[node.id] = node
@@ -107,6 +111,7 @@ public struct RunState: Sendable {
 
     public mutating func clearChanges() {
         changedNodeIDs = []
+        childrenRewritten = []
         headerChanged = false
     }
 

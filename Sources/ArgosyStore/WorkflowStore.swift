@@ -71,6 +71,8 @@ public struct ControlRequest: Sendable, Hashable {
 /// Workflows, their nodes, secrets and config maps in one SQLite file.
 public final class WorkflowStore: Sendable {
     public let database: SQLiteDatabase
+    /// How many children rows each node has stored, as this process wrote or read them.
+    private let storedChildren = ChildCounts()
 
     /// Opens `<home>/argosy.db`, creating the folder and the schema when needed.
     public init(home: URL) throws(ArgosyError) {
@@ -107,6 +109,13 @@ public final class WorkflowStore: Sendable {
             id TEXT NOT NULL,
             body TEXT NOT NULL,
             PRIMARY KEY (workflow_uid, id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS node_children (
+            workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
+            node_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            child_id TEXT NOT NULL,
+            PRIMARY KEY (workflow_uid, node_id, position)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS launches (
             workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
@@ -226,6 +235,7 @@ public final class WorkflowStore: Sendable {
     /// With `leaseOwner`, the new workflow is leased to that controller from the start.
     public func create(_ workflow: Workflow, leaseOwner: String? = nil, leaseUntil: Date? = nil) throws(ArgosyError) {
         let manifest = try Self.encode(workflow)
+        storedChildren.forget(workflow.metadata.uid ?? "")  // an archived workflow put back keeps its uid
         do {
             try database.query(
                 """
@@ -273,10 +283,23 @@ public final class WorkflowStore: Sendable {
     private func load(_ row: SQLRow) throws(ArgosyError) -> StoredWorkflow {
         let uid = row.string("uid") ?? ""
         let workflow = try Self.decode(Workflow.self, row.string("manifest") ?? "{}")
-        var nodes: [NodeStatus] = []
-        for n in try database.query("SELECT body FROM nodes WHERE workflow_uid = ?", [.text(uid)]) {
-            nodes.append(try Self.decode(NodeStatus.self, n.string("body") ?? "{}"))
+        var children: [String: [String]] = [:]
+        for c in try database.query(
+            "SELECT node_id, child_id FROM node_children WHERE workflow_uid = ? ORDER BY node_id, position",
+            [.text(uid)])
+        {
+            children[c.string("node_id") ?? "", default: []].append(c.string("child_id") ?? "")
         }
+        var nodes: [NodeStatus] = []
+        var counts: [String: Int] = [:]
+        for n in try database.query("SELECT body FROM nodes WHERE workflow_uid = ?", [.text(uid)]) {
+            var node = try Self.decode(NodeStatus.self, n.string("body") ?? "{}")
+            // A body written before the child table keeps its children inside; they move at its next save.
+            counts[node.id] = children[node.id]?.count ?? 0
+            if let c = children[node.id] { node.children = c }
+            nodes.append(node)
+        }
+        if row.date("finished_at") == nil { storedChildren.seed(uid, counts) }
         let outputs =
             try row.string("outputs").map { (t) throws(ArgosyError) in try Self.decode([String: String].self, t) }
             ?? [:]
@@ -327,6 +350,7 @@ public final class WorkflowStore: Sendable {
     /// Deletes a workflow and its nodes. Returns false when it did not exist.
     @discardableResult
     public func delete(uid: String) throws(ArgosyError) -> Bool {
+        storedChildren.forget(uid)
         try releaseLocks(holder: uid)
         return try database.update("DELETE FROM workflows WHERE uid = ?", [.text(uid)]) > 0
     }
@@ -335,14 +359,21 @@ public final class WorkflowStore: Sendable {
     /// Only the lease holder may write; a lost lease is a ``ArgosyError/Code/conflict``.
     public func save(
         uid: String, phase: WorkflowPhase?, startedAt: Date?, finishedAt: Date?, message: String?, progress: String,
-        outputs: [String: String], changedNodes: [NodeStatus], removedNodeIDs: [String] = [],
-        launches: [StepLaunch] = [], leaseOwner: String?
+        outputs: [String: String], changedNodes: [NodeStatus], childrenRewritten: Set<String> = [],
+        removedNodeIDs: [String] = [], launches: [StepLaunch] = [], leaseOwner: String?
     ) throws(ArgosyError) {
         let outputsText = outputs.isEmpty ? nil : try Self.encode(outputs)
+        // A node's children live in their own table, one row each: a loop's group with 10,000 children gets one
+        // row per new child instead of all of them re-encoded with its body on every pass.
         var bodies: [(String, String)] = []
-        for n in changedNodes { bodies.append((n.id, try Self.encode(n))) }
+        for n in changedNodes {
+            var bare = n
+            bare.children = nil
+            bodies.append((n.id, try Self.encode(bare)))
+        }
         var launchBodies: [(String, String)] = []
         for l in launches { launchBodies.append((l.nodeID, try Self.encode(l))) }
+        var counts: [String: Int] = [:]
         do {
             try database.transaction {
                 let changed = try database.update(
@@ -363,8 +394,13 @@ public final class WorkflowStore: Sendable {
                         "INSERT OR REPLACE INTO nodes (workflow_uid, id, body) VALUES (?, ?, ?)",
                         [.text(uid), .text(id), .text(body)])
                 }
+                for n in changedNodes {
+                    counts[n.id] = try saveChildren(uid: uid, n, rewritten: childrenRewritten.contains(n.id))
+                }
                 for id in removedNodeIDs {
                     try database.query("DELETE FROM nodes WHERE workflow_uid = ? AND id = ?", [.text(uid), .text(id)])
+                    try database.query(
+                        "DELETE FROM node_children WHERE workflow_uid = ? AND node_id = ?", [.text(uid), .text(id)])
                     try database.query(
                         "DELETE FROM launches WHERE workflow_uid = ? AND node_id = ?", [.text(uid), .text(id)])
                 }
@@ -379,6 +415,35 @@ public final class WorkflowStore: Sendable {
         } catch {
             throw ArgosyError(.io, "\(error)")
         }
+        // Only what committed is known stored; a finished workflow's nodes change no more.
+        if finishedAt != nil { storedChildren.forget(uid) } else { storedChildren.merge(uid, counts) }
+    }
+
+    /// Writes the child rows of `node` that are not stored yet: the new ones at the end, or all of them when its
+    /// children were rewritten (not only appended to). Returns how many it has stored now.
+    private func saveChildren(uid: String, _ node: NodeStatus, rewritten: Bool) throws(ArgosyError) -> Int {
+        let children = node.children ?? []
+        var stored: Int
+        if rewritten {
+            try database.query(
+                "DELETE FROM node_children WHERE workflow_uid = ? AND node_id = ?", [.text(uid), .text(node.id)])
+            stored = 0
+        } else if let known = storedChildren.count(uid, node.id) {
+            stored = known
+        } else {
+            stored =
+                try database.query(
+                    "SELECT COUNT(*) AS n FROM node_children WHERE workflow_uid = ? AND node_id = ?",
+                    [.text(uid), .text(node.id)]
+                ).first?.int("n") ?? 0
+        }
+        stored = min(stored, children.count)
+        for position in stored..<children.count {
+            try database.query(
+                "INSERT OR REPLACE INTO node_children (workflow_uid, node_id, position, child_id) VALUES (?, ?, ?, ?)",
+                [.text(uid), .text(node.id), .integer(position), .text(children[position])])
+        }
+        return children.count
     }
 
     /// Changes a stored manifest (suspend, stop, terminate) and bumps its spec version.
@@ -485,5 +550,37 @@ public final class WorkflowStore: Sendable {
 
     public func hasRequests(uid: String) throws(ArgosyError) -> Bool {
         !(try database.query("SELECT 1 AS x FROM requests WHERE workflow_uid = ? LIMIT 1", [.text(uid)])).isEmpty
+    }
+}
+
+/// How many child rows each node of the running workflows has in `node_children` (by workflow uid, then node id).
+final class ChildCounts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [String: [String: Int]] = [:]
+
+    func count(_ uid: String, _ node: String) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return counts[uid]?[node]
+    }
+
+    /// Takes counts read from the database, unless this process knows the workflow already (its own writes are
+    /// at least as new as what it read).
+    func seed(_ uid: String, _ value: [String: Int]) {
+        lock.lock()
+        if counts[uid] == nil { counts[uid] = value }
+        lock.unlock()
+    }
+
+    func merge(_ uid: String, _ value: [String: Int]) {
+        lock.lock()
+        counts[uid, default: [:]].merge(value) { _, new in new }
+        lock.unlock()
+    }
+
+    func forget(_ uid: String) {
+        lock.lock()
+        counts[uid] = nil
+        lock.unlock()
     }
 }

@@ -56,6 +56,82 @@ struct StoreTests {
         #expect(try reopened.list(namespace: "other").isEmpty)
     }
 
+    /// Children have a row each: a pass that adds children writes only those, and what a reader gets back is the
+    /// node's list in order, whether the children were appended to or rewritten, by this process or another one.
+    @Test func childrenAreStoredAsRowsAndReadBackInOrder() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let wf = try Self.workflow("kids")
+        let uid = try #require(wf.metadata.uid)
+        let store = try WorkflowStore(home: home)
+        try store.create(wf, leaseOwner: "me", leaseUntil: Date().addingTimeInterval(60))
+        var group = NodeStatus(id: "g", name: "kids[0]", displayName: "[0]", type: .stepGroup, phase: .running)
+        let other = NodeStatus(id: "o", name: "kids[1]", displayName: "[1]", type: .stepGroup, phase: .running)
+        func save(_ nodes: [NodeStatus], rewritten: Set<String> = [], removed: [String] = [], in s: WorkflowStore)
+            throws
+        {
+            try s.save(
+                uid: uid, phase: .running, startedAt: Date(), finishedAt: nil, message: nil, progress: "0/0",
+                outputs: [:], changedNodes: nodes, childrenRewritten: rewritten, removedNodeIDs: removed,
+                leaseOwner: "me")
+        }
+        func children(_ id: String) throws -> [String]? {
+            try WorkflowStore(home: home).get(namespace: "default", name: "kids")?.nodes.first { $0.id == id }?.children
+        }
+        func rows() throws -> Int {
+            try store.database.query("SELECT COUNT(*) AS n FROM node_children").first?.int("n") ?? -1
+        }
+        group.children = ["a", "b", "c"]
+        try save([group, other], in: store)
+        #expect(try children("g") == ["a", "b", "c"])
+        #expect(try children("o") == nil)
+        let body = try store.database.query("SELECT body FROM nodes WHERE id = 'g'").first?.string("body") ?? ""
+        #expect(!body.contains("children"), "children are not in the node's body")
+        group.children! += ["d", "e"]
+        try save([group], in: store)
+        #expect(try children("g") == ["a", "b", "c", "d", "e"])
+        #expect(try rows() == 5)
+        // Another process appends after reading what this one wrote.
+        group.children!.append("f")
+        try save([group], in: try WorkflowStore(home: home))
+        #expect(try children("g") == ["a", "b", "c", "d", "e", "f"])
+        // A rewritten list (a retry took a child out) replaces the rows.
+        group.children = ["a", "c", "x"]
+        try save([group], rewritten: ["g"], in: store)
+        #expect(try children("g") == ["a", "c", "x"])
+        #expect(try rows() == 3)
+        try save([], removed: ["g"], in: store)
+        #expect(try rows() == 0, "a removed node's children go with it")
+    }
+
+    /// A node written before the child table keeps its children inside its body until its next save.
+    @Test func childrenInsideAnOldBodyAreStillRead() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let wf = try Self.workflow("old")
+        let uid = try #require(wf.metadata.uid)
+        let store = try WorkflowStore(home: home)
+        try store.create(wf, leaseOwner: "me", leaseUntil: Date().addingTimeInterval(60))
+        try store.database.query(
+            "INSERT INTO nodes (workflow_uid, id, body) VALUES (?, 'g', ?)",
+            [
+                .text(uid),
+                .text(
+                    #"{"id":"g","name":"old[0]","displayName":"[0]","type":"StepGroup","phase":"Running","children":["a","b"]}"#
+                ),
+            ])
+        var node = try #require(try store.get(namespace: "default", name: "old")?.nodes.first)
+        #expect(node.children == ["a", "b"])
+        node.children!.append("c")
+        try store.save(
+            uid: uid, phase: .running, startedAt: Date(), finishedAt: nil, message: nil, progress: "0/0", outputs: [:],
+            changedNodes: [node], leaseOwner: "me")
+        #expect(
+            try WorkflowStore(home: home).get(namespace: "default", name: "old")?.nodes.first?.children == [
+                "a", "b", "c",
+            ])
+    }
+
     @Test func onlyTheLeaseHolderWritesAndExpiredLeasesAreTakenOver() throws {
         let home = Self.home()
         defer { try? FileManager.default.removeItem(at: home) }
