@@ -39,7 +39,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -949,7 +951,8 @@ static int run_supervisor(int argc, char **argv)
  * life and sends it a request per step; each supervisor then begins from this already loaded and initialised
  * process, which saves a process start (and glibc's start-up) per step. Requests and replies travel over the
  * stream socket on fd 0: a request is three native uint32 (argc, envc, payload bytes) and a payload of argc
- * then envc NUL-terminated strings; the reply is an int32, the supervisor's pid or -errno. The server reaps
+ * then envc NUL-terminated strings; the reply is an int32, the supervisor's pid or -errno, with a pidfd of the
+ * supervisor passed alongside (see send_reply) when the kernel has pidfds. The server reaps
  * its children and exits when the controller closes the socket; running supervisors carry on (each leads its
  * own session, and the controller that follows re-attaches through their status files).
  */
@@ -1024,6 +1027,39 @@ static pid_t start_supervisor(int sock, int sigfd, uint32_t argc, char **argv, c
     _exit(run_supervisor((int)argc, argv));
 }
 
+/*
+ * Reply with the supervisor's pid (or -errno) and, when the kernel has pidfds, a pidfd
+ * of it (SCM_RIGHTS): opened here, before this loop can reap the supervisor, so that it
+ * names our child even if the supervisor is gone and its pid reused by the time the
+ * controller reads the reply.
+ */
+static int send_reply(int sock, int32_t reply)
+{
+    int pidfd = reply > 0 ? (int)syscall(SYS_pidfd_open, (pid_t)reply, 0) : -1;
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct iovec iov = {.iov_base = &reply, .iov_len = sizeof reply};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (pidfd >= 0) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof control.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
+    }
+    ssize_t n;
+    do
+        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (pidfd >= 0)
+        close(pidfd);
+    return n == (ssize_t)sizeof reply ? 0 : -1;
+}
+
 static int serve(void)
 {
     const int sock = 0;
@@ -1071,7 +1107,7 @@ static int serve(void)
         free(argv);
         free(envp);
         free(payload);
-        if (write(sock, &reply, sizeof reply) != (ssize_t)sizeof reply)
+        if (send_reply(sock, reply) < 0)
             return 0;
     }
 }

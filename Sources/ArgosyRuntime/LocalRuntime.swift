@@ -82,26 +82,29 @@ public final class LocalRuntime: @unchecked Sendable {
                 return
             }
             let (argv, env) = try prepare(launch, dir)
-            var pid = server.start(argv, env)
-            if pid == -EINPROGRESS {
+            var started = server.start(argv, env)
+            if started.pid == -EINPROGRESS {
                 // The server died after taking the request. A supervisor it started writes its `status` file first
                 // thing; without one after two seconds none started, and a new server gets the request.
-                if let started = awaitSupervisorPID(log, dir.name, seconds: 2) {
-                    pid = started
+                if let pid = awaitSupervisorPID(log, dir.name, seconds: 2) {
+                    started = .init(pid: pid)
                 } else {
-                    pid = server.start(argv, env)
-                    if pid == -EINPROGRESS {
-                        pid = awaitSupervisorPID(log, dir.name, seconds: 2) ?? -EIO
+                    started = server.start(argv, env)
+                    if started.pid == -EINPROGRESS {
+                        started = .init(pid: awaitSupervisorPID(log, dir.name, seconds: 2) ?? -EIO)
                     }
                 }
             }
+            let pid = started.pid
             guard pid > 0 else {
                 throw ArgosyError(.io, "cannot start \(supervisor): \(String(cString: strerror(-pid)))")
             }
             lock.lock()
             supervisors["\(launch.workflowUID)/\(launch.nodeID)"] = pid
             lock.unlock()
-            watcher.watch(pid) { [self] _ in self.finished(launch, dir, outputNames) }
+            // A pid read back from the status log comes without a pidfd: one is opened now.
+            let pidfd = started.pidfd
+            watcher.watch(pid, pidfd: pidfd) { [self] _ in self.finished(launch, dir, outputNames) }
         } catch {
             let message = (error as? ArgosyError)?.message ?? "\(error)"
             onResult(

@@ -32,10 +32,11 @@ public final class ProcessWatcher: @unchecked Sendable {
     }
 
     /// Calls `onExit` once `pid` has exited, with its exit code when it was our child (nil otherwise).
-    /// Returns false when the process does not exist any more.
+    /// `pidfd`, when given, is a pidfd of it opened when it was known alive (the watcher owns it from now on);
+    /// otherwise one is opened now. Returns false when the process does not exist any more.
     @discardableResult
-    public func watch(_ pid: pid_t, onExit: @escaping @Sendable (Int32?) -> Void) -> Bool {
-        let fd = argosy_pidfd_open(pid)
+    public func watch(_ pid: pid_t, pidfd: Int32 = -1, onExit: @escaping @Sendable (Int32?) -> Void) -> Bool {
+        let fd = pidfd >= 0 ? pidfd : argosy_pidfd_open(pid)
         guard fd >= 0 else {
             let code = argosy_try_reap(pid)
             onExit(code >= 0 ? code : nil)

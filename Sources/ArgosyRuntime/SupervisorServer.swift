@@ -24,25 +24,32 @@ final class SupervisorServer: @unchecked Sendable {
     /// Starts a supervisor with `argv` (argv[0] the program) and `env`: its pid, or -errno. `-EINPROGRESS`: the
     /// request reached a server that died before answering, so the supervisor may or may not have started (the
     /// caller looks for its `status` file; sending the request again could start the step twice).
-    func start(_ argv: [String], _ env: [String]) -> pid_t {
+    func start(_ argv: [String], _ env: [String]) -> Started {
         let request = Self.encode(argv, env)
         lock.lock()
         defer { lock.unlock() }
         for _ in 0..<2 {
             if socket < 0, !startServer() { break }
             switch exchange(request) {
-            case .started(let pid):
-                return pid
+            case .started(let started):
+                return started
             case .notSent:
                 // The server is gone (killed, or it stopped at a request it did not understand): a new one gets
                 // the next try.
                 stopServer()
             case .noReply:
                 stopServer()
-                return -EINPROGRESS
+                return Started(pid: -EINPROGRESS)
             }
         }
         return spawnDirectly(argv, env)
+    }
+
+    /// A supervisor started (or -errno as `pid`), with a pidfd of it when the kernel has them (else -1): the
+    /// caller watches that, not the pid, which may name another process by the time it looks.
+    struct Started {
+        var pid: pid_t
+        var pidfd: Int32 = -1
     }
 
     /// Ends the server (it exits when its socket closes) and reaps it; supervisors it started run on. A later
@@ -76,7 +83,7 @@ final class SupervisorServer: @unchecked Sendable {
     }
 
     private enum Exchange {
-        case started(pid_t)
+        case started(Started)
         case notSent
         case noReply
     }
@@ -86,10 +93,9 @@ final class SupervisorServer: @unchecked Sendable {
             return .notSent
         }
         var reply: Int32 = 0
-        guard withUnsafeMutableBytes(of: &reply, { argosy_recv_all(socket, $0.baseAddress, 4) }) == 4 else {
-            return .noReply
-        }
-        return .started(reply)
+        var pidfd: Int32 = -1
+        guard argosy_recv_reply(socket, &reply, &pidfd) == 4 else { return .noReply }
+        return .started(Started(pid: reply, pidfd: pidfd))
     }
 
     private func startServer() -> Bool {
@@ -121,13 +127,15 @@ final class SupervisorServer: @unchecked Sendable {
         pid = 0
     }
 
-    private func spawnDirectly(_ argv: [String], _ env: [String]) -> pid_t {
+    private func spawnDirectly(_ argv: [String], _ env: [String]) -> Started {
         var cArgs = argv.map { strdup($0) } + [nil]
         var cEnv = env.map { strdup($0) } + [nil]
         defer {
             cArgs.forEach { free($0) }
             cEnv.forEach { free($0) }
         }
-        return argosy_spawn(path, &cArgs, &cEnv, 1)
+        let pid = argosy_spawn(path, &cArgs, &cEnv, 1)
+        // Our own child: nobody else can reap it before we open the pidfd.
+        return Started(pid: pid, pidfd: pid > 0 ? argosy_pidfd_open(pid) : -1)
     }
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -93,6 +94,35 @@ ssize_t argosy_recv_all(int fd, void *buf, size_t len) {
         left -= (size_t)n;
     }
     return (ssize_t)len;
+}
+
+ssize_t argosy_recv_reply(int fd, int *reply, int *passed_fd) {
+    *passed_fd = -1;
+    char *p = (char *)reply;
+    size_t left = sizeof *reply;
+    while (left > 0) {
+        union {
+            struct cmsghdr align;
+            char buf[CMSG_SPACE(sizeof(int))];
+        } control;
+        struct iovec iov = {.iov_base = p, .iov_len = left};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                             .msg_controllen = sizeof control.buf};
+        ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (*passed_fd >= 0) close(*passed_fd);
+            *passed_fd = -1;
+            return -1;
+        }
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && *passed_fd < 0)
+                memcpy(passed_fd, CMSG_DATA(c), sizeof(int));
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    return (ssize_t)sizeof *reply;
 }
 
 int argosy_try_reap(pid_t pid) {

@@ -15,12 +15,17 @@ struct SupervisorServerTests {
         let step = StepDirectory(folder: root, name: word)
         let log = StatusLog(folder: root)
         #expect(try log.claim(word))
-        let pid = server.start(
+        let started = server.start(
             [exec, "--dir", root.path, "--name", word, "--", "/bin/echo", word], ["PATH=/usr/bin:/bin"])
-        guard pid > 0 else { throw TestFailure("start failed: \(pid)") }
-        let deadline = Date().addingTimeInterval(10)
-        while log.entry(word)?.exit == nil, Date() < deadline { usleep(10_000) }
-        return (pid, (try? String(contentsOf: step.logURL, encoding: .utf8)) ?? "")
+        guard started.pid > 0 else { throw TestFailure("start failed: \(started.pid)") }
+        // The pidfd names the supervisor: it turns readable when that exits, whoever reaps it and whatever
+        // process gets its pid afterwards.
+        #expect(started.pidfd >= 0, "a pidfd comes with the pid")
+        defer { if started.pidfd >= 0 { close(started.pidfd) } }
+        var exited = pollfd(fd: started.pidfd, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&exited, 1, 10_000) == 1, "the pidfd reports the supervisor's exit")
+        #expect(log.entry(word)?.exit != nil, "the exit record is written before the supervisor exits")
+        return (started.pid, (try? String(contentsOf: step.logURL, encoding: .utf8)) ?? "")
     }
 
     @Test func aKilledServerIsReplacedAndAMissingOneFallsBackToSpawning() throws {
@@ -52,8 +57,9 @@ struct SupervisorServerTests {
         server.shutDown()
 
         let missing = SupervisorServer(path: root.appendingPathComponent("no-such-argosy-exec").path)
-        let pid = missing.start(["no-such-argosy-exec", "--dir", root.path, "--", "/bin/true"], [])
-        #expect(pid == -ENOENT, "the direct spawn's error comes back")
+        let failed = missing.start(["no-such-argosy-exec", "--dir", root.path, "--", "/bin/true"], [])
+        #expect(failed.pid == -ENOENT, "the direct spawn's error comes back")
+        #expect(failed.pidfd == -1)
         #expect(missing.serverPID == nil)
     }
 }

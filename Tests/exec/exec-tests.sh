@@ -589,6 +589,7 @@ test_serve_forks_supervisors() {
     s2=$(new_step)
     out=$(python3 - "$BIN" "$s1" "$s2" <<'PY'
 import os, socket, struct, subprocess, sys, time
+pidfds = []
 binary, first, second = sys.argv[1:4]
 
 def serve():
@@ -601,9 +602,11 @@ def serve():
 def request(sock, argv, env):
     payload = b"".join(s.encode() + b"\0" for s in argv + env)
     sock.sendall(struct.pack("=III", len(argv), len(env), len(payload)) + payload)
+    global pidfds
     reply = b""
     while len(reply) < 4:
-        chunk = sock.recv(4 - len(reply))
+        chunk, fds, _, _ = socket.recv_fds(sock, 4 - len(reply), 1)
+        pidfds += fds
         if not chunk:
             return None
         reply += chunk
@@ -622,6 +625,9 @@ sock, server = serve()
 env = ["GREETING=served", "PATH=/usr/bin:/bin"]
 pid = request(sock, [binary, "--dir", first, "--", "sh", "-c", "sleep 0.3; echo from-$GREETING"], env)
 print("pid-positive", pid is not None and pid > 0)
+# A pidfd of the supervisor comes with its pid (the server opens it before it can reap the supervisor).
+fdinfo = open(f"/proc/self/fdinfo/{pidfds[0]}").read() if len(pidfds) == 1 else ""
+print("pidfd-passed", f"Pid:\t{pid}\n" in fdinfo)
 stat = open(f"/proc/{pid}/stat").read()
 print("parent-is-server", int(stat.rsplit(")", 1)[1].split()[1]) == server.pid)
 print("exit", wait_exit(first).strip())
@@ -640,6 +646,7 @@ print("garbage-exit", server.wait(timeout=5))
 PY
 )
     expect_contains "pid" "pid-positive True" "$out"
+    expect_contains "pidfd" "pidfd-passed True" "$out"
     expect_contains "parent" "parent-is-server True" "$out"
     expect_contains "pid file" "supervisor-pid-file True" "$out"
     expect_contains "exit record" 'exit {"exitCode":0' "$out"
