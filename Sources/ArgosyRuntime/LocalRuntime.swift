@@ -7,10 +7,10 @@ import Foundation
 #endif
 
 /// Runs steps as local processes under `argosy-exec`: a private mount namespace and /tmp, volumes at their
-/// mount paths, the pod's environment, logs and outputs in the step's directory.
+/// mount paths, the pod's environment, logs and outputs in the workflow's step folder (see ``StepDirectory``).
 ///
-/// Results arrive through `onResult`, from a background thread. Launch is idempotent per step directory:
-/// launching a step whose directory exists re-attaches to it instead.
+/// Results arrive through `onResult`, from a background thread. Launch is idempotent per attempt: launching a
+/// step that the workflow's ``StatusLog`` has claimed already re-attaches to it instead.
 public final class LocalRuntime: @unchecked Sendable {
     public let home: URL
     public let config: RuntimeConfig
