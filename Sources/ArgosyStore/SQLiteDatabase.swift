@@ -2,10 +2,14 @@ import ArgosyModel
 import CSQLite
 import Foundation
 
-/// A SQLite connection. One per process and store; calls are serialized by a lock.
+/// A SQLite connection. One per process and store, shared by its threads: statements are serialized by a lock,
+/// and a transaction holds it from its BEGIN to its COMMIT, so no other thread's statement runs inside it.
 public final class SQLiteDatabase: @unchecked Sendable {
     private var handle: OpaquePointer?
-    private let lock = NSLock()
+    /// Recursive: the thread in a transaction runs its statements (and nested transactions) under it.
+    private let lock = NSRecursiveLock()
+    /// Transactions open on the thread holding `lock`: nested ones are savepoints.
+    private var depth = 0
     private var statements: [String: OpaquePointer] = [:]
     public let path: String
 
@@ -95,17 +99,32 @@ public final class SQLiteDatabase: @unchecked Sendable {
         return (rows, Int(sqlite3_changes(handle)))
     }
 
-    /// Runs `body` in an immediate transaction, committing when it returns and rolling back when it throws.
+    /// Runs `body` in an immediate transaction, committing when it returns and rolling back when it throws. Inside
+    /// another transaction it is a savepoint: its changes are undone alone when it throws, and they last only if
+    /// the outer transaction commits.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        lock.lock()
+        defer { lock.unlock() }
+        let savepoint = depth == 0 ? nil : "argosy_\(depth)"
+        try execute(savepoint.map { "SAVEPOINT \($0)" } ?? "BEGIN IMMEDIATE")
+        let rollback = savepoint.map { "ROLLBACK TO \($0); RELEASE \($0)" } ?? "ROLLBACK"
+        depth += 1
+        let result: T
         do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
+            result = try body()
         } catch {
-            try? execute("ROLLBACK")
+            depth -= 1
+            try? execute(rollback)
             throw error
         }
+        depth -= 1
+        do {
+            try execute(savepoint.map { "RELEASE \($0)" } ?? "COMMIT")
+        } catch {
+            try? execute(rollback)  // a COMMIT that failed (busy, I/O) leaves the transaction open
+            throw error
+        }
+        return result
     }
 
     /// Changes whenever another connection commits: a cheap way to notice other processes' writes.

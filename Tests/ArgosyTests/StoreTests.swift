@@ -104,6 +104,50 @@ struct StoreTests {
         #expect(try rows() == 0, "a removed node's children go with it")
     }
 
+    /// `argosy server` shares one connection between its API threads and the controller: a transaction must not
+    /// take in another thread's statements, nor fail because another thread's is open.
+    @Test func threadsSharingAConnectionKeepTheirTransactionsApart() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let db = try WorkflowStore(home: home).database
+        try db.execute("CREATE TABLE t (k INTEGER)")
+        let failures = Locked(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for i in 0..<50 {
+                do {
+                    try db.transaction {
+                        try db.query("INSERT INTO t VALUES (?)", [.integer(thread * 1000 + i)])
+                        if i % 10 == 9 { throw ArgosyError(.invalid, "undo this one") }
+                        try db.query("INSERT INTO t VALUES (?)", [.integer(-(thread * 1000 + i))])
+                    }
+                } catch let error as ArgosyError where error.message == "undo this one" {
+                } catch {
+                    failures.with { $0 += 1 }
+                }
+            }
+        }
+        #expect(failures.with { $0 } == 0)
+        // 4 threads × 45 committed transactions × 2 rows; the 20 thrown ones left nothing.
+        #expect(try db.query("SELECT COUNT(*) AS n FROM t").first?.int("n") == 360)
+    }
+
+    /// Inside a transaction, a transaction is a savepoint: it is undone alone, the outer one commits.
+    @Test func aFailedNestedTransactionIsUndoneAlone() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let db = try WorkflowStore(home: home).database
+        try db.execute("CREATE TABLE t (k INTEGER)")
+        try db.transaction {
+            try db.execute("INSERT INTO t VALUES (1)")
+            _ = try? db.transaction {
+                try db.execute("INSERT INTO t VALUES (2)")
+                throw ArgosyError(.conflict, "not this one")
+            }
+            try db.transaction { try db.execute("INSERT INTO t VALUES (3)") }
+        }
+        #expect(try db.query("SELECT k FROM t ORDER BY k").map { $0.int("k") } == [1, 3])
+    }
+
     /// A node written before the child table keeps its children inside its body until its next save.
     @Test func childrenInsideAnOldBodyAreStillRead() throws {
         let home = Self.home()
@@ -203,5 +247,17 @@ struct StoreTests {
         #expect(try store.object(.secret, namespace: "default", name: "s")?.data == ["k": "dg=="])
         #expect(try store.object(.configMap, namespace: "default", name: "s") == nil)
         #expect(try store.deleteObject(.secret, namespace: "default", name: "s"))
+    }
+}
+
+/// A value shared between threads of a test.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func with<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }
