@@ -41,6 +41,9 @@ public final class WorkflowController: @unchecked Sendable {
         var results: [StepResult] = []
         var wakeAt: Date? = .distantPast
         var finished = false
+        /// Actions of a pass whose commit failed: the next pass commits and carries them out (the engine emits a
+        /// launch only once, when it creates the step's node).
+        var carriedActions: [EngineAction] = []
     }
 
     public let store: WorkflowStore
@@ -172,13 +175,18 @@ public final class WorkflowController: @unchecked Sendable {
                 lastRenew = now
                 try store.renewLeases(owner: options.owner, until: now.addingTimeInterval(options.leaseSeconds))
             }
-            for uid in Array(runs.keys) {
-                do {
-                    try pass(uid)
-                } catch {
-                    // One workflow's trouble (a busy store, an unreadable row) must not stop the others.
-                    log("workflow \(uid): \(error); trying again shortly")
-                    runs[uid]?.wakeAt = Date().addingTimeInterval(1)
+            let due = runs.filter { ($0.value.wakeAt ?? .distantFuture) <= Date() }.map(\.key)
+            if due.count > 1 {
+                passTogether(due)
+            } else {
+                for uid in due {
+                    do {
+                        try pass(uid)
+                    } catch {
+                        // One workflow's trouble (a busy store, an unreadable row) must not stop the others.
+                        log("workflow \(uid): \(error); trying again shortly")
+                        runs[uid]?.wakeAt = Date().addingTimeInterval(1)
+                    }
                 }
             }
 
@@ -212,43 +220,112 @@ public final class WorkflowController: @unchecked Sendable {
 
     /// One reconcile pass of one workflow, if it has anything new: commit, then act.
     func pass(_ uid: String) throws {
-        guard let wake = runs[uid]?.wakeAt, wake <= Date(), var run = runs.removeValue(forKey: uid) else { return }
+        guard var p = reconcile(uid) else { return }
+        guard try save(&p) else { return }
+        act(p)
+    }
+
+    /// One pass of each of these workflows with their commits in one transaction (one fsync for all), then their
+    /// actions: what `pass` does for each, when several are ready at once (many workflows running side by side).
+    func passTogether(_ uids: [String]) {
+        let pending = uids.compactMap { reconcile($0) }
+        var committed: [PendingPass] = []
+        var lost: Set<String> = []  // taken over by another controller, or deleted
+        do {
+            try store.inTransaction { () throws(ArgosyError) in
+                for var p in pending {
+                    do {
+                        // A savepoint each: one workflow's trouble undoes only its own writes.
+                        if try save(&p) { committed.append(p) } else { lost.insert(p.uid) }
+                    } catch {
+                        log("workflow \(p.uid): \(error); trying again shortly")
+                        runs[p.uid]?.wakeAt = Date().addingTimeInterval(1)
+                    }
+                }
+            }
+        } catch {
+            // Nothing of it is stored: every run keeps its changes and actions for its next pass.
+            log("controller: \(error); trying again shortly")
+            let kept = Set(committed.map(\.uid))
+            for p in pending where kept.contains(p.uid) || runs[p.uid] == nil && !lost.contains(p.uid) {
+                var run = p.run
+                run.carriedActions = p.outcome.actions
+                run.wakeAt = Date().addingTimeInterval(1)
+                runs[p.uid] = run
+            }
+            committed = []
+        }
+        for p in committed { act(p) }
+    }
+
+    /// A reconciled workflow on its way to the store, then to its actions.
+    struct PendingPass {
+        var uid: String
+        var run: Run
+        var outcome: ReconcileOutcome
+        var launches: [StepLaunch]
+        var start: DispatchTime
+        /// The pass changed nothing to store.
+        var unchanged: Bool
+    }
+
+    /// Reconciles a workflow that is due (taking its run out of `runs` until `act` or a failed `save` puts it back).
+    func reconcile(_ uid: String) -> PendingPass? {
+        guard let wake = runs[uid]?.wakeAt, wake <= Date(), var run = runs.removeValue(forKey: uid) else { return nil }
         let now = Date()
-        let passStart = DispatchTime.now()
+        let start = DispatchTime.now()
         let results = run.results
         run.results = []
-        let outcome = run.reconciler.reconcile(&run.state, results: results, now: now, locks: locks, memo: memo)
+        var outcome = run.reconciler.reconcile(&run.state, results: results, now: now, locks: locks, memo: memo)
+        outcome.actions = run.carriedActions + outcome.actions
+        run.carriedActions = []
         run.wakeAt = outcome.wakeAt
         let launches = outcome.actions.compactMap { action -> StepLaunch? in
             if case .launch(let l) = action { return l }
             return nil
         }
-        if !run.state.changedNodeIDs.isEmpty || run.state.headerChanged || !launches.isEmpty {
-            let changed = run.state.changedNodeIDs.compactMap { run.state.node(id: $0) }
-            let removed = run.state.changedNodeIDs.filter { run.state.node(id: $0) == nil }
-            let commitStart = DispatchTime.now()
-            do {
-                try store.save(
-                    uid: uid, phase: run.state.phase, startedAt: run.state.startedAt, finishedAt: run.state.finishedAt,
-                    message: run.state.message, progress: run.state.progress, outputs: run.state.outputs,
-                    changedNodes: changed, childrenRewritten: run.state.childrenRewritten,
-                    removedNodeIDs: Array(removed), launches: launches,
-                    leaseOwner: options.owner)
-            } catch {
-                guard error.code == .conflict else {
-                    runs[uid] = run
-                    throw error
-                }
-                // Another controller took the workflow over (our lease lapsed), or the workflow was deleted:
-                // stop touching it, and stop its steps if it is gone.
-                if (try? store.get(uid: uid)) == nil { killRunningSteps(uid, run.state) }
-                return
+        let unchanged = run.state.changedNodeIDs.isEmpty && !run.state.headerChanged && launches.isEmpty
+        return PendingPass(
+            uid: uid, run: run, outcome: outcome, launches: launches, start: start, unchanged: unchanged)
+    }
+
+    /// Commits a reconciled pass (before any of its steps starts). False when the workflow is no longer ours.
+    func save(_ p: inout PendingPass) throws -> Bool {
+        if p.unchanged { return true }
+        let state = p.run.state
+        let changed = state.changedNodeIDs.compactMap { state.node(id: $0) }
+        let removed = state.changedNodeIDs.filter { state.node(id: $0) == nil }
+        let commitStart = DispatchTime.now()
+        do {
+            try store.save(
+                uid: p.uid, phase: state.phase, startedAt: state.startedAt, finishedAt: state.finishedAt,
+                message: state.message, progress: state.progress, outputs: state.outputs, changedNodes: changed,
+                childrenRewritten: state.childrenRewritten, removedNodeIDs: Array(removed), launches: p.launches,
+                leaseOwner: options.owner)
+        } catch {
+            guard error.code == .conflict else {
+                p.run.carriedActions = p.outcome.actions
+                runs[p.uid] = p.run
+                throw error
             }
-            metrics.observeCommit(Self.seconds(since: commitStart))
+            // Another controller took the workflow over (our lease lapsed), or the workflow was deleted:
+            // stop touching it, and stop its steps if it is gone.
+            if (try? store.get(uid: p.uid)) == nil { killRunningSteps(p.uid, state) }
+            return false
+        }
+        metrics.observeCommit(Self.seconds(since: commitStart))
+        return true
+    }
+
+    /// After the commit: tells the observer, starts and stops steps, and puts the run back (or ends it).
+    func act(_ p: PendingPass) {
+        var run = p.run
+        let uid = p.uid
+        if !p.unchanged {
             run.state.clearChanges()
             observer?(run.reconciler.workflow, run.state)
         }
-        for action in outcome.actions {
+        for action in p.outcome.actions {
             switch action {
             case .launch(let l):
                 let launchStart = DispatchTime.now()
@@ -258,7 +335,7 @@ public final class WorkflowController: @unchecked Sendable {
                 runtime.kill(workflowUID: uid, nodeID: nodeID, podName: podName, reason: reason)
             }
         }
-        metrics.observeOperation(Self.seconds(since: passStart))
+        metrics.observeOperation(Self.seconds(since: p.start))
         metrics.setQueueDepth(runs.values.filter { ($0.wakeAt ?? .distantFuture) <= Date() }.count)
         if run.state.phase?.isFinished == true {
             try? store.releaseLease(uid: uid, owner: options.owner)

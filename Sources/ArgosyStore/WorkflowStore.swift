@@ -459,8 +459,9 @@ public final class WorkflowStore: Sendable {
         }
     }
 
-    /// Runs `body` in one transaction (a read-modify-write no other process can interleave with).
-    func inTransaction<T>(_ body: () throws(ArgosyError) -> T) throws(ArgosyError) -> T {
+    /// Runs `body` in one transaction (a read-modify-write no other process can interleave with; several commits
+    /// made durable by one fsync). The store's own writes inside it are savepoints.
+    public func inTransaction<T>(_ body: () throws(ArgosyError) -> T) throws(ArgosyError) -> T {
         do {
             return try database.transaction { () throws -> T in try body() }
         } catch let error as ArgosyError {

@@ -1,3 +1,4 @@
+import ArgosyStore
 import ArgosyTestSupport
 import Foundation
 import Testing
@@ -282,6 +283,46 @@ struct ControlTests {
             try String(contentsOf: marks.appendingPathComponent("slow"), encoding: .utf8) == "started\ndone\n",
             "the running step was re-attached, not started again")
         #expect(try cli.run(["logs", "orphan"]).stdout.contains("after-ran"))
+    }
+
+    /// A pass whose commit fails (here a trigger holds every write to `launches`) keeps its step launches for the
+    /// next pass: the engine asks for a launch only once, so dropping it would leave the workflow Running forever.
+    @Test func aFailedCommitKeepsItsLaunchesForTheNextPass() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        #expect(try cli.run(["list"]).status == 0)  // makes the store
+        let db = try WorkflowStore(home: cli.home).database
+        try db.execute(
+            """
+            CREATE TABLE test_hold (x);
+            INSERT INTO test_hold VALUES (1);
+            CREATE TRIGGER test_hold_launches BEFORE INSERT ON launches WHEN EXISTS (SELECT 1 FROM test_hold)
+            BEGIN SELECT RAISE(ABORT, 'held by the test'); END;
+            """)
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: held}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: one, template: t}
+                - - {name: two, template: t}
+              - {name: t, container: {image: alpine, command: [echo, hi]}}
+            """
+        let submit = try cli.start(["submit", "--wait", try CLITests.write(yaml, "held.yaml", in: cli)])
+        defer { if submit.isRunning { submit.terminate() } }
+        try Self.waitFor("the workflow to be stored", timeout: 15) { (try? cli.run(["get", "held"]).status) == 0 }
+        usleep(1_500_000)
+        let held = try CLITests.json(try cli.run(["get", "held", "-o", "json"]).stdout)
+        #expect((held["status"] as? [String: Any])?["nodes"] == nil, "no pass could commit while held")
+        try db.execute("DELETE FROM test_hold")
+        let done = try cli.waitFinished("held", timeout: 30)
+        #expect((done["status"] as? [String: Any])?["phase"] as? String == "Succeeded")
+        submit.waitUntilExit()
+        #expect(submit.terminationStatus == 0)
     }
 
     @Test func twoProcessesSharingAHomeNeverRunAStepTwice() throws {
