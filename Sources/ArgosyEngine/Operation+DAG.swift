@@ -335,6 +335,13 @@ extension Operation {
         // The loop children known finished from the start of the list on are not looked at again.
         let start = groupName.map { reconciler.cache.prefix($0) } ?? 0
         var finishedPrefix = start
+        // A new child that would only start a pod is refused while the workflow's pods are at their limit: seen
+        // before its scope is built, which was most of a pass for a wide loop waiting for slots.
+        let podLimit = reconciler.workflow.spec.parallelism
+        let plainChild =
+            podLimit != nil && task.when == nil && exitHook(onExit: task.onExit, hooks: task.hooks) == nil
+            && (task.arguments?.parameters?.allSatisfy { $0.valueFrom == nil } ?? true)
+            && task.template.flatMap { reconciler.templates[$0] }.map { startsOnlyAPod($0, task.arguments) } == true
         for index in start..<expansions.count {
             let (display, item) = (expansions[index].display, expansions[index].item)
             let childName = "\(context.nodeName).\(display)"
@@ -347,6 +354,7 @@ extension Operation {
                 _ = watch(childNode)
                 continue
             }
+            if childNode == nil, plainChild, let podLimit, activePods >= podLimit { continue }
             var childScope = scope
             item?.add(to: &childScope)
             if childNode == nil {

@@ -40,6 +40,34 @@ struct EnginePassCacheTests {
         #expect(run.launches.last?.container.command?.last == "first/first/Running")
     }
 
+    /// A wide DAG loop under the workflow's `parallelism`: items wait for a slot (refused before their scope is
+    /// built) and start in order as slots free; a `when` still skips items at once, slots or not.
+    @Test func aWideDAGLoopStartsItsItemsInOrderAsSlotsFree() throws {
+        var yaml = EngineDAGTests.dag(
+            """
+                  - {name: fan, template: t, withSequence: {count: "12"}}
+                  - {name: odd, template: t, withSequence: {count: "6"}, when: "{{item}} != 2"}
+            """)
+        yaml = yaml.replacingOccurrences(of: "  entrypoint: main\n", with: "  entrypoint: main\n  parallelism: 3\n")
+        var run = try EngineHarness(yaml: yaml)
+        run.script = { _ in .hang }
+        run.reconcile()
+        #expect(run.running.count == 3)
+        #expect(run.node("d.odd(2:2)")?.phase == .skipped, "a when is decided even while the pods are at their limit")
+        for _ in 0..<40 where !run.running.isEmpty {
+            let first = try #require(run.running.values.map(\.launch.nodeName).sorted().first)
+            run.finish(first)
+            run.reconcile()
+            #expect(run.running.count <= 3)
+        }
+        #expect(run.phase == .succeeded)
+        #expect(run.launches.count == 17, "12 + 5 items ran, the skipped one did not")
+        let fanOrder = run.launches.compactMap { l in
+            run.state.nodes.values.first { $0.podName == l.podName }?.displayName
+        }.filter { $0.hasPrefix("fan(") }
+        #expect(fanOrder == (0..<12).map { "fan(\($0):\($0))" }, "items start in order")
+    }
+
     /// Loop items finishing out of order, one failing: the group waits for all of them and then fails.
     @Test func aDAGLoopWhoseItemsFinishOutOfOrderEndsWhenAllHave() throws {
         let yaml = EngineDAGTests.dag(
