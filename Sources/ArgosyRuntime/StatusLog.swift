@@ -39,12 +39,18 @@ final class StatusLog: @unchecked Sendable {
     }
 
     /// Claims the attempt `pod`; false when it was claimed before. Makes the folder for the workflow's first step.
+    ///
+    /// Atomic across processes too (the file is locked from the look to the write): of two controllers that
+    /// claim the same attempt at once (one taking over the other's lapsed lease), exactly one starts it.
     func claim(_ pod: String) throws(ArgosyError) -> Bool {
         lock.lock()
         defer { lock.unlock() }
+        let fd = try openForAppending()
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) < 0, errno == EINTR {}
         readNewLines()
         if entries[pod] != nil { return false }
-        try append("\(pod) claim\n")
+        try write("\(pod) claim\n", to: fd)
         entries[pod] = Entry()
         return true
     }
@@ -67,6 +73,13 @@ final class StatusLog: @unchecked Sendable {
     }
 
     private func append(_ line: String) throws(ArgosyError) {
+        let fd = try openForAppending()
+        defer { close(fd) }
+        try write(line, to: fd)
+    }
+
+    /// The log opened for appending; made with the workflow's folder for its first step.
+    private func openForAppending() throws(ArgosyError) -> Int32 {
         var fd = open(url.path, O_WRONLY | O_APPEND | O_CLOEXEC)
         if fd < 0, errno == ENOENT {
             // The workflow's first step: its folder and log are made now, and made durable once.
@@ -86,9 +99,12 @@ final class StatusLog: @unchecked Sendable {
             }
         }
         guard fd >= 0 else { throw ArgosyError(.io, "cannot open \(url.path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        return fd
+    }
+
+    private func write(_ line: String, to fd: Int32) throws(ArgosyError) {
         let bytes = Array(line.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count else {
             throw ArgosyError(.io, "cannot write \(url.path): \(String(cString: strerror(errno)))")
         }

@@ -30,6 +30,30 @@ struct StatusLogTests {
         #expect(try String(contentsOf: log.url, encoding: .utf8) == "pod-a claim\npod-b claim\n")
     }
 
+    /// A claim looks and writes under a lock on the file: a controller that claims while another holds it (and
+    /// claims the same attempt) waits, then sees the other's claim instead of starting the step a second time.
+    @Test func aClaimWaitsForAnotherClaimInProgress() throws {
+        let folder = Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let log = StatusLog(folder: folder)
+        #expect(try log.claim("first"))
+        let other = open(log.url.path, O_WRONLY | O_APPEND)
+        #expect(other >= 0 && flock(other, LOCK_EX) == 0)
+        let result = Locked<Bool?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let claimed = (try? log.claim("pod")) ?? true
+            result.with { $0 = claimed }
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + 0.3) == .timedOut, "the claim waits for the lock")
+        _ = write(other, "pod claim\n", 10)
+        flock(other, LOCK_UN)
+        close(other)
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(result.with { $0 } == false, "it saw the other controller's claim")
+    }
+
     @Test func linesAreTakenOnlyWhenComplete() throws {
         let folder = Self.folder()
         defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
