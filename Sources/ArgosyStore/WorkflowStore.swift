@@ -464,10 +464,10 @@ public final class WorkflowStore: Sendable {
     public func inTransaction<T>(_ body: () throws(ArgosyError) -> T) throws(ArgosyError) -> T {
         do {
             return try database.transaction { () throws -> T in try body() }
-        } catch let error as ArgosyError {
-            throw error
         } catch {
-            throw ArgosyError(.io, "\(error)")
+            // Saves inside it counted child rows that were rolled back with it: count again from the database.
+            storedChildren.forgetAll()
+            throw error as? ArgosyError ?? ArgosyError(.io, "\(error)")
         }
     }
 
@@ -582,6 +582,12 @@ final class ChildCounts: @unchecked Sendable {
     func forget(_ uid: String) {
         lock.lock()
         counts[uid] = nil
+        lock.unlock()
+    }
+
+    func forgetAll() {
+        lock.lock()
+        counts = [:]
         lock.unlock()
     }
 }

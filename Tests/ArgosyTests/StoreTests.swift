@@ -68,7 +68,7 @@ struct StoreTests {
         var group = NodeStatus(id: "g", name: "kids[0]", displayName: "[0]", type: .stepGroup, phase: .running)
         let other = NodeStatus(id: "o", name: "kids[1]", displayName: "[1]", type: .stepGroup, phase: .running)
         func save(_ nodes: [NodeStatus], rewritten: Set<String> = [], removed: [String] = [], in s: WorkflowStore)
-            throws
+            throws(ArgosyError)
         {
             try s.save(
                 uid: uid, phase: .running, startedAt: Date(), finishedAt: nil, message: nil, progress: "0/0",
@@ -102,6 +102,17 @@ struct StoreTests {
         #expect(try rows() == 3)
         try save([], removed: ["g"], in: store)
         #expect(try rows() == 0, "a removed node's children go with it")
+        // Saved inside a transaction that then fails (a group commit): nothing of it is stored, so the next save
+        // writes those children again.
+        group.children = ["p", "q"]
+        _ = try? store.inTransaction { () throws(ArgosyError) in
+            try save([group], in: store)
+            throw ArgosyError(.io, "the commit failed")
+        }
+        #expect(try rows() == 0)
+        group.children!.append("r")
+        try save([group], in: store)
+        #expect(try children("g") == ["p", "q", "r"])
     }
 
     /// `argosy server` shares one connection between its API threads and the controller: a transaction must not
