@@ -180,13 +180,7 @@ public final class WorkflowController: @unchecked Sendable {
                 passTogether(due)
             } else {
                 for uid in due {
-                    do {
-                        try pass(uid)
-                    } catch {
-                        // One workflow's trouble (a busy store, an unreadable row) must not stop the others.
-                        log("workflow \(uid): \(error); trying again shortly")
-                        runs[uid]?.wakeAt = Date().addingTimeInterval(1)
-                    }
+                    do { try pass(uid) } catch { passFailed(uid, error) }
                 }
             }
 
@@ -220,9 +214,15 @@ public final class WorkflowController: @unchecked Sendable {
 
     /// One reconcile pass of one workflow, if it has anything new: commit, then act.
     func pass(_ uid: String) throws {
-        guard var p = reconcile(uid) else { return }
-        guard try save(&p) else { return }
+        guard let p = reconcile(uid) else { return }
+        guard try save(p) else { return }
         act(p)
+    }
+
+    /// One workflow's trouble (a busy store, an unreadable row) must not stop the others: it tries again soon.
+    func passFailed(_ uid: String, _ error: any Error) {
+        log("workflow \(uid): \(error); trying again shortly")
+        runs[uid]?.wakeAt = Date().addingTimeInterval(1)
     }
 
     /// One pass of each of these workflows with their commits in one transaction (one fsync for all), then their
@@ -233,13 +233,12 @@ public final class WorkflowController: @unchecked Sendable {
         var lost: Set<String> = []  // taken over by another controller, or deleted
         do {
             try store.inTransaction { () throws(ArgosyError) in
-                for var p in pending {
+                for p in pending {
                     do {
                         // A savepoint each: one workflow's trouble undoes only its own writes.
-                        if try save(&p) { committed.append(p) } else { lost.insert(p.uid) }
+                        if try save(p) { committed.append(p) } else { lost.insert(p.uid) }
                     } catch {
-                        log("workflow \(p.uid): \(error); trying again shortly")
-                        runs[p.uid]?.wakeAt = Date().addingTimeInterval(1)
+                        passFailed(p.uid, error)
                     }
                 }
             }
@@ -290,7 +289,7 @@ public final class WorkflowController: @unchecked Sendable {
     }
 
     /// Commits a reconciled pass (before any of its steps starts). False when the workflow is no longer ours.
-    func save(_ p: inout PendingPass) throws -> Bool {
+    func save(_ p: PendingPass) throws -> Bool {
         if p.unchanged { return true }
         let state = p.run.state
         let changed = state.changedNodeIDs.compactMap { state.node(id: $0) }
@@ -304,8 +303,9 @@ public final class WorkflowController: @unchecked Sendable {
                 leaseOwner: options.owner)
         } catch {
             guard error.code == .conflict else {
-                p.run.carriedActions = p.outcome.actions
-                runs[p.uid] = p.run
+                var run = p.run
+                run.carriedActions = p.outcome.actions
+                runs[p.uid] = run
                 throw error
             }
             // Another controller took the workflow over (our lease lapsed), or the workflow was deleted:
