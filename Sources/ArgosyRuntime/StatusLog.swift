@@ -55,12 +55,11 @@ final class StatusLog: @unchecked Sendable {
         return true
     }
 
-    /// Forgets the attempt `pod` here and for every later reader (it runs again).
+    /// Forgets the attempt `pod` here and for every later reader (it runs again). Written even when this reader
+    /// dropped the attempt already (`forget`): a reader that starts from the beginning still has it.
     func reset(_ pod: String) {
         lock.lock()
         defer { lock.unlock() }
-        readNewLines()
-        guard entries[pod] != nil else { return }
         try? append("\(pod) reset\n")
         entries[pod] = nil
     }
@@ -115,13 +114,18 @@ final class StatusLog: @unchecked Sendable {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset + data.count)) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, Int(info.st_size) > offset else { return }
+        var data = [UInt8](repeating: 0, count: Int(info.st_size) - offset)
+        var count = 0
+        while count < data.count {
+            let n = data.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress! + count, $0.count - count, off_t(offset + count))
+            }
             if n <= 0 { break }
-            data += chunk[0..<n]
+            count += n
         }
+        data.removeLast(data.count - count)
         guard let end = data.lastIndex(of: UInt8(ascii: "\n")) else { return }
         for line in data[...end].split(separator: UInt8(ascii: "\n")) {
             apply(String(decoding: line, as: UTF8.self))
