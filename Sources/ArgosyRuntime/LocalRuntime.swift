@@ -102,9 +102,8 @@ public final class LocalRuntime: @unchecked Sendable {
             lock.lock()
             supervisors["\(launch.workflowUID)/\(launch.nodeID)"] = pid
             lock.unlock()
-            // A pid read back from the status log comes without a pidfd: one is opened now.
-            let pidfd = started.pidfd
-            watcher.watch(pid, pidfd: pidfd) { [self] _ in self.finished(launch, dir, outputNames) }
+            // A pid read back from the status log comes without a pidfd: the watcher opens one.
+            watcher.watch(pid, pidfd: started.pidfd) { [self] _ in self.finished(launch, dir, outputNames) }
         } catch {
             let message = (error as? ArgosyError)?.message ?? "\(error)"
             onResult(

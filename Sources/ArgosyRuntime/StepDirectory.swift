@@ -25,7 +25,8 @@ public struct StepDirectory: Sendable {
         self.name = name
     }
 
-    static func folder(home: URL, workflowUID: String) -> URL {
+    /// Where a workflow's steps keep their files (deleted with the workflow).
+    public static func folder(home: URL, workflowUID: String) -> URL {
         home.appendingPathComponent("steps").appendingPathComponent(workflowUID)
     }
 

@@ -1,6 +1,7 @@
 import ArgosyController
 import ArgosyEngine
 import ArgosyModel
+import ArgosyRuntime
 import ArgosyStore
 import Foundation
 import Hummingbird
@@ -97,7 +98,7 @@ extension ArgosyServer {
                 }
             }
             _ = try api { () throws(ArgosyError) in try store.delete(uid: wf.uid) }
-            try? FileManager.default.removeItem(at: home.appendingPathComponent("steps").appendingPathComponent(wf.uid))
+            try? FileManager.default.removeItem(at: StepDirectory.folder(home: home, workflowUID: wf.uid))
             return JSON([:])
         }
         for action in ["suspend", "resume", "stop", "terminate", "retry", "resubmit", "set"] {

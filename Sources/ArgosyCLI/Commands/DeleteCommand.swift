@@ -52,8 +52,7 @@ struct DeleteCommand: ParsableCommand {
                     try store.updateManifest(uid: t.uid) { $0.spec.shutdown = "Terminate" }
                 }
                 try store.delete(uid: t.uid)
-                try? FileManager.default.removeItem(
-                    at: context.home.appendingPathComponent("steps").appendingPathComponent(t.uid))
+                try? FileManager.default.removeItem(at: StepDirectory.folder(home: context.home, workflowUID: t.uid))
                 print("Workflow '\(t.name)' deleted")
             }
         } catch let error as ArgosyError {
