@@ -196,8 +196,7 @@ static void jb_str(struct jbuf *j, const char *str)
     jb_put(j, "\"", 1);
 }
 
-int ax_write_exit_record(int status_fd, const char *prefix, int dirfd, bool sync_dir,
-                         const struct ax_exit_record *rec)
+int ax_write_exit_record(int status_fd, const char *prefix, const struct ax_exit_record *rec)
 {
     struct jbuf j = {0};
     jb_puts(&j, prefix);
@@ -226,12 +225,7 @@ int ax_write_exit_record(int status_fd, const char *prefix, int dirfd, bool sync
         errno = ENOMEM;
         rc = -1;
     } else {
-        /* The record, then the entries of the files this supervisor made: all durable. */
         rc = ax_append_line(status_fd, j.p, j.len);
-        if (rc == 0)
-            rc = fsync(status_fd);
-        if (rc == 0 && sync_dir)
-            rc = fsync(dirfd);
     }
     int saved = errno;
     free(j.p);

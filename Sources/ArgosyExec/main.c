@@ -73,6 +73,7 @@ struct supervisor {
     int sigfd; /* signalfd: SIGCHLD, SIGTERM, SIGINT, SIGHUP */
     int stdin_fd; /* the step's stdin */
     int status_fd; /* STEPDIR/status (see ax_append_line) */
+    int done_fd; /* under --serve: closed once the exit record is written (the controller polls the other end) */
     char status_prefix[NAME_MAX + 2]; /* "NAME " with --name, else "" */
     bool made_files; /* log, stdout or outputs/ were made: their entries need an fsync of STEPDIR */
     int log_fd, stdout_fd; /* STEPDIR/log, STEPDIR/stdout; -1 until the step writes */
@@ -877,9 +878,22 @@ static int finish(struct supervisor *s)
         .nmissing = nmissing,
     };
     int code = s->exit_code;
-    bool sync_dir = s->made_files || !s->opt.name; /* without --name, status may be new too */
-    if (ax_write_exit_record(s->status_fd, s->status_prefix, s->dirfd, sync_dir, &rec) < 0) {
+    /* The entries of the files the step made are durable before the record that names them can be. */
+    if (s->made_files && fsync(s->dirfd) < 0)
+        warn_msg("fsync %s: %s", s->opt.dir, strerror(errno));
+    if (ax_write_exit_record(s->status_fd, s->status_prefix, &rec) < 0) {
         warn_msg("write exit record: %s", strerror(errno));
+        code = AX_EXIT_SUPERVISOR;
+    }
+    /*
+     * Tell the controller: it reads the record now and commits what it read to its own store, so the fsync
+     * below need not delay it (nor need the teardown of the step's namespace when this process exits). The
+     * fsync keeps the record through a crash of the machine before that commit, as before.
+     */
+    close_fd(&s->done_fd);
+    /* One-off: the status file itself is new (its entry synced above if files were made). */
+    if (fsync(s->status_fd) < 0 || (!s->opt.name && !s->made_files && fsync(s->dirfd) < 0)) {
+        warn_msg("fsync exit record: %s", strerror(errno));
         code = AX_EXIT_SUPERVISOR;
     }
     if (s->error[0])
@@ -888,12 +902,16 @@ static int finish(struct supervisor *s)
     return code;
 }
 
-/* Supervises one step: the whole life of a one-off argosy-exec, or of a child of --serve. */
-static int run_supervisor(int argc, char **argv)
+/*
+ * Supervises one step: the whole life of a one-off argosy-exec (done_fd -1), or of a child of --serve
+ * (done_fd the write end of the pipe whose read end the server passes to the controller).
+ */
+static int run_supervisor(int argc, char **argv, int done_fd)
 {
     static struct supervisor sup;
     struct supervisor *s = &sup;
     s->dirfd = s->sigfd = s->stdin_fd = s->status_fd = s->log_fd = s->stdout_fd = s->out_r = s->err_r = -1;
+    s->done_fd = done_fd;
 
     if (ensure_std_fds() < 0)
         return AX_EXIT_SUPERVISOR; /* no stderr to complain to */
@@ -952,7 +970,8 @@ static int run_supervisor(int argc, char **argv)
  * process, which saves a process start (and glibc's start-up) per step. Requests and replies travel over the
  * stream socket on fd 0: a request is three native uint32 (argc, envc, payload bytes) and a payload of argc
  * then envc NUL-terminated strings; the reply is an int32, the supervisor's pid or -errno, with a pidfd of the
- * supervisor passed alongside (see send_reply) when the kernel has pidfds. The server reaps
+ * supervisor and the read end of its done pipe passed alongside (see send_reply) when the kernel has pidfds.
+ * The server reaps
  * its children and exits when the controller closes the socket; running supervisors carry on (each leads its
  * own session, and the controller that follows re-attaches through their status files).
  */
@@ -1007,14 +1026,26 @@ static int split_request(char *payload, uint32_t bytes, uint32_t argc, uint32_t 
     return 0;
 }
 
-static pid_t start_supervisor(int sock, int sigfd, uint32_t argc, char **argv, char **envp)
+/* Forks a supervisor; *done_r gets the read end of its done pipe (-1 when there is none). */
+static pid_t start_supervisor(int sock, int sigfd, uint32_t argc, char **argv, char **envp, int *done_r)
 {
+    int done[2] = {-1, -1};
+    if (pipe2(done, O_CLOEXEC) < 0)
+        done[0] = done[1] = -1; /* the controller then watches the pidfd alone */
     pid_t pid = fork();
-    if (pid != 0)
+    if (pid != 0) {
+        if (done[1] >= 0)
+            close(done[1]);
+        if (pid < 0 && done[0] >= 0)
+            close(done[0]);
+        *done_r = pid < 0 ? -1 : done[0];
         return pid < 0 ? -errno : pid;
+    }
     /* The child: nothing of the server's but a fresh start as a one-off supervisor would have. */
     close(sock);
     close(sigfd);
+    if (done[0] >= 0)
+        close(done[0]);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
         _exit(AX_EXIT_SUPERVISOR);
@@ -1024,39 +1055,42 @@ static pid_t start_supervisor(int sock, int sigfd, uint32_t argc, char **argv, c
     signal(SIGPIPE, SIG_DFL);
     sigprocmask(SIG_SETMASK, &none, NULL);
     environ = envp;
-    _exit(run_supervisor((int)argc, argv));
+    _exit(run_supervisor((int)argc, argv, done[1]));
 }
 
 /*
- * Reply with the supervisor's pid (or -errno) and, when the kernel has pidfds, a pidfd
- * of it (SCM_RIGHTS): opened here, before this loop can reap the supervisor, so that it
- * names our child even if the supervisor is gone and its pid reused by the time the
- * controller reads the reply.
+ * Reply with the supervisor's pid (or -errno) and, when the kernel has pidfds, with file
+ * descriptors (SCM_RIGHTS): a pidfd of it, opened here before this loop can reap the
+ * supervisor, so that it names our child even if the supervisor is gone and its pid reused
+ * by the time the controller reads the reply; then the read end of its done pipe, which
+ * reports end of file once the supervisor has written the exit record (or died). Closes done_r.
  */
-static int send_reply(int sock, int32_t reply)
+static int send_reply(int sock, int32_t reply, int done_r)
 {
-    int pidfd = reply > 0 ? (int)syscall(SYS_pidfd_open, (pid_t)reply, 0) : -1;
+    int fds[2] = {reply > 0 ? (int)syscall(SYS_pidfd_open, (pid_t)reply, 0) : -1, done_r};
+    size_t nfds = fds[0] < 0 ? 0 : done_r < 0 ? 1 : 2; /* a done pipe without a pidfd is not sent */
     union {
         struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(sizeof fds)];
     } control;
     struct iovec iov = {.iov_base = &reply, .iov_len = sizeof reply};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (pidfd >= 0) {
+    if (nfds > 0) {
         msg.msg_control = control.buf;
-        msg.msg_controllen = sizeof control.buf;
+        msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
         struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
+        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
     }
     ssize_t n;
     do
         n = sendmsg(sock, &msg, MSG_NOSIGNAL);
     while (n < 0 && errno == EINTR);
-    if (pidfd >= 0)
-        close(pidfd);
+    for (size_t i = 0; i < 2; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
     return n == (ssize_t)sizeof reply ? 0 : -1;
 }
 
@@ -1101,13 +1135,14 @@ static int serve(void)
         }
         payload[bytes] = '\0';
         char **argv = NULL, **envp = NULL;
+        int done_r = -1;
         int32_t reply = split_request(payload, bytes, argc, envc, &argv, &envp);
         if (reply == 0)
-            reply = start_supervisor(sock, sigfd, argc, argv, envp);
+            reply = start_supervisor(sock, sigfd, argc, argv, envp, &done_r);
         free(argv);
         free(envp);
         free(payload);
-        if (send_reply(sock, reply) < 0)
+        if (send_reply(sock, reply, done_r) < 0)
             return 0;
     }
 }
@@ -1116,5 +1151,5 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--serve") == 0)
         return serve();
-    return run_supervisor(argc, argv);
+    return run_supervisor(argc, argv, -1);
 }

@@ -103,7 +103,9 @@ public final class LocalRuntime: @unchecked Sendable {
             supervisors["\(launch.workflowUID)/\(launch.nodeID)"] = pid
             lock.unlock()
             // A pid read back from the status log comes without a pidfd: the watcher opens one.
-            watcher.watch(pid, pidfd: started.pidfd) { [self] _ in self.finished(launch, dir, outputNames) }
+            watcher.watch(pid, pidfd: started.pidfd, doneFD: started.doneFD) { [self] _ in
+                self.finished(launch, dir, outputNames)
+            }
         } catch {
             let message = (error as? ArgosyError)?.message ?? "\(error)"
             onResult(

@@ -11,7 +11,8 @@ import Foundation
 /// a restart) are just observed.
 public final class ProcessWatcher: @unchecked Sendable {
     private let lock = NSLock()
-    private var watched: [Int32: (pid: pid_t, onExit: @Sendable (Int32?) -> Void)] = [:]
+    /// By the descriptor polled: a pidfd, or the read end of a supervisor's done pipe (`reap` false).
+    private var watched: [Int32: (pid: pid_t, reap: Bool, onExit: @Sendable (Int32?) -> Void)] = [:]
     private var wakeRead: Int32 = -1
     private var wakeWrite: Int32 = -1
     private var thread: Thread?
@@ -32,23 +33,37 @@ public final class ProcessWatcher: @unchecked Sendable {
     }
 
     /// Calls `onExit` once `pid` has exited, with its exit code when it was our child (nil otherwise).
-    /// `pidfd`, when given, is a pidfd of it opened when it was known alive (the watcher owns it from now on);
-    /// otherwise one is opened now. Returns false when the process does not exist any more.
+    /// `pidfd`, when given, is a pidfd of it opened when it was known alive; otherwise one is opened now.
+    /// `doneFD`, when given, is a pipe that the process closes when its work is done (a supervisor: once it has
+    /// written its exit record); then `onExit` is called (with nil) at its end of file instead, which may come
+    /// before the process exits. The watcher owns both descriptors from now on. Returns false when the process
+    /// does not exist any more.
     @discardableResult
-    public func watch(_ pid: pid_t, pidfd: Int32 = -1, onExit: @escaping @Sendable (Int32?) -> Void) -> Bool {
+    public func watch(
+        _ pid: pid_t, pidfd: Int32 = -1, doneFD: Int32 = -1, onExit: @escaping @Sendable (Int32?) -> Void
+    ) -> Bool {
+        if doneFD >= 0 {
+            if pidfd >= 0 { close(pidfd) }
+            add(doneFD, (pid, false, onExit))
+            return true
+        }
         let fd = pidfd >= 0 ? pidfd : argosy_pidfd_open(pid)
         guard fd >= 0 else {
             let code = argosy_try_reap(pid)
             onExit(code >= 0 ? code : nil)
             return false
         }
+        add(fd, (pid, true, onExit))
+        return true
+    }
+
+    private func add(_ fd: Int32, _ entry: (pid: pid_t, reap: Bool, onExit: @Sendable (Int32?) -> Void)) {
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         lock.lock()
-        watched[fd] = (pid, onExit)
+        watched[fd] = entry
         lock.unlock()
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
-        return true
     }
 
     private func loop() {
@@ -72,6 +87,10 @@ public final class ProcessWatcher: @unchecked Sendable {
                 lock.unlock()
                 close(p.fd)
                 guard let entry else { continue }
+                guard entry.reap else {
+                    entry.onExit(nil)
+                    continue
+                }
                 var code = argosy_try_reap(entry.pid)
                 // A child can signal its pidfd an instant before waitpid sees it.
                 var tries = 0

@@ -46,10 +46,13 @@ final class SupervisorServer: @unchecked Sendable {
     }
 
     /// A supervisor started (or -errno as `pid`), with a pidfd of it when the kernel has them (else -1): the
-    /// caller watches that, not the pid, which may name another process by the time it looks.
+    /// caller watches that, not the pid, which may name another process by the time it looks. `doneFD` (or -1),
+    /// from the server only: the read end of a pipe that reaches end of file as soon as the supervisor has
+    /// written its exit record (or died), before its fsync and exit.
     struct Started {
         var pid: pid_t
         var pidfd: Int32 = -1
+        var doneFD: Int32 = -1
     }
 
     /// Ends the server (it exits when its socket closes) and reaps it; supervisors it started run on. A later
@@ -94,8 +97,9 @@ final class SupervisorServer: @unchecked Sendable {
         }
         var reply: Int32 = 0
         var pidfd: Int32 = -1
-        guard argosy_recv_reply(socket, &reply, &pidfd) == 4 else { return .noReply }
-        return .started(Started(pid: reply, pidfd: pidfd))
+        var doneFD: Int32 = -1
+        guard argosy_recv_reply(socket, &reply, &pidfd, &doneFD) == 4 else { return .noReply }
+        return .started(Started(pid: reply, pidfd: pidfd, doneFD: doneFD))
     }
 
     private func startServer() -> Bool {

@@ -96,14 +96,14 @@ ssize_t argosy_recv_all(int fd, void *buf, size_t len) {
     return (ssize_t)len;
 }
 
-ssize_t argosy_recv_reply(int fd, int *reply, int *passed_fd) {
-    *passed_fd = -1;
+ssize_t argosy_recv_reply(int fd, int *reply, int *pidfd, int *done_fd) {
+    *pidfd = *done_fd = -1;
     char *p = (char *)reply;
     size_t left = sizeof *reply;
     while (left > 0) {
         union {
             struct cmsghdr align;
-            char buf[CMSG_SPACE(sizeof(int))];
+            char buf[CMSG_SPACE(2 * sizeof(int))];
         } control;
         struct iovec iov = {.iov_base = p, .iov_len = left};
         struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
@@ -111,13 +111,21 @@ ssize_t argosy_recv_reply(int fd, int *reply, int *passed_fd) {
         ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
-            if (*passed_fd >= 0) close(*passed_fd);
-            *passed_fd = -1;
+            if (*pidfd >= 0) close(*pidfd);
+            if (*done_fd >= 0) close(*done_fd);
+            *pidfd = *done_fd = -1;
             return -1;
         }
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && *passed_fd < 0)
-                memcpy(passed_fd, CMSG_DATA(c), sizeof(int));
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+            int fds[2] = {-1, -1};
+            size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            memcpy(fds, CMSG_DATA(c), (count > 2 ? 2 : count) * sizeof(int));
+            for (size_t i = 0; i < count && i < 2; i++) {
+                int *slot = i == 0 ? pidfd : done_fd;
+                if (*slot < 0) *slot = fds[i];
+                else close(fds[i]);
+            }
         }
         p += n;
         left -= (size_t)n;

@@ -21,11 +21,39 @@ struct SupervisorServerTests {
         // The pidfd names the supervisor: it turns readable when that exits, whoever reaps it and whatever
         // process gets its pid afterwards.
         #expect(started.pidfd >= 0, "a pidfd comes with the pid")
-        defer { if started.pidfd >= 0 { close(started.pidfd) } }
+        #expect(started.doneFD >= 0, "so does the done pipe")
+        defer {
+            if started.pidfd >= 0 { close(started.pidfd) }
+            if started.doneFD >= 0 { close(started.doneFD) }
+        }
+        var done = pollfd(fd: started.doneFD, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&done, 1, 10_000) == 1, "the done pipe reports the end of the step")
+        #expect(log.entry(word)?.exit != nil, "the exit record is written before the done pipe closes")
         var exited = pollfd(fd: started.pidfd, events: Int16(POLLIN), revents: 0)
         #expect(poll(&exited, 1, 10_000) == 1, "the pidfd reports the supervisor's exit")
         #expect(log.entry(word)?.exit != nil, "the exit record is written before the supervisor exits")
         return (started.pid, (try? String(contentsOf: step.logURL, encoding: .utf8)) ?? "")
+    }
+
+    /// The done pipe stays open while the step runs and reaches end of file when its supervisor dies without
+    /// a record, so that the controller reports the step lost instead of waiting for ever.
+    @Test func theDonePipeEndsWhenTheSupervisorDies() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("argosy-serve-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let server = SupervisorServer(path: Self.exec)
+        defer { server.shutDown() }
+        let log = StatusLog(folder: root)
+        #expect(try log.claim("sleeper"))
+        let started = server.start(
+            [Self.exec, "--dir", root.path, "--name", "sleeper", "--", "/bin/sleep", "30"], ["PATH=/usr/bin:/bin"])
+        #expect(started.pid > 0 && started.doneFD >= 0)
+        defer { close(started.doneFD) }
+        if started.pidfd >= 0 { close(started.pidfd) }
+        var done = pollfd(fd: started.doneFD, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&done, 1, 300) == 0, "open while the step runs")
+        kill(started.pid, SIGKILL)
+        #expect(poll(&done, 1, 10_000) == 1, "end of file once the supervisor is gone")
+        #expect(log.entry("sleeper")?.exit == nil)
     }
 
     @Test func aKilledServerIsReplacedAndAMissingOneFallsBackToSpawning() throws {

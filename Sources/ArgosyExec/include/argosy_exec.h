@@ -94,12 +94,8 @@ struct ax_exit_record {
     size_t nmissing;
 };
 
-/*
- * Append "PREFIXexit {JSON}" to status_fd and fsync it, then dirfd when sync_dir (a file of
- * the step was made in it). 0 / -1 + errno.
- */
-int ax_write_exit_record(int status_fd, const char *prefix, int dirfd, bool sync_dir,
-                         const struct ax_exit_record *rec);
+/* Append "PREFIXexit {JSON}" to status_fd (not synced: the caller does). 0 / -1 + errno. */
+int ax_write_exit_record(int status_fd, const char *prefix, const struct ax_exit_record *rec);
 
 /* ---- sandbox.c ---- */
 

@@ -22,9 +22,10 @@ ssize_t argosy_send_all(int fd, const void *buf, size_t len);
 /// recv(2) of exactly `len` bytes; -1 on failure or end of stream.
 ssize_t argosy_recv_all(int fd, void *buf, size_t len);
 
-/// Receives the 4-byte reply of `argosy-exec --serve` and the pidfd passed with it (SCM_RIGHTS, close-on-exec)
-/// into `*passed_fd` (-1 when none came). Returns 4, or -1 on failure or end of stream.
-ssize_t argosy_recv_reply(int fd, int *reply, int *passed_fd);
+/// Receives the 4-byte reply of `argosy-exec --serve` and the descriptors passed with it (SCM_RIGHTS,
+/// close-on-exec): `*pidfd` a pidfd of the supervisor, `*done_fd` the read end of its done pipe (end of file once
+/// it wrote its exit record or died); -1 for each that did not come. Returns 4, or -1 on failure or end of stream.
+ssize_t argosy_recv_reply(int fd, int *reply, int *pidfd, int *done_fd);
 
 /// waitpid(pid, &status, WNOHANG): the exit code (or 128+signal) once exited, -1 while running, -2 if not
 /// our child (or already reaped).
