@@ -588,8 +588,8 @@ test_serve_forks_supervisors() {
     s1=$(new_step)
     s2=$(new_step)
     out=$(python3 - "$BIN" "$s1" "$s2" <<'PY'
-import os, socket, struct, subprocess, sys, time
-pidfds = []
+import os, select, socket, stat as st, struct, subprocess, sys, time
+passed = []
 binary, first, second = sys.argv[1:4]
 
 def serve():
@@ -602,11 +602,12 @@ def serve():
 def request(sock, argv, env):
     payload = b"".join(s.encode() + b"\0" for s in argv + env)
     sock.sendall(struct.pack("=III", len(argv), len(env), len(payload)) + payload)
-    global pidfds
+    global passed
+    passed = []
     reply = b""
     while len(reply) < 4:
-        chunk, fds, _, _ = socket.recv_fds(sock, 4 - len(reply), 1)
-        pidfds += fds
+        chunk, fds, _, _ = socket.recv_fds(sock, 4 - len(reply), 2)
+        passed += fds
         if not chunk:
             return None
         reply += chunk
@@ -625,11 +626,16 @@ sock, server = serve()
 env = ["GREETING=served", "PATH=/usr/bin:/bin"]
 pid = request(sock, [binary, "--dir", first, "--", "sh", "-c", "sleep 0.3; echo from-$GREETING"], env)
 print("pid-positive", pid is not None and pid > 0)
-# A pidfd of the supervisor comes with its pid (the server opens it before it can reap the supervisor).
-fdinfo = open(f"/proc/self/fdinfo/{pidfds[0]}").read() if len(pidfds) == 1 else ""
+# A pidfd of the supervisor comes with its pid (the server opens it before it can reap the supervisor),
+# then the read end of its done pipe: open while the step runs, at end of file once the exit record is written.
+fdinfo = open(f"/proc/self/fdinfo/{passed[0]}").read() if len(passed) == 2 else ""
 print("pidfd-passed", f"Pid:\t{pid}\n" in fdinfo)
+done = passed[1] if len(passed) == 2 else None
+print("done-pipe", done is not None and st.S_ISFIFO(os.fstat(done).st_mode))
+print("done-open-while-running", done is not None and select.select([done], [], [], 0.1)[0] == [])
 stat = open(f"/proc/{pid}/stat").read()
 print("parent-is-server", int(stat.rsplit(")", 1)[1].split()[1]) == server.pid)
+print("done-at-end", done is not None and select.select([done], [], [], 5)[0] == [done] and os.read(done, 1) == b"")
 print("exit", wait_exit(first).strip())
 print("supervisor-pid-file", open(first + "/status").read().split("\n")[0] == f"supervisor {pid}")
 print("log", open(first + "/log").read().strip())
@@ -647,6 +653,9 @@ PY
 )
     expect_contains "pid" "pid-positive True" "$out"
     expect_contains "pidfd" "pidfd-passed True" "$out"
+    expect_contains "done pipe" "done-pipe True" "$out"
+    expect_contains "done pipe open while the step runs" "done-open-while-running True" "$out"
+    expect_contains "done pipe ends with the step" "done-at-end True" "$out"
     expect_contains "parent" "parent-is-server True" "$out"
     expect_contains "pid file" "supervisor-pid-file True" "$out"
     expect_contains "exit record" 'exit {"exitCode":0' "$out"
