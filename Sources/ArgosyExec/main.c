@@ -340,18 +340,37 @@ static int prepare_step(struct supervisor *s)
 /* ------------------------------------------------------------------------- */
 /* The step process (between clone and exec)                                  */
 
-/* Give the step a pristine signal state: default dispositions, nothing blocked. */
+/*
+ * The signals this program was started with ignored (see note_ignored_signals). An
+ * ignored signal stays ignored across exec; a handled one is reset by exec itself.
+ */
+static sigset_t ignored_at_start;
+
+/* Run once at start (for --serve, once for all its supervisors): a system call per signal. */
+static void note_ignored_signals(void)
+{
+    sigemptyset(&ignored_at_start);
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction old;
+        /* Fails (EINVAL) only for signals reserved by the C library: nothing to note. */
+        if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            sigaddset(&ignored_at_start, sig);
+    }
+}
+
+/*
+ * Give the step a pristine signal state: default dispositions, nothing blocked. Only the
+ * signals that can still be ignored need a reset: those ignored at start and SIGPIPE,
+ * the one the supervisor ignores itself (setup_signals).
+ */
 static int reset_signals(void)
 {
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sig == SIGKILL || sig == SIGSTOP)
-            continue;
-        /* Fails (EINVAL) only for signals reserved by the C library: nothing to reset. */
-        (void)sigaction(sig, &dfl, NULL);
-    }
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig == SIGPIPE || sigismember(&ignored_at_start, sig) == 1)
+            (void)sigaction(sig, &dfl, NULL);
     sigset_t none;
     if (sigemptyset(&none) < 0)
         return -1;
@@ -1149,6 +1168,7 @@ static int serve(void)
 
 int main(int argc, char **argv)
 {
+    note_ignored_signals();
     if (argc == 2 && strcmp(argv[1], "--serve") == 0)
         return serve();
     return run_supervisor(argc, argv, -1);

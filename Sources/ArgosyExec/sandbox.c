@@ -292,7 +292,7 @@ struct host_mount {
     const char *fstype;
     unsigned long flags; /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC of the mount */
     size_t index, depth;
-    bool done; /* recreated as part of an ancestor (recursive bind, fresh proc) */
+    bool done; /* recreated as part of an ancestor (a recursive bind) */
 };
 
 struct host_mounts {
@@ -463,7 +463,7 @@ static bool is_mount_point(const struct host_mounts *h, const char *path)
 
 /*
  * Paths whose host mounts are not copied: /tmp gets a fresh tmpfs (and AX_SCRATCH is
- * the old root's /tmp), /proc, /sys and /dev are recursive binds or a fresh proc.
+ * the old root's /tmp), /proc, /sys and /dev are recursive binds.
  */
 static bool is_system_path(const char *path)
 {
@@ -644,8 +644,9 @@ static int copy_on_write_dir(struct host_mounts *h, const char *src, const char 
 
 /*
  * Recreate every host mount but the root inside the new root, parents first:
- *   /proc                   a fresh proc if allowed, else a recursive bind
- *   /sys, /dev, pseudo fs   recursive binds (shared as they are)
+ *   /proc, /sys, /dev,      recursive binds (shared as they are; the step is in the host's
+ *   pseudo fs               pid namespace, so a bound /proc shows what a fresh one would, and
+ *                           costs no file system to set up and tear down per step)
  *   under /tmp              nothing (the step gets a fresh /tmp)
  *   read-write directories  an overlay each (copy-on-write); read-only bind if the
  *                           overlay is refused (unsupported lower file system)
@@ -666,12 +667,7 @@ static int mount_host_submounts(struct host_mounts *h, char *err, size_t errlen)
         bool recursive = false;
         int rc;
         const char *what;
-        if (strcmp(m->path, "/proc") == 0 && strcmp(m->fstype, "proc") == 0 &&
-            mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0) {
-            recursive = true; /* the fresh proc stands for the host's /proc tree */
-            rc = 0;
-            what = "mount proc on";
-        } else if (is_pseudo_fs(m->fstype) || is_system_path(m->path)) {
+        if (is_pseudo_fs(m->fstype) || is_system_path(m->path)) {
             recursive = true;
             rc = mount(m->path, target, NULL, MS_BIND | MS_REC, NULL);
             what = "bind";

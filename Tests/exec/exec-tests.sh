@@ -174,6 +174,22 @@ test_pid_files_and_process_group() {
     expect_eq "step is its process group's leader" "$pid" "$pgrp"
 }
 
+# Signals ignored by whoever started the supervisor (nohup, a background job) are not
+# ignored in the step, and none is blocked: the step starts as a pod's process would.
+test_step_signals_are_default() {
+    local s
+    s=$(new_step)
+    RC=0
+    (
+        trap '' INT QUIT USR1 HUP
+        run "$s" -- sh -c 'grep -E "^Sig(Ign|Blk)" /proc/self/status'
+        exit "$RC"
+    ) || RC=$?
+    expect_eq "exit code" 0 "$RC"
+    expect_file_bytes "nothing ignored or blocked" "$s/stdout" \
+        "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
+}
+
 test_log_and_stdout_separation() {
     local s
     s=$(new_step)
@@ -811,6 +827,7 @@ test_old_root_unreachable() {
 
 run_test test_exit_code_and_record
 run_test test_pid_files_and_process_group
+run_test test_step_signals_are_default
 run_test test_log_and_stdout_separation
 run_test test_output_is_byte_exact
 run_test test_missing_program
