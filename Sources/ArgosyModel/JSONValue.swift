@@ -109,6 +109,12 @@ extension JSONValue {
 
     static func writeQuoted(_ s: String, to out: inout String) {
         out += "\""
+        // Most strings (names, ids, phases) need no escape: copied whole.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0x3C && $0 != 0x3E && $0 != 0x26 }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

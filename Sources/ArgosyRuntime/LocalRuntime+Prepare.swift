@@ -31,7 +31,7 @@ extension LocalRuntime {
 
         // Like a container, the step starts in `/` unless it names a working directory.
         var argv = [
-            supervisor, "--dir", dir.folder.path, "--name", dir.name, "--sandbox", "--workdir", c.workingDir ?? "/",
+            supervisor, "--dir", dir.folderPath, "--name", dir.name, "--sandbox", "--workdir", c.workingDir ?? "/",
         ]
         if program.first == argosy {
             // Built-in images run `argosy` itself, which may live where the sandbox hides it (under /tmp).

@@ -25,6 +25,8 @@ public final class LocalRuntime: @unchecked Sendable {
     let onResult: @Sendable (StepResult) -> Void
     /// The controller's environment, read once (Foundation builds it anew on every read).
     let hostEnvironment = ProcessInfo.processInfo.environment
+    /// The parent of the workflows' step folders (see ``StepDirectory/folder(home:workflowUID:)``).
+    let stepsPath: String
     private let lock = NSLock()
     private var killReasons: [String: String] = [:]
     /// Supervisors started by this runtime, by workflow uid and node id.
@@ -39,6 +41,7 @@ public final class LocalRuntime: @unchecked Sendable {
         self.home = home
         self.config = config
         self.supervisor = supervisor
+        stepsPath = StepDirectory.stepsFolder(home: home).path
         server = SupervisorServer(path: supervisor)
         self.argosy = argosy
         self.objects = objects
@@ -46,7 +49,7 @@ public final class LocalRuntime: @unchecked Sendable {
     }
 
     public func directory(for launch: StepLaunch) -> StepDirectory {
-        StepDirectory(home: home, workflowUID: launch.workflowUID, podName: launch.podName)
+        StepDirectory(folderPath: "\(stepsPath)/\(launch.workflowUID)", name: launch.podName)
     }
 
     func statusLog(_ workflowUID: String) -> StatusLog {

@@ -205,6 +205,14 @@ public final class WorkflowStore: Sendable {
         return d
     }
 
+    static func encode(node: NodeStatus) throws(ArgosyError) -> String {
+        do {
+            return try node.json(nested: encoder())
+        } catch {
+            throw ArgosyError(.internal, "cannot encode node \(node.id): \(error)")
+        }
+    }
+
     static func encode<T: Encodable>(_ value: T) throws(ArgosyError) -> String {
         do {
             return String(decoding: try encoder().encode(value), as: UTF8.self)
@@ -369,7 +377,7 @@ public final class WorkflowStore: Sendable {
         for n in changedNodes {
             var bare = n
             bare.children = nil
-            bodies.append((n.id, try Self.encode(bare)))
+            bodies.append((n.id, try Self.encode(node: bare)))
         }
         var launchBodies: [(String, String)] = []
         for l in launches { launchBodies.append((l.nodeID, try Self.encode(l))) }
@@ -378,17 +386,22 @@ public final class WorkflowStore: Sendable {
             try database.transaction {
                 let changed = try database.update(
                     """
-                    UPDATE workflows SET phase = ?, started_at = ?, finished_at = ?, message = ?, progress = ?,
-                        outputs = ?
+                    UPDATE workflows SET started_at = ?, finished_at = ?, message = ?, progress = ?, outputs = ?
                     WHERE uid = ? AND (lease_owner IS ? OR ? IS NULL)
                     """,
                     [
-                        .text(phase?.rawValue ?? ""), SQLValue(startedAt), SQLValue(finishedAt), SQLValue(message),
-                        .text(progress), SQLValue(outputsText), .text(uid), SQLValue(leaseOwner), SQLValue(leaseOwner),
+                        SQLValue(startedAt), SQLValue(finishedAt), SQLValue(message), .text(progress),
+                        SQLValue(outputsText), .text(uid), SQLValue(leaseOwner), SQLValue(leaseOwner),
                     ])
                 guard changed == 1 else {
                     throw ArgosyError(.conflict, "workflow \(uid) is no longer owned by this controller")
                 }
+                // Apart, and only when it changes: setting the indexed phase rewrites its index entry even when
+                // the value stays, a page more in every commit.
+                let phaseText = phase?.rawValue ?? ""
+                try database.update(
+                    "UPDATE workflows SET phase = ? WHERE uid = ? AND phase IS NOT ?",
+                    [.text(phaseText), .text(uid), .text(phaseText)])
                 for (id, body) in bodies {
                     try database.query(
                         "INSERT OR REPLACE INTO nodes (workflow_uid, id, body) VALUES (?, ?, ?)",
