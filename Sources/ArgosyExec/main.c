@@ -341,20 +341,31 @@ static int prepare_step(struct supervisor *s)
 /* The step process (between clone and exec)                                  */
 
 /*
- * The signals this program was started with ignored (see note_ignored_signals). An
- * ignored signal stays ignored across exec; a handled one is reset by exec itself.
+ * The kernel's struct sigaction, used through the raw system call: glibc's sigaction and
+ * sigaddset refuse the signals it reserves (32 and 33), which a parent may still have
+ * left ignored for us.
  */
-static sigset_t ignored_at_start;
+struct kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+/*
+ * The signals this program was started with ignored, bit sig-1 (see note_ignored_signals).
+ * An ignored signal stays ignored across exec; a handled one is reset by exec itself.
+ */
+static uint64_t ignored_at_start;
 
 /* Run once at start (for --serve, once for all its supervisors): a system call per signal. */
 static void note_ignored_signals(void)
 {
-    sigemptyset(&ignored_at_start);
-    for (int sig = 1; sig < NSIG; sig++) {
-        struct sigaction old;
-        /* Fails (EINVAL) only for signals reserved by the C library: nothing to note. */
-        if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-            sigaddset(&ignored_at_start, sig);
+    for (int sig = 1; sig <= 64; sig++) {
+        struct kernel_sigaction old;
+        if (sig != SIGKILL && sig != SIGSTOP &&
+            syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof old.mask) == 0 && old.handler == SIG_IGN)
+            ignored_at_start |= 1ULL << (sig - 1);
     }
 }
 
@@ -365,12 +376,12 @@ static void note_ignored_signals(void)
  */
 static int reset_signals(void)
 {
-    struct sigaction dfl;
+    struct kernel_sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig == SIGPIPE || sigismember(&ignored_at_start, sig) == 1)
-            (void)sigaction(sig, &dfl, NULL);
+    dfl.handler = SIG_DFL;
+    for (int sig = 1; sig <= 64; sig++)
+        if (sig == SIGPIPE || (ignored_at_start >> (sig - 1) & 1))
+            (void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
     sigset_t none;
     if (sigemptyset(&none) < 0)
         return -1;

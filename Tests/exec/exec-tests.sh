@@ -181,7 +181,7 @@ test_step_signals_are_default() {
     s=$(new_step)
     RC=0
     (
-        trap '' INT QUIT USR1 HUP
+        trap '' INT QUIT USR1 HUP RTMIN+1
         run "$s" -- sh -c 'grep -E "^Sig(Ign|Blk)" /proc/self/status'
         exit "$RC"
     ) || RC=$?
