@@ -309,7 +309,8 @@ struct TemplateValidator {
             }
             graph[t.name] = deps.filter { tasks[$0] != nil }
             let loops = t.withItems != nil || t.withParam != nil || t.withSequence != nil
-            let ancestors = Self.ancestors(of: t.name, graph: graph, tasks: tasks)
+            // Computed at the first `{{tasks.…}}` reference only: for every task of a large DAG it is quadratic.
+            var ancestors: Set<String>?
             var texts: [(FieldPath, String)] = (t.arguments?.parameters ?? []).enumerated().compactMap { e in
                 e.element.value.map {
                     (p.appending("arguments").appending("parameters").appending(e.offset).appending("value"), $0)
@@ -323,7 +324,10 @@ struct TemplateValidator {
                         let ref = String(name.dropFirst(6).prefix { $0 != "." })
                         if tasks[ref] == nil {
                             sink.error(tp, "failed to resolve {{\(name)}}: no task '\(ref)' in this DAG")
-                        } else if !ancestors.contains(ref) {
+                        } else if !{
+                            if ancestors == nil { ancestors = Self.ancestors(of: t.name, graph: graph, tasks: tasks) }
+                            return ancestors!.contains(ref)
+                        }() {
                             sink.error(tp, "{{\(name)}} refers to task '\(ref)', which '\(t.name)' does not depend on")
                         }
                     }

@@ -147,7 +147,9 @@ public struct ManifestDocument: Sendable {
         }
 
         static func parseInt(_ s: String) -> Int? {
-            var t = Substring(s.replacingOccurrences(of: "_", with: ""))
+            // Most scalars are words: they cannot be numbers.
+            guard let c = s.utf8.first, (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2D else { return nil }
+            var t = Substring(s.contains("_") ? s.replacingOccurrences(of: "_", with: "") : s)
             var sign = 1
             if t.hasPrefix("-") {
                 sign = -1
@@ -172,11 +174,11 @@ public struct ManifestDocument: Sendable {
             case ".nan", ".NaN", ".NAN": return .nan
             default: break
             }
-            let allowed = Set("0123456789.eE+-_")
-            guard s.contains(where: { $0.isNumber }), s.allSatisfy({ allowed.contains($0) }),
+            guard s.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }),
+                s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ".eE+-_".utf8.contains($0) }),
                 s.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) ?? false
             else { return nil }
-            return Double(s.replacingOccurrences(of: "_", with: ""))
+            return Double(s.contains("_") ? s.replacingOccurrences(of: "_", with: "") : s)
         }
     }
 }
