@@ -77,6 +77,30 @@ struct LinterTests {
         #expect(errors.first?.hasPrefix("wf.yaml:8:5: error: spec.templates[0].dag:") == true)
     }
 
+    /// A task may read the outputs of the tasks it depends on, directly or through others, and no other's.
+    @Test func taskReferencesNeedADependency() throws {
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: r}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                dag:
+                  tasks:
+                  - {name: A, template: t}
+                  - {name: B, template: t, dependencies: [A]}
+                  - {name: C, template: t, depends: "B", when: "{{tasks.A.outputs.result}} == x"}
+                  - {name: D, template: t, when: "{{tasks.B.outputs.result}} == x"}
+              - name: t
+                container: {image: alpine, command: ["true"]}
+            """
+        let errors = try Self.errors(yaml)
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.contains("refers to task 'B', which 'D' does not depend on") == true, "\(errors)")
+    }
+
     @Test func invalidWhenIsReported() throws {
         let yaml = Self.valid.replacingOccurrences(
             of: "template: say", with: "template: say\n        when: \"{{workflow.name}} == (\"")
