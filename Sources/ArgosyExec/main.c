@@ -2,8 +2,8 @@
  * argosy-exec: the step supervisor of Argosy's local runtime, the local counterpart
  * of Argo's pod + wait container.
  *
- *   argosy-exec --dir STEPDIR [--name NAME] [--sandbox] [--workdir DIR] [--bind SRC:DST[:ro]]...
- *               [--tmpfs DST]... [--output NAME=PATH]... [--stdin FILE]
+ *   argosy-exec --dir STEPDIR [--name NAME] [--sync-dir] [--sandbox] [--workdir DIR]
+ *               [--bind SRC:DST[:ro]]... [--tmpfs DST]... [--output NAME=PATH]... [--stdin FILE]
  *               -- PROGRAM [ARGS...]
  *
  * It records its pid in STEPDIR/status, sets up the sandbox, starts the step (leader
@@ -17,7 +17,9 @@
  * With --name NAME, the steps of a workflow share STEPDIR: this step's files are
  * NAME.log, NAME.stdout and NAME.outputs/, and its lines in the shared STEPDIR/status
  * start with "NAME ". A step that prints nothing then makes no file at all: creating
- * files is a good share of a short step's cost.
+ * files is a good share of a short step's cost. --sync-dir: STEPDIR itself is new (the
+ * controller made it and the status file for this step): it is fsynced too, after the
+ * exit record, so that the record's file is known to survive a crash.
  *
  * Everything under STEPDIR is written relative to a directory fd opened first: the
  * sandbox may hide STEPDIR's path (STEPDIR under /tmp, /tmp replaced by a tmpfs).
@@ -48,8 +50,8 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "usage: argosy-exec --dir STEPDIR [--name NAME] [--sandbox] [--workdir DIR] [--bind SRC:DST[:ro]]...\n"
-    "                   [--tmpfs DST]... [--output NAME=PATH]... [--stdin FILE]\n"
+    "usage: argosy-exec --dir STEPDIR [--name NAME] [--sync-dir] [--sandbox] [--workdir DIR]\n"
+    "                   [--bind SRC:DST[:ro]]... [--tmpfs DST]... [--output NAME=PATH]... [--stdin FILE]\n"
     "                   -- PROGRAM [ARGS...]\n";
 
 /*
@@ -218,6 +220,8 @@ static int parse_args(int argc, char **argv, struct ax_options *opt, char *err, 
             break;
         } else if (strcmp(arg, "--sandbox") == 0) {
             opt->sandbox = true;
+        } else if (strcmp(arg, "--sync-dir") == 0) {
+            opt->sync_dir = true;
         } else if ((v = option_value(argc, argv, &i, "--dir", &missing))) {
             opt->dir = v;
         } else if ((v = option_value(argc, argv, &i, "--name", &missing))) {
@@ -921,8 +925,9 @@ static int finish(struct supervisor *s)
      * fsync keeps the record through a crash of the machine before that commit, as before.
      */
     close_fd(&s->done_fd);
-    /* One-off: the status file itself is new (its entry synced above if files were made). */
-    if (fsync(s->status_fd) < 0 || (!s->opt.name && !s->made_files && fsync(s->dirfd) < 0)) {
+    /* The status file's entry is new too: one-off, or --sync-dir (synced above if files were made). */
+    bool new_entry = !s->opt.name || s->opt.sync_dir;
+    if (fsync(s->status_fd) < 0 || (new_entry && !s->made_files && fsync(s->dirfd) < 0)) {
         warn_msg("fsync exit record: %s", strerror(errno));
         code = AX_EXIT_SUPERVISOR;
     }

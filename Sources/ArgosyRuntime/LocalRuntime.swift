@@ -84,7 +84,9 @@ public final class LocalRuntime: @unchecked Sendable {
                 attach(launch, dir)
                 return
             }
-            let (argv, env) = try prepare(launch, dir)
+            var (argv, env) = try prepare(launch, dir)
+            let newFolder = log.takeNewFolder()
+            if newFolder { argv.insert("--sync-dir", at: 1) }
             var started = server.start(argv, env)
             if started.pid == -EINPROGRESS {
                 // The server died after taking the request. A supervisor it started writes its `status` file first
@@ -100,6 +102,7 @@ public final class LocalRuntime: @unchecked Sendable {
             }
             let pid = started.pid
             guard pid > 0 else {
+                if newFolder { log.syncFolder() }
                 throw ArgosyError(.io, "cannot start \(supervisor): \(String(cString: strerror(-pid)))")
             }
             lock.lock()

@@ -25,9 +25,29 @@ final class StatusLog: @unchecked Sendable {
     /// Bytes read so far, up to the end of the last complete line.
     private var offset = 0
     private var entries: [String: Entry] = [:]
+    /// This log made the folder and the file, and nobody has made their entries durable yet (see `takeNewFolder`).
+    private var newFolder = false
 
     init(folder: URL) {
         url = folder.appendingPathComponent("status")
+    }
+
+    /// True once after a claim made the folder and the log: the caller makes their entries durable, off the
+    /// controller's path (the first step's supervisor fsyncs the folder with its exit record, `--sync-dir`), or
+    /// with `syncFolder` when no supervisor started.
+    func takeNewFolder() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        defer { newFolder = false }
+        return newFolder
+    }
+
+    func syncFolder() {
+        let dir = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            _ = fsync(dir)
+            close(dir)
+        }
     }
 
     /// What the log says of `pod` (nil: nothing, not even a claim).
@@ -81,21 +101,17 @@ final class StatusLog: @unchecked Sendable {
     private func openForAppending() throws(ArgosyError) -> Int32 {
         var fd = open(url.path, O_WRONLY | O_APPEND | O_CLOEXEC)
         if fd < 0, errno == ENOENT {
-            // The workflow's first step: its folder and log are made now, and made durable once.
+            // The workflow's first step: its folder and log are made now (durable later, see `takeNewFolder`).
             let folder = url.deletingLastPathComponent()
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            } catch {
-                throw ArgosyError(.io, "cannot create \(folder.path): \(error)")
-            }
-            fd = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-            if fd >= 0 {
-                let dir = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                if dir >= 0 {
-                    _ = fsync(dir)
-                    close(dir)
+            if mkdir(folder.path, 0o755) < 0, errno != EEXIST {
+                do {
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                } catch {
+                    throw ArgosyError(.io, "cannot create \(folder.path): \(error)")
                 }
             }
+            fd = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            if fd >= 0 { newFolder = true }
         }
         guard fd >= 0 else { throw ArgosyError(.io, "cannot open \(url.path): \(String(cString: strerror(errno)))") }
         return fd

@@ -23,10 +23,14 @@ struct StatusLogTests {
         defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
         let log = StatusLog(folder: folder)
         #expect(try log.claim("pod-a"), "the first claim makes the folder and the file")
+        #expect(log.takeNewFolder(), "whose entries the first step's supervisor makes durable")
+        #expect(!log.takeNewFolder(), "once")
         #expect(try !log.claim("pod-a"))
         // A controller that restarts reads the file from the start.
         #expect(try !StatusLog(folder: folder).claim("pod-a"))
-        #expect(try StatusLog(folder: folder).claim("pod-b"))
+        let restarted = StatusLog(folder: folder)
+        #expect(try restarted.claim("pod-b"))
+        #expect(!restarted.takeNewFolder(), "the folder was there")
         #expect(try String(contentsOf: log.url, encoding: .utf8) == "pod-a claim\npod-b claim\n")
     }
 

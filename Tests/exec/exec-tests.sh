@@ -280,6 +280,22 @@ test_name_prefixes_files() {
     done
 }
 
+# The exit record is fsynced; with --sync-dir (the controller just made STEPDIR and its
+# status file) STEPDIR is fsynced too, after the record; a step that made files syncs
+# STEPDIR before its record names them.
+test_durable_records() {
+    local s
+    s=$(new_step)
+    echo "a claim" >"$s/status"
+    strace -f -qq -e trace=fsync -o "$ROOT/fsyncs.a" "$BIN" --dir "$s" --name a -- true
+    expect_eq "fsyncs of a silent step" 1 "$(grep -c 'fsync(' "$ROOT/fsyncs.a")"
+    strace -f -qq -e trace=fsync -o "$ROOT/fsyncs.b" "$BIN" --dir "$s" --name b --sync-dir -- true
+    expect_eq "fsyncs with --sync-dir" 2 "$(grep -c 'fsync(' "$ROOT/fsyncs.b")"
+    strace -f -qq -e trace=fsync -o "$ROOT/fsyncs.c" "$BIN" --dir "$s" --name c --sync-dir -- echo hi
+    expect_eq "fsyncs of a step that printed (stdout, folder, record)" 3 "$(grep -c 'fsync(' "$ROOT/fsyncs.c")"
+    expect_eq "records" 3 "$(grep -c ' exit {"exitCode":0}$' "$s/status")"
+}
+
 test_output_from_private_tmp() {
     local s marker
     s=$(new_step)
@@ -834,6 +850,7 @@ run_test test_missing_program
 run_test test_not_executable
 run_test test_json_escaping
 run_test test_name_prefixes_files
+run_test test_durable_records
 run_test test_output_from_private_tmp
 run_test test_missing_output_listed
 run_test test_relative_output_uses_workdir

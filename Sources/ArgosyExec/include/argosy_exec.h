@@ -44,6 +44,7 @@ struct ax_options {
     const char *dir;
     const char *name; /* NULL, or the step's name in dir: its files NAME.log, ..., its status lines "NAME ..." */
     bool sandbox;
+    bool sync_dir; /* STEPDIR's own entries are new (the controller just made its status file): fsync it too */
     const char *workdir;
     const char *stdin_path;
     struct ax_bind *binds;
