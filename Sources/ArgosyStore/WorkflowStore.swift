@@ -73,6 +73,7 @@ public final class WorkflowStore: Sendable {
     public let database: SQLiteDatabase
     /// How many children rows each node has stored, as this process wrote or read them.
     private let storedChildren = ChildCounts()
+    private let createdManifests = CreatedManifests()
 
     /// Opens `<home>/argosy.db`, creating the folder and the schema when needed.
     public init(home: URL) throws(ArgosyError) {
@@ -262,6 +263,7 @@ public final class WorkflowStore: Sendable {
             }
             throw error
         }
+        createdManifests.keep(workflow.metadata.uid ?? "", manifest, workflow)
     }
 
     public func get(namespace: String, name: String) throws(ArgosyError) -> StoredWorkflow? {
@@ -290,7 +292,13 @@ public final class WorkflowStore: Sendable {
 
     private func load(_ row: SQLRow) throws(ArgosyError) -> StoredWorkflow {
         let uid = row.string("uid") ?? ""
-        let workflow = try Self.decode(Workflow.self, row.string("manifest") ?? "{}")
+        let manifest = row.string("manifest") ?? "{}"
+        var workflow: Workflow
+        if let created = createdManifests.take(uid, manifest) {
+            workflow = created
+        } else {
+            workflow = try Self.decode(Workflow.self, manifest)
+        }
         var children: [String: [String]] = [:]
         for c in try database.query(
             "SELECT node_id, child_id FROM node_children WHERE workflow_uid = ? ORDER BY node_id, position",
@@ -568,6 +576,28 @@ public final class WorkflowStore: Sendable {
 }
 
 /// How many child rows each node of the running workflows has in `node_children` (by workflow uid, then node id).
+/// The workflows this process stored last, by uid, with their manifest's text: the controller that adopts a
+/// workflow it was handed (`submit --wait`, the server's submit) loads it right after, and decoding the manifest
+/// again was a good share of a small workflow's start. The first load of the same text takes it.
+final class CreatedManifests: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [String: (manifest: String, workflow: Workflow)] = [:]
+
+    func keep(_ uid: String, _ manifest: String, _ workflow: Workflow) {
+        lock.lock()
+        defer { lock.unlock() }
+        if kept.count >= 1_000 { kept = [:] }  // created here, loaded elsewhere: not kept for ever
+        kept[uid] = (manifest, workflow)
+    }
+
+    func take(_ uid: String, _ manifest: String) -> Workflow? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let entry = kept.removeValue(forKey: uid), entry.manifest == manifest else { return nil }
+        return entry.workflow
+    }
+}
+
 final class ChildCounts: @unchecked Sendable {
     private let lock = NSLock()
     private var counts: [String: [String: Int]] = [:]

@@ -56,6 +56,30 @@ struct StoreTests {
         #expect(try reopened.list(namespace: "other").isEmpty)
     }
 
+    /// A workflow this store just created is loaded without decoding its manifest again; what a load returns is
+    /// what another connection decodes, and a manifest changed since (by anyone) is read afresh.
+    @Test func aJustCreatedWorkflowLoadsAsStored() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let wf = try Self.workflow("fresh")
+        let uid = try #require(wf.metadata.uid)
+        let store = try WorkflowStore(home: home)
+        try store.create(wf)
+        let other = try WorkflowStore(home: home)
+        func json(_ w: Workflow?) throws -> String {
+            let text = try WorkflowStore.encodeManifest(try #require(w))
+            let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+            return String(
+                decoding: try JSONSerialization.data(withJSONObject: object, options: .sortedKeys), as: UTF8.self)
+        }
+        #expect(try json(store.get(uid: uid)?.workflow) == json(wf))
+        #expect(try json(other.get(uid: uid)?.workflow) == json(wf))
+        try store.create(try Self.workflow("changed"))
+        let changed = try #require(try store.list(namespace: "default").first { $0.name == "changed" }?.uid)
+        try other.updateManifest(uid: changed) { $0.spec.suspend = true }
+        #expect(try store.get(uid: changed)?.workflow.spec.suspend == true, "changed by another connection")
+    }
+
     /// Children have a row each: a pass that adds children writes only those, and what a reader gets back is the
     /// node's list in order, whether the children were appended to or rewritten, by this process or another one.
     @Test func childrenAreStoredAsRowsAndReadBackInOrder() throws {
