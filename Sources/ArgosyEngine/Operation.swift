@@ -207,7 +207,7 @@ final class Operation {
                 return fixed
             }()
         if let started = state.startedAt {
-            g["workflow.duration"] = .string(String(format: "%f", now.timeIntervalSince(started)))
+            g["workflow.duration"] = .string(Self.fixedSix(now.timeIntervalSince(started)))
         }
         g["workflow.status"] = .string((state.phase ?? .running).rawValue)
         for (k, v) in state.outputs { g["workflow.outputs.parameters.\(k)"] = .string(v) }
@@ -246,6 +246,15 @@ final class Operation {
         g["workflow.parameters"] = .string(JSONValue.array(all).compactJSON)
         g["workflow.parameters.json"] = .string(JSONValue.array(all).compactJSON)
         return g
+    }
+
+    /// `seconds` as C's and Go's `%f` print it (six decimals), without the cost of `String(format:)` on every pass.
+    static func fixedSix(_ seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e12 else { return String(format: "%f", seconds) }
+        let micros = Int64((abs(seconds) * 1_000_000).rounded())
+        let fraction = String(micros % 1_000_000)
+        return (seconds < 0 && micros > 0 ? "-" : "") + String(micros / 1_000_000) + "."
+            + String(repeating: "0", count: 6 - fraction.count) + fraction
     }
 
     static func sortedJSON(_ map: [String: String]) -> String {

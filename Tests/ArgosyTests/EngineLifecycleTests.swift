@@ -43,6 +43,18 @@ struct EngineLifecycleTests {
         }
     }
 
+    /// `workflow.duration` is the seconds since the workflow started, printed as Go's `%f` does.
+    @Test func exitHandlerSeesTheDurationInSeconds() throws {
+        let yaml = Self.withExit.replacingOccurrences(
+            of: "\"{{workflow.status}} {{workflow.failures}}\"", with: "\"{{workflow.duration}}\"")
+        for (seconds, printed) in [(1.25, "1.250000"), (90.0000004, "90.000000"), (0.5, "0.500000")] {
+            var run = try EngineHarness(yaml: yaml)
+            run.script = { l in .exit(0, after: l.templateName == "t" ? seconds : 1) }
+            try run.runToCompletion()
+            #expect(run.launches.last?.container.command?.last == printed)
+        }
+    }
+
     @Test func failingExitHandlerFailsASucceededWorkflow() throws {
         var run = try EngineHarness(yaml: Self.withExit)
         run.script = { l in l.templateName == "report" ? .exit(3) : .exit(0) }
