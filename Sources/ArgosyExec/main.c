@@ -1172,6 +1172,7 @@ static int serve(void)
         char **argv = NULL, **envp = NULL;
         int done_r = -1;
         int32_t reply = split_request(payload, bytes, argc, envc, &argv, &envp);
+        (void)ax_sandbox_keep_host_mounts(); /* a poll when nothing changed */
         if (reply == 0)
             reply = start_supervisor(sock, sigfd, argc, argv, envp, &done_r);
         free(argv);

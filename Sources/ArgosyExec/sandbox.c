@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -347,6 +348,8 @@ static int cmp_depth(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+static int read_host_mounts_from(int fd, struct host_mounts *h, char *err, size_t errlen);
+
 /* Read /proc/self/mountinfo; sort parents before children (mountinfo does not). */
 static int read_host_mounts(struct host_mounts *h, char *err, size_t errlen)
 {
@@ -355,11 +358,60 @@ static int read_host_mounts(struct host_mounts *h, char *err, size_t errlen)
         ax_errf(err, errlen, "sandbox: open /proc/self/mountinfo: %s", strerror(errno));
         return -1;
     }
+    int rc = read_host_mounts_from(fd, h, err, errlen);
+    (void)close(fd);
+    return rc;
+}
+
+/*
+ * The host's mounts as a --serve server last read them (see ax_sandbox_keep_host_mounts): its
+ * supervisors, forked from it, start from this copy instead of reading and parsing mountinfo.
+ */
+static struct host_mounts kept_mounts;
+static bool have_kept_mounts;
+static int kept_mountinfo_fd = -1;
+
+int ax_sandbox_keep_host_mounts(void)
+{
+    if (kept_mountinfo_fd < 0) {
+        kept_mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        if (kept_mountinfo_fd < 0)
+            return -1;
+    } else if (have_kept_mounts) {
+        /* The kernel reports POLLPRI once the mount table changed since the last poll (or the open). */
+        struct pollfd p = {.fd = kept_mountinfo_fd, .events = POLLPRI};
+        if (poll(&p, 1, 0) == 0)
+            return 0;
+    }
+    free_host_mounts(&kept_mounts);
+    have_kept_mounts = false;
+    char err[AX_ERR_MAX];
+    if (lseek(kept_mountinfo_fd, 0, SEEK_SET) < 0 ||
+        read_host_mounts_from(kept_mountinfo_fd, &kept_mounts, err, sizeof err) < 0) {
+        free_host_mounts(&kept_mounts);
+        return -1; /* supervisors read it themselves */
+    }
+    have_kept_mounts = true;
+    return 0;
+}
+
+/* read_host_mounts, or the server's copy (this process's own: a forked supervisor changes it freely). */
+static int host_mounts(struct host_mounts *h, char *err, size_t errlen)
+{
+    if (!have_kept_mounts)
+        return read_host_mounts(h, err, errlen);
+    *h = kept_mounts;
+    kept_mounts = (struct host_mounts){0};
+    have_kept_mounts = false;
+    return 0;
+}
+
+static int read_host_mounts_from(int fd, struct host_mounts *h, char *err, size_t errlen)
+{
     size_t cap = 16384, len = 0;
     h->text = malloc(cap);
     for (;;) {
         if (!h->text) {
-            (void)close(fd);
             ax_errf(err, errlen, "sandbox: out of memory");
             return -1;
         }
@@ -374,16 +426,13 @@ static int read_host_mounts(struct host_mounts *h, char *err, size_t errlen)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            int e = errno;
-            (void)close(fd);
-            ax_errf(err, errlen, "sandbox: read /proc/self/mountinfo: %s", strerror(e));
+            ax_errf(err, errlen, "sandbox: read /proc/self/mountinfo: %s", strerror(errno));
             return -1;
         }
         if (r == 0)
             break;
         len += (size_t)r;
     }
-    (void)close(fd);
     h->text[len] = '\0';
     size_t lines = 0;
     for (size_t i = 0; i < len; i++)
@@ -701,7 +750,7 @@ static int mount_host_submounts(struct host_mounts *h, char *err, size_t errlen)
 /* Build AX_NEWROOT: the copy-on-write root and the host's other mounts. */
 static int build_root(struct host_mounts *h, char *err, size_t errlen)
 {
-    if (read_host_mounts(h, err, errlen) < 0)
+    if (host_mounts(h, err, errlen) < 0)
         return -1;
     if (mount("tmpfs", AX_SCRATCH, "tmpfs", AX_TMPFS_FLAGS, AX_TMPFS_DATA) < 0) {
         ax_errf(err, errlen, "sandbox: mount scratch tmpfs on " AX_SCRATCH ": %s", strerror(errno));

@@ -698,6 +698,57 @@ PY
     expect_contains "garbage refused" "garbage-exit 125" "$out"
 }
 
+# The server reads the host's mount table once for its supervisors and again when it
+# changes: a host mount made between two steps is in the second step's view.
+test_serve_sees_new_host_mounts() {
+    if [[ $(id -u) != 0 ]]; then
+        echo "  (skipped: needs root to mount on the host)"
+        return 0
+    fi
+    local s1 s2 mnt out
+    s1=$(new_step)
+    s2=$(new_step)
+    mnt=$(mktemp -d /var/tmp/argosy-exec-mnt.XXXXXX)
+    PROBES+=("$mnt")
+    out=$(python3 - "$BIN" "$s1" "$s2" "$mnt" <<'PY'
+import os, socket, struct, subprocess, sys, time
+binary, first, second, mnt = sys.argv[1:5]
+ours, theirs = socket.socketpair()
+server = subprocess.Popen([binary, "--serve"], stdin=theirs, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, close_fds=True)
+theirs.close()
+
+def run(step, script):
+    argv = [binary, "--dir", step, "--sandbox", "--", "sh", "-c", script]
+    payload = b"".join(s.encode() + b"\0" for s in argv + ["PATH=/usr/bin:/bin"])
+    ours.sendall(struct.pack("=III", len(argv), 1, len(payload)) + payload)
+    reply = b""
+    while len(reply) < 4:
+        chunk, fds, _, _ = socket.recv_fds(ours, 4 - len(reply), 2)
+        for fd in fds:
+            os.close(fd)
+        reply += chunk
+    for _ in range(1000):
+        if "exit " in (open(step + "/status").read() if os.path.exists(step + "/status") else ""):
+            return open(step + "/stdout").read().strip() if os.path.exists(step + "/stdout") else ""
+        time.sleep(0.01)
+    return "<no exit record>"
+
+print("before", run(first, f"cat {mnt}/marker 2>/dev/null || echo absent"))
+subprocess.run(["mount", "-t", "tmpfs", "argosy-test", mnt], check=True)
+try:
+    open(mnt + "/marker", "w").write("mounted\n")
+    print("after", run(second, f"cat {mnt}/marker 2>/dev/null || echo absent"))
+finally:
+    subprocess.run(["umount", mnt], check=True)
+ours.close()
+server.wait(timeout=5)
+PY
+)
+    expect_contains "a step before the mount" "before absent" "$out"
+    expect_contains "a step after the mount sees it" "after mounted" "$out"
+}
+
 # ---- copy-on-write root (--sandbox) -------------------------------------------
 # Under --sandbox the step sees the host's files through an overlay: what it writes
 # outside its volumes and /tmp lands in a throwaway layer, never on the host.
@@ -877,6 +928,7 @@ run_test test_host_programs_and_system_mounts
 run_test test_old_root_unreachable
 run_test test_unprivileged_sandbox
 run_test test_serve_forks_supervisors
+run_test test_serve_sees_new_host_mounts
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

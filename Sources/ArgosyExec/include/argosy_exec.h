@@ -110,4 +110,11 @@ int ax_write_exit_record(int status_fd, const char *prefix, const struct ax_exit
  */
 int ax_sandbox_setup(struct ax_options *opt, char *err, size_t errlen);
 
+/*
+ * For --serve: reads the host's mounts (/proc/self/mountinfo) now, or again when they changed
+ * since the last call, and keeps them for the supervisors it forks next, which then skip
+ * reading and parsing them. 0, or -1 when it cannot (supervisors then read it themselves).
+ */
+int ax_sandbox_keep_host_mounts(void);
+
 #endif /* ARGOSY_EXEC_H */
