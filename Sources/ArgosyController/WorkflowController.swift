@@ -340,6 +340,7 @@ public final class WorkflowController: @unchecked Sendable {
         if run.state.phase?.isFinished == true {
             try? store.releaseLease(uid: uid, owner: options.owner)
             runs[uid] = nil
+            runtime.workflowEnded(uid)
             return
         }
         runs[uid] = run

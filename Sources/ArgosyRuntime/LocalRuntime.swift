@@ -189,6 +189,13 @@ public final class LocalRuntime: @unchecked Sendable {
         }
     }
 
+    /// Forgets what this runtime kept of a finished workflow (its status log is read afresh if it runs again).
+    public func workflowEnded(_ workflowUID: String) {
+        lock.lock()
+        statusLogs[workflowUID] = nil
+        lock.unlock()
+    }
+
     /// Deletes the step files of a workflow.
     public func removeFiles(workflowUID: String) {
         lock.lock()
