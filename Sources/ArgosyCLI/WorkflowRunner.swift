@@ -85,6 +85,14 @@ struct WorkflowRunner {
         display.cancel()
         _ = await display.result
 
+        // The plain report needs each workflow's phase only: its nodes (10,000 for a large loop) are not loaded.
+        if follower == nil, options.output == nil, !watch, !interrupt.fired {
+            let outcomes = try uids.compactMap { uid throws(ArgosyError) in try store.outcome(uid: uid) }
+            for o in outcomes {
+                print("\(o.name) \(o.phase?.rawValue ?? "Unknown") at \(o.finishedAt.map(Timestamp.format) ?? "")")
+            }
+            return outcomes.count == uids.count && outcomes.allSatisfy { $0.phase == .succeeded }
+        }
         var views: [WorkflowView] = []
         for uid in uids { if let stored = try store.get(uid: uid) { views.append(WorkflowView(stored)) } }
         if let follower {

@@ -285,6 +285,15 @@ public final class WorkflowStore: Sendable {
         return try load(row)
     }
 
+    /// A workflow's name, phase and finish time, without decoding its manifest or its nodes.
+    public func outcome(uid: String) throws(ArgosyError) -> (name: String, phase: WorkflowPhase?, finishedAt: Date?)? {
+        guard
+            let row = try database.query("SELECT name, phase, finished_at FROM workflows WHERE uid = ?", [.text(uid)])
+                .first
+        else { return nil }
+        return (row.string("name") ?? "", WorkflowPhase(rawValue: row.string("phase") ?? ""), row.date("finished_at"))
+    }
+
     /// The most recently created workflow in `namespace` (`@latest`).
     public func latest(namespace: String?) throws(ArgosyError) -> WorkflowSummary? {
         try list(namespace: namespace).first
