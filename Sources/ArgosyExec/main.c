@@ -89,6 +89,7 @@ struct supervisor {
     int exit_code;
     int signal;
     char error[AX_ERR_MAX]; /* "" or why the supervisor could not run the step */
+    char program[PATH_MAX]; /* "" or where the PATH search will find argv[0] (ax_sandbox_find_program) */
 };
 
 /* One buffer for the log pump; the supervisor is single-threaded. */
@@ -442,6 +443,8 @@ static int run_child(void *arg)
         child_report_and_exit(report_fd, STAGE_SETUP, errno);
     if (s->opt.workdir && chdir(s->opt.workdir) < 0)
         child_report_and_exit(report_fd, STAGE_WORKDIR, errno);
+    if (s->program[0])
+        execv(s->program, s->opt.argv); /* on failure the search below ends as it always did */
     execvp(s->opt.argv[0], s->opt.argv);
     int err = errno;
     /* ENOENT for a path that exists: its #! interpreter or ELF loader is missing. */
@@ -991,6 +994,8 @@ static int run_supervisor(int argc, char **argv, int done_fd)
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: signals: %s", strerror(errno));
         return finish(s);
     }
+    if (ax_sandbox_find_program(&s->opt, s->program, sizeof s->program) < 0)
+        s->program[0] = '\0';
     if (prepare_step(s) < 0 || spawn_step(s) < 0)
         return finish(s);
     supervise(s);

@@ -872,6 +872,48 @@ static int build_view(struct ax_options *opt, char *err, size_t errlen)
     return 0;
 }
 
+/* DIR looks the same in the step's view as on the host (see ax_sandbox_find_program). */
+static bool same_in_view(const struct ax_options *opt, const char *dir)
+{
+    if (path_under(dir, "/tmp") || path_under(dir, "/dev"))
+        return false; /* a fresh /tmp and /dev/shm */
+    for (size_t i = 0; i < opt->nbinds; i++)
+        if (path_under(dir, opt->binds[i].dst) || path_under(opt->binds[i].dst, dir))
+            return false;
+    for (size_t i = 0; i < opt->ntmpfs; i++)
+        if (path_under(dir, opt->tmpfs[i]) || path_under(opt->tmpfs[i], dir))
+            return false;
+    return true;
+}
+
+int ax_sandbox_find_program(const struct ax_options *opt, char *out, size_t outlen)
+{
+    const char *file = opt->argv ? opt->argv[0] : NULL;
+    const char *path = getenv("PATH");
+    if (!opt->sandbox || geteuid() != 0 || !path || !file || !file[0] || strchr(file, '/'))
+        return -1; /* without root the view is built in a user namespace: let the step's own search decide */
+    for (const char *p = path;;) {
+        const char *end = strchrnul(p, ':');
+        size_t len = (size_t)(end - p);
+        char dir[PATH_MAX];
+        if (len == 0 || p[0] != '/' || len >= sizeof dir)
+            return -1; /* a relative entry is resolved in the step's working directory */
+        memcpy(dir, p, len);
+        dir[len] = '\0';
+        if (!same_in_view(opt, dir))
+            return -1;
+        int n = snprintf(out, outlen, "%s/%s", dir, file);
+        if (n < 0 || (size_t)n >= outlen)
+            return -1;
+        struct stat st;
+        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+            return 0;
+        if (!*end)
+            return -1;
+        p = end + 1;
+    }
+}
+
 int ax_sandbox_setup(struct ax_options *opt, char *err, size_t errlen)
 {
     int rc = build_view(opt, err, errlen);

@@ -749,6 +749,33 @@ PY
     expect_contains "a step after the mount sees it" "after mounted" "$out"
 }
 
+# The supervisor may look the program up before it builds the sandbox, but the step
+# still runs what a search in its own view finds: a program a volume adds to an earlier
+# PATH directory, not one only the host's /tmp has.
+test_path_search_in_step_view() {
+    local s host vol later
+    host=$(mktemp -d "$ROOT/host-bin.XXXXXX")
+    vol=$(mktemp -d "$ROOT/vol-bin.XXXXXX")
+    later=$(mktemp -d /var/tmp/argosy-exec-later.XXXXXX)
+    PROBES+=("$later" "/var/lib/argosy-probe-bin-$$")
+    printf '#!/bin/sh\necho %s\n' from-volume >"$vol/argosy-probe-prog"
+    printf '#!/bin/sh\necho %s\n' from-host-tmp >"$host/argosy-probe-prog"
+    printf '#!/bin/sh\necho %s\n' from-later >"$later/argosy-probe-prog"
+    chmod 755 "$vol/argosy-probe-prog" "$host/argosy-probe-prog" "$later/argosy-probe-prog"
+    s=$(new_step)
+    PATH="/var/lib/argosy-probe-bin-$$:$later:/usr/bin:/bin" run "$s" --sandbox \
+        --bind "$vol:/var/lib/argosy-probe-bin-$$:ro" -- argosy-probe-prog
+    expect_eq "exit code (volume on PATH)" 0 "$RC"
+    expect_file_bytes "the volume's program" "$s/stdout" 'from-volume\n'
+    s=$(new_step)
+    PATH="$host:$later:/usr/bin:/bin" run "$s" --sandbox -- argosy-probe-prog
+    expect_eq "exit code (host /tmp on PATH)" 0 "$RC"
+    expect_file_bytes "not the host's /tmp program" "$s/stdout" 'from-later\n'
+    s=$(new_step)
+    PATH="$later:/usr/bin:/bin" run "$s" --sandbox -- argosy-probe-prog
+    expect_file_bytes "found on the host's PATH" "$s/stdout" 'from-later\n'
+}
+
 # ---- copy-on-write root (--sandbox) -------------------------------------------
 # Under --sandbox the step sees the host's files through an overlay: what it writes
 # outside its volumes and /tmp lands in a throwaway layer, never on the host.
@@ -929,6 +956,7 @@ run_test test_old_root_unreachable
 run_test test_unprivileged_sandbox
 run_test test_serve_forks_supervisors
 run_test test_serve_sees_new_host_mounts
+run_test test_path_search_in_step_view
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
