@@ -55,6 +55,26 @@ extension LocalRuntime {
     /// Where `argosy` appears inside a step of a built-in image.
     static let argosyPath = "/tmp/argosy/argosy"
 
+    /// What every step's environment takes from the controller's, worked out once.
+    struct StepHost {
+        var path: String
+        var home: String
+        var lang: String
+        /// `passEnv` variables the controller has.
+        var passed: [(String, String)]
+
+        init(_ host: [String: String], passEnv: [String]) {
+            path = host["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+            for extra in ["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/games"]
+            where !path.split(separator: ":").contains(Substring(extra)) {
+                path += ":" + extra
+            }
+            home = getuid() == 0 ? "/root" : (host["HOME"] ?? "/")
+            lang = host["LANG"] ?? "C.UTF-8"
+            passed = passEnv.compactMap { name in host[name].map { (name, $0) } }
+        }
+    }
+
     /// `NAME=value` pairs the step sees: the pod's variables, never the controller's (except `passEnv`).
     func environment(_ launch: StepLaunch) throws(ArgosyError) -> [String] {
         var env: [(String, String)] = []
@@ -62,21 +82,17 @@ extension LocalRuntime {
             env.removeAll { $0.0 == k }
             env.append((k, v))
         }
-        let host = hostEnvironment
-        var path = host["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for extra in ["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/games"]
-        where !path.split(separator: ":").contains(Substring(extra)) {
-            path += ":" + extra
-        }
-        set("PATH", path)
-        set("HOME", getuid() == 0 ? "/root" : (host["HOME"] ?? "/"))
-        set("HOSTNAME", launch.podName)
-        set("LANG", host["LANG"] ?? "C.UTF-8")
-        set("ARGO_POD_NAME", launch.podName)
-        set("ARGO_NODE_ID", launch.nodeID)
-        set("ARGO_CONTAINER_NAME", "main")
-        set("ARGO_TEMPLATE_NAME", launch.templateName)
-        for name in config.passEnv { if let v = host[name] { set(name, v) } }
+        let host = stepHost
+        env.reserveCapacity(9 + host.passed.count + (launch.container.env?.count ?? 0))
+        env.append(("PATH", host.path))
+        env.append(("HOME", host.home))
+        env.append(("HOSTNAME", launch.podName))
+        env.append(("LANG", host.lang))
+        env.append(("ARGO_POD_NAME", launch.podName))
+        env.append(("ARGO_NODE_ID", launch.nodeID))
+        env.append(("ARGO_CONTAINER_NAME", "main"))
+        env.append(("ARGO_TEMPLATE_NAME", launch.templateName))
+        for (name, value) in host.passed { set(name, value) }
 
         let c = launch.container
         for (i, source) in (c.envFrom ?? []).enumerated() {

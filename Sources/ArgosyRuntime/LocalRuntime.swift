@@ -23,8 +23,8 @@ public final class LocalRuntime: @unchecked Sendable {
     /// Starts supervisors by fork from one `argosy-exec --serve`.
     let server: SupervisorServer
     let onResult: @Sendable (StepResult) -> Void
-    /// The controller's environment, read once (Foundation builds it anew on every read).
-    let hostEnvironment = ProcessInfo.processInfo.environment
+    /// What steps' environments take from the controller's, read once.
+    let stepHost: StepHost
     /// The parent of the workflows' step folders (see ``StepDirectory/folder(home:workflowUID:)``).
     let stepsPath: String
     private let lock = NSLock()
@@ -41,6 +41,7 @@ public final class LocalRuntime: @unchecked Sendable {
         self.home = home
         self.config = config
         self.supervisor = supervisor
+        stepHost = StepHost(ProcessInfo.processInfo.environment, passEnv: config.passEnv)
         stepsPath = StepDirectory.stepsFolder(home: home).path
         server = SupervisorServer(path: supervisor)
         self.argosy = argosy

@@ -53,6 +53,48 @@ struct CLITests {
         #expect(list.stdout.contains("\(name)  Succeeded"))
     }
 
+    /// A step sees the pod's variables, host variables only through `passEnv`, and the container's `env` with
+    /// `$(VAR)` references to earlier ones expanded.
+    @Test func stepsSeeThePodsEnvironment() throws {
+        var cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        try Data("killGraceSeconds: 2\npassEnv: [ARGOSY_TEST_PASSED]\n".utf8).write(
+            to: cli.home.appendingPathComponent("config.yaml"))
+        cli.environment["ARGOSY_TEST_PASSED"] = "passed-value"
+        cli.environment["ARGOSY_TEST_HIDDEN"] = "hidden-value"
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: env-probe}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                container:
+                  image: alpine
+                  command: [env]
+                  env:
+                  - {name: GREETING, value: hello}
+                  - {name: MESSAGE, value: "$(GREETING) world"}
+            """
+        let file = try Self.write(yaml, "env.yaml", in: cli)
+        let submit = try cli.run(["submit", "--wait", file])
+        #expect(submit.status == 0, "\(submit.stderr)")
+        let lines = Set(
+            try cli.run(["logs", "env-probe", "--no-color"]).stdout.split(separator: "\n").map {
+                String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces)
+            })
+        for expected in [
+            "HOSTNAME=env-probe", "ARGO_POD_NAME=env-probe", "ARGO_NODE_ID=env-probe", "ARGO_CONTAINER_NAME=main",
+            "ARGO_TEMPLATE_NAME=main", "ARGOSY_TEST_PASSED=passed-value", "GREETING=hello", "MESSAGE=hello world",
+        ] {
+            #expect(lines.contains(expected), "\(expected) in \(lines.sorted())")
+        }
+        #expect(!lines.contains { $0.hasPrefix("ARGOSY_TEST_HIDDEN=") }, "a host variable not passed")
+        let path = try #require(lines.first { $0.hasPrefix("PATH=") })
+        #expect(path.split(separator: ":").contains("/usr/sbin"), "\(path)")
+    }
+
     @Test func watchPrintsArgosTreeAndExitCodeFollowsThePhase() throws {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
