@@ -29,9 +29,14 @@ struct WorkflowRunner {
             }
             return wf
         }
+        // The workflows of one submit are stored together, in one transaction (one fsync, not one each): all of
+        // them, or none when one cannot be.
         guard options.waits else {
-            var created: [Workflow] = []
-            for wf in workflows { created.append(try create(wf) { w throws(ArgosyError) in try store.create(w) }) }
+            let created = try store.inTransaction { () throws(ArgosyError) -> [Workflow] in
+                var created: [Workflow] = []
+                for wf in workflows { created.append(try create(wf) { w throws(ArgosyError) in try store.create(w) }) }
+                return created
+            }
             try context.ensureBackgroundController()
             for wf in created { printSubmitted(wf, store: store) }
             return true
@@ -39,7 +44,9 @@ struct WorkflowRunner {
         let controller = WorkflowController(
             store: store, options: try context.controllerOptions(),
             scope: .only(Set(workflows.compactMap(\.metadata.uid))))
-        for wf in workflows { _ = try create(wf) { w throws(ArgosyError) in _ = try controller.submit(w) } }
+        try store.inTransaction { () throws(ArgosyError) in
+            for wf in workflows { _ = try create(wf) { w throws(ArgosyError) in _ = try controller.submit(w) } }
+        }
         return try await follow(controller, store: store, uids: workflows.compactMap(\.metadata.uid))
     }
 

@@ -95,6 +95,33 @@ struct CLITests {
         #expect(path.split(separator: ":").contains("/usr/sbin"), "\(path)")
     }
 
+    /// The workflows of one submit are stored all together or not at all.
+    @Test func aBatchWithATakenNameStoresNothing() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        func doc(_ meta: String) -> String {
+            """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {\(meta)}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                container: {image: alpine, command: ["true"]}
+            """
+        }
+        let first = try Self.write(doc("name: taken"), "taken.yaml", in: cli)
+        #expect(try cli.run(["submit", "--wait", first]).status == 0)
+        let batch = try Self.write(doc("generateName: batch-") + "\n---\n" + doc("name: taken"), "batch.yaml", in: cli)
+        for wait in [true, false] {
+            let r = try cli.run(["submit"] + (wait ? ["--wait"] : []) + [batch])
+            #expect(r.status != 0)
+            #expect(r.stderr.contains("already exists"), "\(r.stderr)")
+            #expect(!(try cli.run(["list"]).stdout.contains("batch-")), "the batch's first workflow was not kept")
+        }
+    }
+
     @Test func watchPrintsArgosTreeAndExitCodeFollowsThePhase() throws {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
