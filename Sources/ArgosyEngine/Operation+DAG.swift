@@ -236,7 +236,12 @@ extension Operation {
         if task.when?.contains("{{") == true || task.withParam?.contains("{{") == true { return true }
         if task.arguments?.parameters?.contains(where: { $0.value?.contains("{{") == true }) == true { return true }
         if task.withItems?.contains(where: { $0.compactJSON.contains("{{") }) == true { return true }
-        if task.withSequence.map({ "\($0)".contains("{{") }) == true { return true }
+        if let sequence = task.withSequence {
+            for case .string(let text)? in [sequence.count, sequence.start, sequence.end] where text.contains("{{") {
+                return true
+            }
+            if sequence.format?.contains("{{") == true { return true }
+        }
         return false
     }
 

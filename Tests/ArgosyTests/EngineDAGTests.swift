@@ -24,6 +24,30 @@ struct EngineDAGTests {
         """
     }
 
+    /// A loop's `withSequence` may take its count from a task it depends on.
+    @Test func sequenceCountFromAnotherTask() throws {
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: s}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                dag:
+                  tasks:
+                  - {name: count, template: t}
+                  - {name: each, template: t, dependencies: [count], withSequence: {count: "{{tasks.count.outputs.result}}"}}
+              - name: t
+                container: {image: alpine, command: ["true"]}
+            """
+        var run = try EngineHarness(yaml: yaml)
+        run.script = { l in .exit(0, stdout: l.nodeName == "s.count" ? "3" : "") }
+        try run.runToCompletion()
+        #expect(run.phase == .succeeded)
+        #expect(run.launchedNames.filter { $0.hasPrefix("each(") }.count == 3, "\(run.launchedNames)")
+    }
+
     @Test func diamondRunsInDependencyOrder() throws {
         let yaml = Self.dag(
             """
