@@ -67,10 +67,7 @@ struct StoreTests {
         try store.create(wf)
         let other = try WorkflowStore(home: home)
         func json(_ w: Workflow?) throws -> String {
-            let text = try WorkflowStore.encodeManifest(try #require(w))
-            let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
-            return String(
-                decoding: try JSONSerialization.data(withJSONObject: object, options: .sortedKeys), as: UTF8.self)
+            try NodeJSONTests.sorted(WorkflowStore.encodeManifest(try #require(w)))
         }
         #expect(try json(store.get(uid: uid)?.workflow) == json(wf))
         #expect(try json(other.get(uid: uid)?.workflow) == json(wf))
