@@ -11,20 +11,13 @@ import Foundation
 /// a restart) are just observed.
 public final class ProcessWatcher: @unchecked Sendable {
     private let lock = NSLock()
-    /// By the descriptor polled: a pidfd, or the read end of a supervisor's done pipe (`reap` false).
+    /// By the descriptor watched: a pidfd, or the read end of a supervisor's done pipe (`reap` false).
     private var watched: [Int32: (pid: pid_t, reap: Bool, onExit: @Sendable (Int32?) -> Void)] = [:]
-    private var wakeRead: Int32 = -1
-    private var wakeWrite: Int32 = -1
+    /// epoll: what a wake costs does not grow with the number of steps running.
+    private let epoll = argosy_watch_create()
     private var thread: Thread?
 
     public init() {
-        var fds: [Int32] = [0, 0]
-        _ = pipe(&fds)
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
-        _ = fcntl(wakeRead, F_SETFL, O_NONBLOCK)
-        _ = fcntl(wakeRead, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(wakeWrite, F_SETFD, FD_CLOEXEC)
         let t = Thread { [weak self] in self?.loop() }
         t.name = "argosy-process-watcher"
         t.stackSize = 256 * 1024
@@ -62,45 +55,44 @@ public final class ProcessWatcher: @unchecked Sendable {
         lock.lock()
         watched[fd] = entry
         lock.unlock()
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        if argosy_watch_add(epoll, fd) < 0 {
+            // Cannot be watched (no epoll): report it now rather than never; the caller reads what it can.
+            finish(fd)
+        }
     }
 
     private func loop() {
+        var ready = [Int32](repeating: -1, count: 64)
         while true {
-            lock.lock()
-            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-            for fd in watched.keys { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
-            lock.unlock()
-            let n = poll(&fds, nfds_t(fds.count), -1)
+            let n = argosy_watch_wait(epoll, &ready, Int32(ready.count))
             if n < 0 {
                 if errno == EINTR { continue }
                 return
             }
-            if fds[0].revents != 0 {
-                var buffer = [UInt8](repeating: 0, count: 256)
-                while read(wakeRead, &buffer, buffer.count) > 0 {}
-            }
-            for p in fds.dropFirst() where p.revents != 0 {
-                lock.lock()
-                let entry = watched.removeValue(forKey: p.fd)
-                lock.unlock()
-                close(p.fd)
-                guard let entry else { continue }
-                guard entry.reap else {
-                    entry.onExit(nil)
-                    continue
-                }
-                var code = argosy_try_reap(entry.pid)
-                // A child can signal its pidfd an instant before waitpid sees it.
-                var tries = 0
-                while code == -1, tries < 1000 {
-                    usleep(100)
-                    code = argosy_try_reap(entry.pid)
-                    tries += 1
-                }
-                entry.onExit(code >= 0 ? code : nil)
-            }
+            for i in 0..<Int(n) { finish(ready[i]) }
         }
+    }
+
+    /// `fd` reported the end: stops watching it and calls its `onExit`.
+    private func finish(_ fd: Int32) {
+        lock.lock()
+        let entry = watched.removeValue(forKey: fd)
+        lock.unlock()
+        argosy_watch_remove(epoll, fd)
+        close(fd)
+        guard let entry else { return }
+        guard entry.reap else {
+            entry.onExit(nil)
+            return
+        }
+        var code = argosy_try_reap(entry.pid)
+        // A child can signal its pidfd an instant before waitpid sees it.
+        var tries = 0
+        while code == -1, tries < 1000 {
+            usleep(100)
+            code = argosy_try_reap(entry.pid)
+            tries += 1
+        }
+        entry.onExit(code >= 0 ? code : nil)
     }
 }

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -144,3 +145,20 @@ int argosy_try_reap(pid_t pid) {
 }
 
 int argosy_process_exists(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+
+int argosy_watch_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int argosy_watch_add(int ep, int fd) {
+    struct epoll_event event = {.events = EPOLLIN, .data.fd = fd};
+    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &event);
+}
+
+void argosy_watch_remove(int ep, int fd) { (void)epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL); }
+
+int argosy_watch_wait(int ep, int *fds, int max) {
+    struct epoll_event events[64];
+    if (max > 64) max = 64;
+    int n = epoll_wait(ep, events, max, -1);
+    for (int i = 0; i < n; i++) fds[i] = events[i].data.fd;
+    return n;
+}

@@ -34,4 +34,16 @@ int argosy_try_reap(pid_t pid);
 /// True when a process with this pid exists (kill(pid, 0)).
 int argosy_process_exists(pid_t pid);
 
+/// An epoll instance (close-on-exec) for descriptors that become readable or hang up once: -1 with errno.
+int argosy_watch_create(void);
+
+/// Adds `fd` to the epoll instance `ep`: 0, or -1 with errno.
+int argosy_watch_add(int ep, int fd);
+
+/// Removes `fd` from `ep` (before it is closed).
+void argosy_watch_remove(int ep, int fd);
+
+/// Waits until descriptors of `ep` are ready and stores up to `max` of them in `fds`: their count, or -1 with errno.
+int argosy_watch_wait(int ep, int *fds, int max);
+
 #endif
