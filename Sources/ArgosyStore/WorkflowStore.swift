@@ -74,6 +74,7 @@ public final class WorkflowStore: Sendable {
     /// How many children rows each node has stored, as this process wrote or read them.
     private let storedChildren = ChildCounts()
     private let createdManifests = CreatedManifests()
+    private let manifestSummaries = ManifestSummaries()
 
     /// Opens `<home>/argosy.db`, creating the folder and the schema when needed.
     public init(home: URL) throws(ArgosyError) {
@@ -347,28 +348,50 @@ public final class WorkflowStore: Sendable {
     }
 
     /// Workflows, newest first, without their nodes.
+    /// Every workflow (of `namespace`), newest first. What a summary takes from the manifest is decoded once per
+    /// version of it (the controller's clean-up lists all workflows every second).
     public func list(namespace: String?) throws(ArgosyError) -> [WorkflowSummary] {
+        let columns = """
+            uid, namespace, name, phase, created_at, started_at, finished_at, message, progress, lease_owner,
+            lease_expires, spec_version, length(manifest) AS manifest_length
+            """
         let rows =
             namespace == nil
-            ? try database.query("SELECT * FROM workflows ORDER BY created_at DESC, name")
+            ? try database.query("SELECT \(columns) FROM workflows ORDER BY created_at DESC, name")
             : try database.query(
-                "SELECT * FROM workflows WHERE namespace = ? ORDER BY created_at DESC, name", [.text(namespace!)])
+                "SELECT \(columns) FROM workflows WHERE namespace = ? ORDER BY created_at DESC, name",
+                [.text(namespace!)])
         var out: [WorkflowSummary] = []
         for row in rows {
-            let wf = try Self.decode(Workflow.self, row.string("manifest") ?? "{}")
+            let uid = row.string("uid") ?? ""
+            let version = ManifestSummaries.Version(
+                spec: row.int("spec_version") ?? 0, createdAt: row.date("created_at") ?? .distantPast,
+                length: row.int("manifest_length") ?? 0)
+            var fields = manifestSummaries.get(uid, version)
+            if fields == nil {
+                let text =
+                    try database.query("SELECT manifest FROM workflows WHERE uid = ?", [.text(uid)]).first?.string(
+                        "manifest") ?? "{}"
+                let wf = try Self.decode(Workflow.self, text)
+                fields = ManifestSummaries.Fields(
+                    priority: wf.spec.priority ?? 0, suspended: wf.spec.suspend == true,
+                    shutdown: !(wf.spec.shutdown ?? "").isEmpty,
+                    cronWorkflow: wf.metadata.labels?["workflows.argoproj.io/cron-workflow"],
+                    ttlStrategy: wf.spec.ttlStrategy, podGC: wf.spec.podGC)
+                manifestSummaries.set(uid, version, fields!)
+            }
+            let f = fields!
             out.append(
                 WorkflowSummary(
-                    uid: row.string("uid") ?? "", namespace: row.string("namespace") ?? "",
+                    uid: uid, namespace: row.string("namespace") ?? "",
                     name: row.string("name") ?? "", phase: WorkflowPhase(rawValue: row.string("phase") ?? ""),
                     createdAt: row.date("created_at") ?? Date(), startedAt: row.date("started_at"),
                     finishedAt: row.date("finished_at"), message: row.string("message"),
-                    progress: row.string("progress"), priority: wf.spec.priority ?? 0,
-                    suspended: wf.spec.suspend == true, shutdown: !(wf.spec.shutdown ?? "").isEmpty,
-                    cronWorkflow: wf.metadata.labels?["workflows.argoproj.io/cron-workflow"],
-                    ttlStrategy: wf.spec.ttlStrategy, podGC: wf.spec.podGC,
-                    leaseOwner: row.string("lease_owner"),
-                    leaseExpires: row.date("lease_expires")))
+                    progress: row.string("progress"), priority: f.priority, suspended: f.suspended,
+                    shutdown: f.shutdown, cronWorkflow: f.cronWorkflow, ttlStrategy: f.ttlStrategy, podGC: f.podGC,
+                    leaseOwner: row.string("lease_owner"), leaseExpires: row.date("lease_expires")))
         }
+        if namespace == nil { manifestSummaries.keep(only: Set(out.map(\.uid))) }
         return out
     }
 
@@ -585,6 +608,49 @@ public final class WorkflowStore: Sendable {
 }
 
 /// How many child rows each node of the running workflows has in `node_children` (by workflow uid, then node id).
+/// What summaries take from each workflow's manifest, by uid, with the version of the manifest it was read from:
+/// its spec version (every change of a stored manifest raises it), creation time and length (a workflow put back
+/// from the archive starts again at version 0).
+final class ManifestSummaries: @unchecked Sendable {
+    struct Version: Equatable {
+        var spec: Int
+        var createdAt: Date
+        var length: Int
+    }
+
+    struct Fields {
+        var priority: Int
+        var suspended: Bool
+        var shutdown: Bool
+        var cronWorkflow: String?
+        var ttlStrategy: TTLStrategy?
+        var podGC: PodGC?
+    }
+
+    private let lock = NSLock()
+    private var entries: [String: (version: Version, fields: Fields)] = [:]
+
+    func get(_ uid: String, _ version: Version) -> Fields? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let entry = entries[uid], entry.version == version else { return nil }
+        return entry.fields
+    }
+
+    func set(_ uid: String, _ version: Version, _ fields: Fields) {
+        lock.lock()
+        entries[uid] = (version, fields)
+        lock.unlock()
+    }
+
+    /// Forgets workflows that are gone.
+    func keep(only uids: Set<String>) {
+        lock.lock()
+        entries = entries.filter { uids.contains($0.key) }
+        lock.unlock()
+    }
+}
+
 /// The workflows this process stored last, by uid, with their manifest's text: the controller that adopts a
 /// workflow it was handed (`submit --wait`, the server's submit) loads it right after, and decoding the manifest
 /// again was a good share of a small workflow's start. The first load of the same text takes it.

@@ -77,6 +77,25 @@ struct StoreTests {
         #expect(try store.get(uid: changed)?.workflow.spec.suspend == true, "changed by another connection")
     }
 
+    /// `list` decodes a manifest once per version of it: a change made through any connection shows at the next
+    /// list.
+    @Test func listSeesEveryManifestChange() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try WorkflowStore(home: home)
+        let other = try WorkflowStore(home: home)
+        let wf = try Self.workflow("listed")
+        let uid = try #require(wf.metadata.uid)
+        try store.create(wf)
+        #expect(try store.list(namespace: nil).first?.suspended == false)
+        try other.updateManifest(uid: uid) { $0.spec.suspend = true }
+        #expect(try store.list(namespace: nil).first?.suspended == true)
+        try other.updateManifest(uid: uid) { $0.spec.suspend = nil }
+        #expect(try store.list(namespace: "default").first?.suspended == false)
+        #expect(try store.delete(uid: uid))
+        #expect(try store.list(namespace: nil).isEmpty)
+    }
+
     /// Children have a row each: a pass that adds children writes only those, and what a reader gets back is the
     /// node's list in order, whether the children were appended to or rewritten, by this process or another one.
     @Test func childrenAreStoredAsRowsAndReadBackInOrder() throws {
