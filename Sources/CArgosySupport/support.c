@@ -84,19 +84,6 @@ ssize_t argosy_send_all(int fd, const void *buf, size_t len) {
     return (ssize_t)len;
 }
 
-ssize_t argosy_recv_all(int fd, void *buf, size_t len) {
-    char *p = buf;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t n = recv(fd, p, left, 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return -1;
-        p += n;
-        left -= (size_t)n;
-    }
-    return (ssize_t)len;
-}
-
 ssize_t argosy_recv_reply(int fd, int *reply, int *pidfd, int *done_fd) {
     *pidfd = *done_fd = -1;
     char *p = (char *)reply;

@@ -19,9 +19,6 @@ pid_t argosy_spawn_server(const char *path, char *const argv[], char *const envp
 /// send(2) of all `len` bytes without SIGPIPE; -1 with errno on failure.
 ssize_t argosy_send_all(int fd, const void *buf, size_t len);
 
-/// recv(2) of exactly `len` bytes; -1 on failure or end of stream.
-ssize_t argosy_recv_all(int fd, void *buf, size_t len);
-
 /// Receives the 4-byte reply of `argosy-exec --serve` and the descriptors passed with it (SCM_RIGHTS,
 /// close-on-exec): `*pidfd` a pidfd of the supervisor, `*done_fd` the read end of its done pipe (end of file once
 /// it wrote its exit record or died); -1 for each that did not come. Returns 4, or -1 on failure or end of stream.
