@@ -207,16 +207,23 @@ extension Operation {
     func isPlainStep(_ index: Int, _ context: DAGContext) -> Bool {
         if let known = context.progress.plain[index] { return known }
         var plain = false
-        if let task = context.tasks[context.order[index]], task.when == nil, task.withItems == nil,
-            task.withParam == nil, task.withSequence == nil, !Self.usesVariables(task),
-            task.arguments?.parameters?.allSatisfy({ $0.valueFrom == nil }) ?? true,
-            let name = task.template, let template = reconciler.templates[name],
-            exitHook(onExit: task.onExit, hooks: task.hooks) == nil, startsOnlyAPod(template, task.arguments)
+        if let task = context.tasks[context.order[index]], task.withItems == nil, task.withParam == nil,
+            task.withSequence == nil, !Self.usesVariables(task)
         {
-            plain = true
+            plain = onlyStartsAPod(task)
         }
         context.progress.plain[index] = plain
         return plain
+    }
+
+    /// True when a run of the task (or of one of its loop items) only starts a pod: no `when`, exit hook or
+    /// argument from another output, and a template that only starts a pod (`startsOnlyAPod`).
+    func onlyStartsAPod(_ task: DAGTask) -> Bool {
+        guard task.when == nil, exitHook(onExit: task.onExit, hooks: task.hooks) == nil,
+            task.arguments?.parameters?.allSatisfy({ $0.valueFrom == nil }) ?? true,
+            let name = task.template, let template = reconciler.templates[name]
+        else { return false }
+        return startsOnlyAPod(template, task.arguments)
     }
 
     /// The scope a task's fields see: the DAG's scope plus every task that has a node. Built only for tasks
@@ -343,10 +350,7 @@ extension Operation {
         // A new child that would only start a pod is refused while the workflow's pods are at their limit: seen
         // before its scope is built, which was most of a pass for a wide loop waiting for slots.
         let podLimit = reconciler.workflow.spec.parallelism
-        let plainChild =
-            podLimit != nil && task.when == nil && exitHook(onExit: task.onExit, hooks: task.hooks) == nil
-            && (task.arguments?.parameters?.allSatisfy { $0.valueFrom == nil } ?? true)
-            && task.template.flatMap { reconciler.templates[$0] }.map { startsOnlyAPod($0, task.arguments) } == true
+        let plainChild = podLimit != nil && onlyStartsAPod(task)
         for index in start..<expansions.count {
             let (display, item) = (expansions[index].display, expansions[index].item)
             let childName = "\(context.nodeName).\(display)"

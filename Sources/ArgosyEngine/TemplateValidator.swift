@@ -324,10 +324,11 @@ struct TemplateValidator {
                         let ref = String(name.dropFirst(6).prefix { $0 != "." })
                         if tasks[ref] == nil {
                             sink.error(tp, "failed to resolve {{\(name)}}: no task '\(ref)' in this DAG")
-                        } else if !{
-                            if ancestors == nil { ancestors = Self.ancestors(of: t.name, graph: graph, tasks: tasks) }
-                            return ancestors!.contains(ref)
-                        }() {
+                            continue
+                        }
+                        let known = ancestors ?? Self.ancestors(of: t.name, graph: graph, tasks: tasks)
+                        ancestors = known
+                        if !known.contains(ref) {
                             sink.error(tp, "{{\(name)}} refers to task '\(ref)', which '\(t.name)' does not depend on")
                         }
                     }
