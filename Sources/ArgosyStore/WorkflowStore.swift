@@ -303,7 +303,7 @@ public final class WorkflowStore: Sendable {
     private func load(_ row: SQLRow) throws(ArgosyError) -> StoredWorkflow {
         let uid = row.string("uid") ?? ""
         let manifest = row.string("manifest") ?? "{}"
-        var workflow: Workflow
+        let workflow: Workflow
         if let created = createdManifests.take(uid, manifest) {
             workflow = created
         } else {
