@@ -323,16 +323,17 @@ static int setup_signals(struct supervisor *s)
     return s->sigfd < 0 ? -1 : 0;
 }
 
-/* Open everything the step needs before the sandbox may hide the caller's paths. */
-static int prepare_step(struct supervisor *s)
+/* Open everything the step needs before the sandbox may hide the caller's paths (a spare's is built). */
+static int prepare_step(struct supervisor *s, bool view_built)
 {
     const char *in = s->opt.stdin_path ? s->opt.stdin_path : "/dev/null";
-    s->stdin_fd = open(in, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (s->stdin_fd < 0)
+        s->stdin_fd = open(in, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (s->stdin_fd < 0) {
         fail(s, AX_EXIT_SUPERVISOR, "stdin: %s: %s", in, strerror(errno));
         return -1;
     }
-    if (s->opt.sandbox) {
+    if (s->opt.sandbox && !view_built) {
         char err[AX_ERR_MAX];
         if (ax_sandbox_setup(&s->opt, err, sizeof err) < 0) {
             fail(s, AX_EXIT_SUPERVISOR, "%s", err);
@@ -941,15 +942,27 @@ static int finish(struct supervisor *s)
 }
 
 /*
- * Supervises one step: the whole life of a one-off argosy-exec (done_fd -1), or of a child of --serve
- * (done_fd the write end of the pipe whose read end the server passes to the controller).
+ * What a supervisor forked by --serve is handed besides its command line; a one-off
+ * supervisor gets none of it (one_off).
  */
-static int run_supervisor(int argc, char **argv, int done_fd)
+struct handover {
+    int done_fd; /* the write end of the pipe whose read end the server passes to the controller, or -1 */
+    int dirfd; /* STEPDIR, opened by the server (a spare's view no longer shows the host's paths), or -1 */
+    int stdin_fd; /* the step's stdin, opened by the server, or -1 */
+    const char *program; /* NULL, or where the server found PROGRAM ("": search as usual) */
+    bool view_built; /* a spare: the sandbox is built already */
+};
+static const struct handover one_off = {.done_fd = -1, .dirfd = -1, .stdin_fd = -1};
+
+/* Supervises one step: the whole life of a one-off argosy-exec, or of a child of --serve. */
+static int run_supervisor(int argc, char **argv, const struct handover *h)
 {
     static struct supervisor sup;
     struct supervisor *s = &sup;
-    s->dirfd = s->sigfd = s->stdin_fd = s->status_fd = s->log_fd = s->stdout_fd = s->out_r = s->err_r = -1;
-    s->done_fd = done_fd;
+    s->sigfd = s->status_fd = s->log_fd = s->stdout_fd = s->out_r = s->err_r = -1;
+    s->done_fd = h->done_fd;
+    s->dirfd = h->dirfd;
+    s->stdin_fd = h->stdin_fd;
 
     if (ensure_std_fds() < 0)
         return AX_EXIT_SUPERVISOR; /* no stderr to complain to */
@@ -960,7 +973,8 @@ static int run_supervisor(int argc, char **argv, int done_fd)
         (void)fputs(usage_text, stderr);
         return AX_EXIT_SUPERVISOR;
     }
-    s->dirfd = open(s->opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->dirfd < 0)
+        s->dirfd = open(s->opt.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s->dirfd < 0) {
         warn_msg("--dir %s: %s", s->opt.dir, strerror(errno));
         return AX_EXIT_SUPERVISOR;
@@ -994,9 +1008,11 @@ static int run_supervisor(int argc, char **argv, int done_fd)
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: signals: %s", strerror(errno));
         return finish(s);
     }
-    if (ax_sandbox_find_program(&s->opt, s->program, sizeof s->program) < 0)
+    if (h->program)
+        (void)snprintf(s->program, sizeof s->program, "%s", h->program);
+    else if (ax_sandbox_find_program(&s->opt, getenv("PATH"), s->program, sizeof s->program) < 0)
         s->program[0] = '\0';
-    if (prepare_step(s) < 0 || spawn_step(s) < 0)
+    if (prepare_step(s, h->view_built) < 0 || spawn_step(s) < 0)
         return finish(s);
     supervise(s);
     reap_step(s);
@@ -1011,7 +1027,7 @@ static int run_supervisor(int argc, char **argv, int done_fd)
  * stream socket on fd 0: a request is three native uint32 (argc, envc, payload bytes) and a payload of argc
  * then envc NUL-terminated strings; the reply is an int32, the supervisor's pid or -errno, with a pidfd of the
  * supervisor and the read end of its done pipe passed alongside (see send_reply) when the kernel has pidfds.
- * The server reaps
+ * A sandboxed step may go to a spare supervisor that built its view ahead (see Spares below). The server reaps
  * its children and exits when the controller closes the socket; running supervisors carry on (each leads its
  * own session, and the controller that follows re-attaches through their status files).
  */
@@ -1066,6 +1082,48 @@ static int split_request(char *payload, uint32_t bytes, uint32_t argc, uint32_t 
     return 0;
 }
 
+/*
+ * Spares. After a sandboxed request the server forks a spare supervisor, which builds the
+ * view of a step right away (the copy-on-write root, a private /tmp and /dev/shm: all a step
+ * without --bind or --tmpfs gets) and then waits. The next such request goes to it, so the
+ * step starts without waiting for its sandbox; on a chain of steps, each one's sandbox is
+ * built while the one before it runs. A spare is used only while the host's mounts are as
+ * they were when it was made (else the view would miss a new one); it is replaced when they
+ * changed, and ends after SPARE_IDLE_MS without a request or when the server stops. The
+ * server opens what a supervisor would open on the host's paths (STEPDIR, --stdin, the PATH
+ * search) and hands it over with the request, since the spare's view no longer shows them.
+ *
+ * To a spare, a request is the server's own framing (three uint32, then argc + envc strings)
+ * with one more string first, where the server found PROGRAM ("" to search as usual), and
+ * three descriptors passed with the header: the done pipe's write end, STEPDIR and the stdin.
+ */
+#define SPARE_IDLE_MS 2000
+
+static struct {
+    pid_t pid; /* 0: none */
+    int sock; /* the server's end of the spare's socket pair */
+    int generation; /* of the kept host mounts when it was made */
+    struct timespec made;
+    bool off; /* a spare died unused (it could not build a view): this server makes no more */
+} spare = {.sock = -1};
+
+/* In a child of the server: the start of every supervisor, as a one-off one would start. */
+static void leave_server(int sock, int sigfd)
+{
+    close(sock);
+    close(sigfd);
+    if (spare.sock >= 0)
+        close(spare.sock); /* else the spare would not see the server drop it */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+        _exit(AX_EXIT_SUPERVISOR);
+    close(null);
+    sigset_t none;
+    sigemptyset(&none);
+    signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Forks a supervisor; *done_r gets the read end of its done pipe (-1 when there is none). */
 static pid_t start_supervisor(int sock, int sigfd, uint32_t argc, char **argv, char **envp, int *done_r)
 {
@@ -1081,21 +1139,199 @@ static pid_t start_supervisor(int sock, int sigfd, uint32_t argc, char **argv, c
         *done_r = pid < 0 ? -1 : done[0];
         return pid < 0 ? -errno : pid;
     }
-    /* The child: nothing of the server's but a fresh start as a one-off supervisor would have. */
-    close(sock);
-    close(sigfd);
+    leave_server(sock, sigfd);
     if (done[0] >= 0)
         close(done[0]);
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
-        _exit(AX_EXIT_SUPERVISOR);
-    close(null);
-    sigset_t none;
-    sigemptyset(&none);
-    signal(SIGPIPE, SIG_DFL);
-    sigprocmask(SIG_SETMASK, &none, NULL);
     environ = envp;
-    _exit(run_supervisor((int)argc, argv, done[1]));
+    const struct handover h = {.done_fd = done[1], .dirfd = -1, .stdin_fd = -1};
+    _exit(run_supervisor((int)argc, argv, &h));
+}
+
+
+static long ms_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Ends the spare: it reads end of file and exits, taking its namespace along. */
+static void drop_spare(void)
+{
+    if (spare.pid <= 0)
+        return;
+    close(spare.sock);
+    spare.sock = -1;
+    spare.pid = 0;
+}
+
+static int recv_spare_request(int sock, uint32_t header[3], int fds[3])
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(3 * sizeof(int))];
+    } control;
+    struct iovec iov = {.iov_base = header, .iov_len = 3 * sizeof(uint32_t)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    ssize_t n;
+    do
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+    while (n < 0 && errno == EINTR);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (n != (ssize_t)iov.iov_len || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+        c->cmsg_len != CMSG_LEN(3 * sizeof(int)))
+        return -1;
+    memcpy(fds, CMSG_DATA(c), 3 * sizeof(int));
+    return 0;
+}
+
+/* The spare, from fork to the end of the step it is handed. */
+static void run_spare(int sock) __attribute__((noreturn));
+static void run_spare(int sock)
+{
+    struct ax_options view = {.sandbox = true};
+    char err[AX_ERR_MAX];
+    if (ax_sandbox_setup(&view, err, sizeof err) < 0)
+        _exit(AX_EXIT_SUPERVISOR); /* the server makes no more; a supervisor of its own reports why */
+    uint32_t header[3];
+    int fds[3];
+    if (recv_spare_request(sock, header, fds) < 0)
+        _exit(0); /* dropped unused */
+    const uint32_t argc = header[0], envc = header[1], bytes = header[2];
+    char *payload = malloc((size_t)bytes + 1);
+    if (!payload || read_full(sock, payload, bytes) < 0)
+        _exit(AX_EXIT_SUPERVISOR);
+    close(sock);
+    payload[bytes] = '\0';
+    /* The program's string first, then the request as the server received it. */
+    const char *program = payload;
+    uint32_t skip = (uint32_t)strlen(program) + 1;
+    char **argv = NULL, **envp = NULL;
+    if (skip > bytes || split_request(payload + skip, bytes - skip, argc, envc, &argv, &envp) < 0)
+        _exit(AX_EXIT_SUPERVISOR);
+    environ = envp;
+    const struct handover h = {
+        .done_fd = fds[0], .dirfd = fds[1], .stdin_fd = fds[2], .program = program, .view_built = true};
+    _exit(run_supervisor((int)argc, argv, &h));
+}
+
+/* After a sandboxed request: a spare for the next one, unless there is one already. */
+static void make_spare(int sock, int sigfd, int generation)
+{
+    if (spare.off || generation < 0)
+        return;
+    if (spare.pid > 0 && spare.generation == generation)
+        return;
+    drop_spare();
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pair[0]);
+        leave_server(sock, sigfd);
+        run_spare(pair[1]);
+    }
+    close(pair[1]);
+    if (pid < 0) {
+        close(pair[0]);
+        return;
+    }
+    spare.pid = pid;
+    spare.sock = pair[0];
+    spare.generation = generation;
+    clock_gettime(CLOCK_MONOTONIC, &spare.made);
+}
+
+static void free_options(struct ax_options *o, int argc)
+{
+    for (int i = 0; i < argc && o->binds; i++) {
+        free(o->binds[i].src);
+        free(o->binds[i].dst);
+    }
+    for (int i = 0; i < argc && o->outputs; i++)
+        free((char *)o->outputs[i].name);
+    free(o->binds);
+    free(o->tmpfs);
+    free((void *)o->outputs);
+}
+
+static const char *env_value(char **envp, const char *name)
+{
+    size_t n = strlen(name);
+    for (char **e = envp; *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return *e + n + 1;
+    return NULL;
+}
+
+/*
+ * Hands a request to the spare when it can run it: a sandboxed step without --bind or --tmpfs,
+ * the host's mounts unchanged since the spare was made. Returns the spare's pid with *done_r
+ * set, or 0: start a supervisor of its own. *sandboxed tells whether the request wants a sandbox.
+ */
+static pid_t hand_to_spare(uint32_t argc, uint32_t envc, char **argv, char **envp, char *payload,
+                           uint32_t bytes, int generation, int *done_r, bool *sandboxed)
+{
+    struct ax_options o = {0};
+    char err[AX_ERR_MAX];
+    *sandboxed = parse_args((int)argc, argv, &o, err, sizeof err) == 0 && o.sandbox;
+    pid_t pid = 0;
+    int dirfd = -1, stdin_fd = -1, done[2] = {-1, -1};
+    if (!*sandboxed || o.nbinds > 0 || o.ntmpfs > 0 || spare.pid <= 0 || generation < 0 ||
+        spare.generation != generation)
+        goto out;
+    /* What the supervisor would open on the host's paths; if one fails, a supervisor of its own says why. */
+    dirfd = open(o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    stdin_fd = open(o.stdin_path ? o.stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (dirfd < 0 || stdin_fd < 0 || pipe2(done, O_CLOEXEC) < 0)
+        goto out;
+    char program[PATH_MAX];
+    if (ax_sandbox_find_program(&o, env_value(envp, "PATH"), program, sizeof program) < 0)
+        program[0] = '\0';
+    size_t plen = strlen(program) + 1;
+    uint32_t header[3] = {argc, envc, (uint32_t)(plen + bytes)};
+    int fds[3] = {done[1], dirfd, stdin_fd};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof fds)];
+    } control;
+    struct iovec iov = {.iov_base = header, .iov_len = sizeof header};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof fds);
+    memcpy(CMSG_DATA(c), fds, sizeof fds);
+    ssize_t n;
+    do
+        n = sendmsg(spare.sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    /* SIGPIPE is ignored here: a spare that is gone gives EPIPE. */
+    if (n != (ssize_t)sizeof header || ax_write_all(spare.sock, program, plen) < 0 ||
+        ax_write_all(spare.sock, payload, bytes) < 0) { /* the spare is gone: it could not build a view */
+        drop_spare();
+        spare.off = true;
+        goto out;
+    }
+    pid = spare.pid;
+    *done_r = done[0];
+    done[0] = -1;
+    close(spare.sock); /* it is a supervisor now, reaped like the others */
+    spare.sock = -1;
+    spare.pid = 0;
+out:
+    for (size_t i = 0; i < 2; i++)
+        if (done[i] >= 0)
+            close(done[i]);
+    if (dirfd >= 0)
+        close(dirfd);
+    if (stdin_fd >= 0)
+        close(stdin_fd);
+    free_options(&o, (int)argc);
+    return pid;
 }
 
 /*
@@ -1148,7 +1384,15 @@ static int serve(void)
         return AX_EXIT_SUPERVISOR;
     for (;;) {
         struct pollfd pf[2] = {{.fd = sock, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
-        if (poll(pf, 2, -1) < 0) {
+        int timeout = -1;
+        if (spare.pid > 0) {
+            long left = SPARE_IDLE_MS - ms_since(&spare.made);
+            if (left <= 0)
+                drop_spare();
+            else
+                timeout = (int)left;
+        }
+        if (poll(pf, 2, timeout) < 0) {
             if (errno == EINTR)
                 continue;
             return AX_EXIT_SUPERVISOR;
@@ -1157,8 +1401,12 @@ static int serve(void)
             struct signalfd_siginfo si;
             while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
                 continue;
-            while (waitpid(-1, NULL, WNOHANG) > 0)
-                continue;
+            pid_t pid;
+            while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+                if (pid == spare.pid) { /* died unused: it could not build a view */
+                    drop_spare();
+                    spare.off = true;
+                }
         }
         if (!pf[0].revents)
             continue;
@@ -1177,14 +1425,20 @@ static int serve(void)
         char **argv = NULL, **envp = NULL;
         int done_r = -1;
         int32_t reply = split_request(payload, bytes, argc, envc, &argv, &envp);
-        (void)ax_sandbox_keep_host_mounts(); /* a poll when nothing changed */
-        if (reply == 0)
-            reply = start_supervisor(sock, sigfd, argc, argv, envp, &done_r);
+        int generation = ax_sandbox_keep_host_mounts(); /* a poll when nothing changed */
+        bool sandboxed = false;
+        if (reply == 0) {
+            reply = hand_to_spare(argc, envc, argv, envp, payload, bytes, generation, &done_r, &sandboxed);
+            if (reply == 0)
+                reply = start_supervisor(sock, sigfd, argc, argv, envp, &done_r);
+        }
         free(argv);
         free(envp);
         free(payload);
         if (send_reply(sock, reply, done_r) < 0)
             return 0;
+        if (sandboxed)
+            make_spare(sock, sigfd, generation);
     }
 }
 
@@ -1193,5 +1447,5 @@ int main(int argc, char **argv)
     note_ignored_signals();
     if (argc == 2 && strcmp(argv[1], "--serve") == 0)
         return serve();
-    return run_supervisor(argc, argv, -1);
+    return run_supervisor(argc, argv, &one_off);
 }

@@ -370,6 +370,7 @@ static int read_host_mounts(struct host_mounts *h, char *err, size_t errlen)
 static struct host_mounts kept_mounts;
 static bool have_kept_mounts;
 static int kept_mountinfo_fd = -1;
+static int kept_generation; /* how many times the mounts were read */
 
 int ax_sandbox_keep_host_mounts(void)
 {
@@ -381,7 +382,7 @@ int ax_sandbox_keep_host_mounts(void)
         /* The kernel reports POLLPRI once the mount table changed since the last poll (or the open). */
         struct pollfd p = {.fd = kept_mountinfo_fd, .events = POLLPRI};
         if (poll(&p, 1, 0) == 0)
-            return 0;
+            return kept_generation;
     }
     free_host_mounts(&kept_mounts);
     have_kept_mounts = false;
@@ -392,7 +393,7 @@ int ax_sandbox_keep_host_mounts(void)
         return -1; /* supervisors read it themselves */
     }
     have_kept_mounts = true;
-    return 0;
+    return ++kept_generation;
 }
 
 /* read_host_mounts, or the server's copy (this process's own: a forked supervisor changes it freely). */
@@ -693,7 +694,7 @@ static int copy_on_write_dir(struct host_mounts *h, const char *src, const char 
 
 /*
  * Recreate every host mount but the root inside the new root, parents first:
- *   /proc, /sys, /dev,      recursive binds (shared as they are; the step is in the host's
+ *   /proc, /sys, /dev,      moved in, or recursive binds (shared as they are; the step is in the host's
  *   pseudo fs               pid namespace, so a bound /proc shows what a fresh one would, and
  *                           costs no file system to set up and tear down per step)
  *   under /tmp              nothing (the step gets a fresh /tmp)
@@ -718,7 +719,12 @@ static int mount_host_submounts(struct host_mounts *h, char *err, size_t errlen)
         const char *what;
         if (is_pseudo_fs(m->fstype) || is_system_path(m->path)) {
             recursive = true;
-            rc = mount(m->path, target, NULL, MS_BIND | MS_REC, NULL);
+            /* This namespace's copy of the mount moves into the new root with those below
+             * it: nothing is copied now or left to tear down with the old root. In a user
+             * namespace the copies are locked to their parent and cannot move: bind them. */
+            rc = mount(m->path, target, NULL, MS_MOVE, NULL);
+            if (rc < 0)
+                rc = mount(m->path, target, NULL, MS_BIND | MS_REC, NULL);
             what = "bind";
         } else if (!(m->flags & MS_RDONLY) && S_ISDIR(st.st_mode)) {
             rc = mount_overlay(h, m->path, target, m->flags);
@@ -886,10 +892,9 @@ static bool same_in_view(const struct ax_options *opt, const char *dir)
     return true;
 }
 
-int ax_sandbox_find_program(const struct ax_options *opt, char *out, size_t outlen)
+int ax_sandbox_find_program(const struct ax_options *opt, const char *path, char *out, size_t outlen)
 {
     const char *file = opt->argv ? opt->argv[0] : NULL;
-    const char *path = getenv("PATH");
     if (!opt->sandbox || geteuid() != 0 || !path || !file || !file[0] || strchr(file, '/'))
         return -1; /* without root the view is built in a user namespace: let the step's own search decide */
     for (const char *p = path;;) {

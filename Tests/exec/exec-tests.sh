@@ -698,6 +698,107 @@ PY
     expect_contains "garbage refused" "garbage-exit 125" "$out"
 }
 
+# After a sandboxed request the server builds the next step's view ahead, in a spare
+# supervisor, and hands it the next step without --bind or --tmpfs: the step starts
+# without waiting for its sandbox and sees what a supervisor of its own would show it.
+test_serve_spare_supervisors() {
+    local s1 s2 s3 s4 input out
+    s1=$(new_step)
+    s2=$(new_step)
+    s3=$(new_step)
+    s4=$(new_step)
+    input=$(mktemp "$ROOT/stdin.XXXXXX")
+    printf 'from-stdin\n' >"$input"
+    out=$(python3 - "$BIN" "$s1" "$s2" "$s3" "$s4" "$input" "$ROOT" <<'PY'
+import os, socket, struct, subprocess, sys, time
+binary, first, second, third, fourth, stdin, root = sys.argv[1:8]
+ours, theirs = socket.socketpair()
+server = subprocess.Popen([binary, "--serve"], stdin=theirs, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, close_fds=True)
+theirs.close()
+env = ["PATH=/usr/bin:/bin", "GREETING=spare"]
+
+def request(step, options, script):
+    argv = [binary, "--dir", step] + options + ["--", "sh", "-c", script]
+    payload = b"".join(s.encode() + b"\0" for s in argv + env)
+    ours.sendall(struct.pack("=III", len(argv), len(env), len(payload)) + payload)
+    reply = b""
+    while len(reply) < 4:
+        chunk, fds, _, _ = socket.recv_fds(ours, 4 - len(reply), 2)
+        for fd in fds:
+            os.close(fd)
+        reply += chunk
+    return struct.unpack("=i", reply)[0]
+
+def finished(step):
+    for _ in range(1000):
+        if "exit " in (open(step + "/status").read() if os.path.exists(step + "/status") else ""):
+            return open(step + "/stdout").read().strip() if os.path.exists(step + "/stdout") else ""
+        time.sleep(0.01)
+    return "<no exit record>"
+
+def children():
+    try:
+        return [int(p) for p in open(f"/proc/{server.pid}/task/{server.pid}/children").read().split()]
+    except OSError:
+        return []
+
+def spare():
+    """The server's child in a mount namespace of its own that is no supervisor yet (each leads a session)."""
+    ours_ns = os.readlink("/proc/self/ns/mnt")
+    for _ in range(300):
+        for pid in children():
+            try:
+                session = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[3])
+                if session != pid and os.readlink(f"/proc/{pid}/ns/mnt") != ours_ns:
+                    return pid
+            except (OSError, ValueError, IndexError):
+                pass
+        time.sleep(0.01)
+    return None
+
+print("first", finished(first) if request(first, ["--sandbox"], "echo one") > 0 else "no pid")
+waiting = spare()
+print("spare-made", waiting is not None)
+probe = f"/var/tmp/argosy-spare-probe-{os.getpid()}"
+pid = request(second, ["--sandbox", "--stdin", stdin, "--workdir", "/usr"],
+              f"cat; echo $GREETING in $(pwd); touch {probe}; ls -A /tmp | wc -l; echo x >/tmp/t; cat /tmp/t")
+print("second", finished(second).replace("\n", "|"))
+print("spare-used", waiting is not None and pid == waiting)
+print("supervisor-line", open(second + "/status").read().split("\n")[0] == f"supervisor {pid}")
+print("write-stayed-private", not os.path.exists(probe))
+# A step with a volume gets a supervisor of its own; the spare waits for the next one.
+waiting = spare()
+vol = os.path.join(root, "vol-spare")
+os.makedirs(vol, exist_ok=True)
+pid = request(third, ["--sandbox", "--bind", f"{vol}:/mnt/vol"], "echo three >/mnt/vol/f")
+print("third", finished(third) == "" and open(vol + "/f").read().strip())
+print("bind-not-spare", pid != waiting)
+pid = request(fourth, ["--sandbox"], "echo four")
+print("fourth", finished(fourth), pid == waiting)
+# Unused, a spare lasts two seconds.
+time.sleep(0.3)
+print("spare-after-fourth", spare() is not None)
+time.sleep(2.5)
+print("idle-children", children())
+ours.close()
+print("server-exit", server.wait(timeout=5))
+PY
+)
+    expect_contains "first step" "first one" "$out"
+    expect_contains "a spare is made" "spare-made True" "$out"
+    expect_contains "the spare runs the next step" "spare-used True" "$out"
+    expect_contains "its pid is recorded" "supervisor-line True" "$out"
+    expect_contains "stdin, environment, workdir, fresh /tmp" "second from-stdin|spare in /usr|0|x" "$out"
+    expect_contains "its writes stay in its view" "write-stayed-private True" "$out"
+    expect_contains "a volume is bound" "third three" "$out"
+    expect_contains "a step with a volume does not take the spare" "bind-not-spare True" "$out"
+    expect_contains "the spare waits for the next step" "fourth four True" "$out"
+    expect_contains "a spare follows" "spare-after-fourth True" "$out"
+    expect_contains "an idle spare ends" "idle-children []" "$out"
+    expect_contains "server ends" "server-exit 0" "$out"
+}
+
 # The server reads the host's mount table once for its supervisors and again when it
 # changes: a host mount made between two steps is in the second step's view.
 test_serve_sees_new_host_mounts() {
@@ -956,6 +1057,7 @@ run_test test_old_root_unreachable
 run_test test_unprivileged_sandbox
 run_test test_serve_forks_supervisors
 run_test test_serve_sees_new_host_mounts
+run_test test_serve_spare_supervisors
 run_test test_path_search_in_step_view
 
 echo "$passed passed, $failed failed"

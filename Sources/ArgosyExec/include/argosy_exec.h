@@ -111,18 +111,21 @@ int ax_write_exit_record(int status_fd, const char *prefix, const struct ax_exit
 int ax_sandbox_setup(struct ax_options *opt, char *err, size_t errlen);
 
 /*
- * With --sandbox: where the step's PATH search will find PROGRAM, found in the host's view
- * before the sandbox is built (its directories' entries are warm there; in the fresh
- * copy-on-write root every directory a search passes through is looked up cold). Only
- * when the search cannot differ: root (no user namespace), absolute PATH entries that no
- * --bind, --tmpfs, /tmp or /dev/shm touches. 0 with the path in OUT, or -1: search as usual.
+ * With --sandbox: where the step's search of PATH (the step's, NULL if unset) will find
+ * PROGRAM, found in the host's view before the sandbox is built (its directories' entries
+ * are warm there; in the fresh copy-on-write root every directory a search passes through
+ * is looked up cold). Only when the search cannot differ: root (no user namespace),
+ * absolute PATH entries that no --bind, --tmpfs, /tmp or /dev/shm touches. 0 with the path
+ * in OUT, or -1: search as usual.
  */
-int ax_sandbox_find_program(const struct ax_options *opt, char *out, size_t outlen);
+int ax_sandbox_find_program(const struct ax_options *opt, const char *path, char *out, size_t outlen);
 
 /*
  * For --serve: reads the host's mounts (/proc/self/mountinfo) now, or again when they changed
  * since the last call, and keeps them for the supervisors it forks next, which then skip
- * reading and parsing them. 0, or -1 when it cannot (supervisors then read it themselves).
+ * reading and parsing them. Returns the generation of the kept mounts (1 for the first
+ * read, one more for each read after a change), or -1 when it cannot (supervisors then
+ * read it themselves).
  */
 int ax_sandbox_keep_host_mounts(void);
 
