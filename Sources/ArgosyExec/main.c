@@ -1114,10 +1114,11 @@ static void leave_server(int sock, int sigfd)
     close(sigfd);
     if (spare.sock >= 0)
         close(spare.sock); /* else the spare would not see the server drop it */
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC); /* fd 0, the socket's, just closed */
     if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
         _exit(AX_EXIT_SUPERVISOR);
-    close(null);
+    if (null > 1)
+        close(null);
     sigset_t none;
     sigemptyset(&none);
     signal(SIGPIPE, SIG_DFL);
