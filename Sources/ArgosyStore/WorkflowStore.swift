@@ -75,6 +75,7 @@ public final class WorkflowStore: Sendable {
     private let storedChildren = ChildCounts()
     private let createdManifests = CreatedManifests()
     private let manifestSummaries = ManifestSummaries()
+    private let launchParts = StepLaunch.Parts()
 
     /// Opens `<home>/argosy.db`, creating the folder and the schema when needed.
     public init(home: URL) throws(ArgosyError) {
@@ -212,6 +213,14 @@ public final class WorkflowStore: Sendable {
             return try node.json(nested: encoder())
         } catch {
             throw ArgosyError(.internal, "cannot encode node \(node.id): \(error)")
+        }
+    }
+
+    func encode(launch: StepLaunch) throws(ArgosyError) -> String {
+        do {
+            return try launchParts.json(launch, encoder: Self.encoder())
+        } catch {
+            throw ArgosyError(.internal, "cannot encode the launch of node \(launch.nodeID): \(error)")
         }
     }
 
@@ -420,7 +429,7 @@ public final class WorkflowStore: Sendable {
             bodies.append((n.id, try Self.encode(node: bare)))
         }
         var launchBodies: [(String, String)] = []
-        for l in launches { launchBodies.append((l.nodeID, try Self.encode(l))) }
+        for l in launches { launchBodies.append((l.nodeID, try encode(launch: l))) }
         var counts: [String: Int] = [:]
         do {
             try database.transaction {

@@ -62,3 +62,46 @@ struct NodeJSONTests {
         }
     }
 }
+
+/// The store writes launches with `StepLaunch.Parts` and reads them with the synthesized `Decodable`.
+@Suite("Launch JSON")
+struct LaunchJSONTests {
+    static var launches: [StepLaunch] {
+        let plain = StepLaunch(
+            workflowUID: "uid-1", namespace: "argo", nodeID: "wf-1", nodeName: "wf[0].a", podName: "wf-noop-1",
+            templateName: "noop", container: Container(image: "alpine", command: ["true"]), scriptSource: nil,
+            volumes: [], outputPaths: [:], deadline: nil)
+        var full = plain
+        full.nodeID = "wf-2"
+        full.nodeName = "wf.b(0:\"x\")"
+        full.container.args = ["-c", "echo \"hi\"\n\té ✓ \u{1}"]
+        full.container.env = [EnvVar(name: "A", value: "1")]
+        full.container.workingDir = "/work"
+        full.container.volumeMounts = try? JSONDecoder().decode(
+            [VolumeMount].self, from: Data(#"[{"name": "data", "mountPath": "/data", "readOnly": true}]"#.utf8))
+        full.scriptSource = "#!/bin/sh\necho \"$1\" \\ done\n"
+        var scratch = Volume(name: "scratch", claimName: "none")
+        scratch.persistentVolumeClaim = nil
+        scratch.emptyDir = .object([:])
+        full.volumes = [Volume(name: "data", claimName: "claim-1"), scratch]
+        full.outputPaths = ["out": "/tmp/out \"1\"", "second": "/tmp/2"]
+        full.deadline = Date(timeIntervalSince1970: 1_764_361_234.123_456_7)
+        var sameContainer = plain
+        sameContainer.nodeID = "wf-3"
+        sameContainer.podName = "wf-noop-3"
+        return [plain, full, sameContainer, plain]
+    }
+
+    @Test func handWrittenJSONReadsBackAsTheSameLaunch() throws {
+        #expect(Self.launches[1].container.volumeMounts?.count == 1)
+        let parts = StepLaunch.Parts()
+        for launch in Self.launches {
+            let text = try parts.json(launch, encoder: NodeJSONTests.encoder())
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .secondsSince1970
+            #expect(try decoder.decode(StepLaunch.self, from: Data(text.utf8)) == launch, "\(text)")
+            let foundation = String(decoding: try NodeJSONTests.encoder().encode(launch), as: UTF8.self)
+            #expect(try NodeJSONTests.sorted(text) == NodeJSONTests.sorted(foundation), "\(text)\n\(foundation)")
+        }
+    }
+}
