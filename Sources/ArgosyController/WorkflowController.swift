@@ -300,7 +300,7 @@ public final class WorkflowController: @unchecked Sendable {
                 uid: p.uid, phase: state.phase, startedAt: state.startedAt, finishedAt: state.finishedAt,
                 message: state.message, progress: state.progress, outputs: state.outputs, changedNodes: changed,
                 childrenRewritten: state.childrenRewritten, removedNodeIDs: Array(removed), launches: p.launches,
-                leaseOwner: options.owner)
+                leaseOwner: options.owner, releasingLease: state.phase?.isFinished == true)
         } catch {
             guard error.code == .conflict else {
                 var run = p.run
@@ -338,7 +338,8 @@ public final class WorkflowController: @unchecked Sendable {
         metrics.observeOperation(Self.seconds(since: p.start))
         metrics.setQueueDepth(runs.values.filter { ($0.wakeAt ?? .distantFuture) <= Date() }.count)
         if run.state.phase?.isFinished == true {
-            try? store.releaseLease(uid: uid, owner: options.owner)
+            // The commit that finished it gave the lease up (a pass that changed nothing had nothing to commit).
+            if p.unchanged { try? store.releaseLease(uid: uid, owner: options.owner) }
             runs[uid] = nil
             runtime.workflowEnded(uid)
             return

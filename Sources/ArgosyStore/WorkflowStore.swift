@@ -413,11 +413,12 @@ public final class WorkflowStore: Sendable {
     }
 
     /// Commits a reconcile pass: the workflow's header and every changed node, in one transaction.
-    /// Only the lease holder may write; a lost lease is a ``ArgosyError/Code/conflict``.
+    /// Only the lease holder may write; a lost lease is a ``ArgosyError/Code/conflict``. With `releasingLease`
+    /// (the pass that finishes the workflow), the lease is given up in the same commit.
     public func save(
         uid: String, phase: WorkflowPhase?, startedAt: Date?, finishedAt: Date?, message: String?, progress: String,
         outputs: [String: String], changedNodes: [NodeStatus], childrenRewritten: Set<String> = [],
-        removedNodeIDs: [String] = [], launches: [StepLaunch] = [], leaseOwner: String?
+        removedNodeIDs: [String] = [], launches: [StepLaunch] = [], leaseOwner: String?, releasingLease: Bool = false
     ) throws(ArgosyError) {
         let outputsText = outputs.isEmpty ? nil : try Self.encode(outputs)
         // A node's children live in their own table, one row each: a loop's group with 10,000 children gets one
@@ -471,6 +472,7 @@ public final class WorkflowStore: Sendable {
                         "INSERT OR REPLACE INTO launches (workflow_uid, node_id, body) VALUES (?, ?, ?)",
                         [.text(uid), .text(id), .text(body)])
                 }
+                if releasingLease, let leaseOwner { try releaseLease(uid: uid, owner: leaseOwner) }
             }
         } catch let error as ArgosyError {
             throw error

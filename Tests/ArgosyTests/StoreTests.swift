@@ -253,6 +253,34 @@ struct StoreTests {
         }
     }
 
+    /// The pass that finishes a workflow gives its lease up in the same commit (one fsync, and no moment where a
+    /// finished workflow is still leased); a save refused for a lost lease releases nothing.
+    @Test func theFinishingCommitGivesUpTheLease() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try WorkflowStore(home: home)
+        let wf = try Self.workflow("finishing")
+        let uid = try #require(wf.metadata.uid)
+        let now = Date()
+        try store.create(wf, leaseOwner: "a", leaseUntil: now.addingTimeInterval(60))
+        let other = try WorkflowStore(home: home)
+        #expect(throws: ArgosyError.self) {
+            try other.save(
+                uid: uid, phase: .succeeded, startedAt: now, finishedAt: now, message: nil, progress: "1/1",
+                outputs: [:], changedNodes: [], leaseOwner: "b", releasingLease: true)
+        }
+        #expect(try other.get(uid: uid)?.leaseOwner == "a")
+        let before = other.database.dataVersion()
+        try store.save(
+            uid: uid, phase: .succeeded, startedAt: now, finishedAt: now, message: nil, progress: "1/1", outputs: [:],
+            changedNodes: [], leaseOwner: "a", releasingLease: true)
+        #expect(other.database.dataVersion() == before + 1, "one commit")
+        let stored = try #require(try other.get(uid: uid))
+        #expect(stored.phase == .succeeded)
+        #expect(stored.leaseOwner == nil)
+        #expect(stored.leaseExpires == nil)
+    }
+
     @Test func duplicateNamesAreRejectedPerNamespace() throws {
         let home = Self.home()
         defer { try? FileManager.default.removeItem(at: home) }
