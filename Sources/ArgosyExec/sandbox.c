@@ -44,8 +44,8 @@
  *
  *   AX_SCRATCH (the old root's /tmp, covered by a private tmpfs, mode 0700):
  *     root/     the new root: an overlay with lowerdir=/ (the host root file system)
- *     u/N w/N   upperdir and workdir of overlay N (the root and each host submount)
- *     t/N       the step's /tmp, /dev/shm and --tmpfs targets (bound, mode 1777)
+ *     uN wN     upperdir and workdir of overlay N (the root and each host submount)
+ *     tN        the step's /tmp, /dev/shm and --tmpfs targets (bound, mode 1777)
  *
  * The host's other mounts are recreated inside root/ at the same paths (see
  * mount_host_submounts), then the supervisor pivots into root/, mounts /tmp, /dev/shm,
@@ -176,7 +176,7 @@ static int mount_tmpfs(const char *dst, char *err, size_t errlen)
 {
     static unsigned count;
     char dir[64];
-    (void)snprintf(dir, sizeof dir, AX_OLDROOT AX_SCRATCH "/t/%u", count++);
+    (void)snprintf(dir, sizeof dir, AX_OLDROOT AX_SCRATCH "/t%u", count++);
     if (mkdir(dir, 0700) < 0 || chmod(dir, 01777) < 0) {
         ax_errf(err, errlen, "sandbox: create scratch directory for %s: %s", dst, strerror(errno));
         return -1;
@@ -549,6 +549,10 @@ static int join(char *buf, size_t len, const char *a, const char *b)
 /* Give a directory we create the mode and (best effort) owner of the one it stands for. */
 static void copy_dir_attrs(const char *dst, const struct stat *st)
 {
+    struct stat now;
+    if (lstat(dst, &now) == 0 && (now.st_mode & 07777) == (st->st_mode & 07777) && now.st_uid == st->st_uid &&
+        now.st_gid == st->st_gid)
+        return; /* mostly: a new directory of ours, like the host's / (root's, 0755) */
     (void)chmod(dst, st->st_mode & 07777);
     /* Fails in a user namespace for unmapped owners: the directory stays ours. */
     if (lchown(dst, st->st_uid, st->st_gid) == 0)
@@ -577,8 +581,8 @@ static int mount_overlay(struct host_mounts *h, const char *src, const char *tar
         return -1;
     char upper[64], work[64], data[PATH_MAX + 160];
     unsigned n = h->layers++;
-    (void)snprintf(upper, sizeof upper, AX_SCRATCH "/u/%u", n);
-    (void)snprintf(work, sizeof work, AX_SCRATCH "/w/%u", n);
+    (void)snprintf(upper, sizeof upper, AX_SCRATCH "/u%u", n);
+    (void)snprintf(work, sizeof work, AX_SCRATCH "/w%u", n);
     if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
         return -1;
     /* The merged root directory shows the upper directory's mode and owner. */
@@ -762,9 +766,8 @@ static int build_root(struct host_mounts *h, char *err, size_t errlen)
         ax_errf(err, errlen, "sandbox: mount scratch tmpfs on " AX_SCRATCH ": %s", strerror(errno));
         return -1;
     }
-    if (mkdir(AX_NEWROOT, 0755) < 0 || mkdir(AX_SCRATCH "/u", 0700) < 0 ||
-        mkdir(AX_SCRATCH "/w", 0700) < 0 || mkdir(AX_SCRATCH "/t", 0700) < 0) {
-        ax_errf(err, errlen, "sandbox: create scratch directories: %s", strerror(errno));
+    if (mkdir(AX_NEWROOT, 0755) < 0) {
+        ax_errf(err, errlen, "sandbox: create " AX_NEWROOT ": %s", strerror(errno));
         return -1;
     }
     unsigned long root_flags = 0;
