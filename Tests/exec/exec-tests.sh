@@ -14,6 +14,7 @@ set -euo pipefail
 BIN=${1:?usage: exec-tests.sh /path/to/argosy-exec}
 [[ -x $BIN ]] || { echo "not an executable: $BIN" >&2; exit 2; }
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+HERE=$(cd "$(dirname "$0")" && pwd) # serve_client.py, the controller's side of --serve
 
 ROOT=$(mktemp -d /tmp/argosy-exec-tests.XXXXXX)
 chmod 755 "$ROOT" # the unprivileged test runs a step as nobody in here
@@ -619,44 +620,15 @@ test_serve_forks_supervisors() {
     local s1 s2 out
     s1=$(new_step)
     s2=$(new_step)
-    out=$(python3 - "$BIN" "$s1" "$s2" <<'PY'
-import os, select, socket, stat as st, struct, subprocess, sys, time
-passed = []
+    out=$(PYTHONPATH="$HERE" python3 - "$BIN" "$s1" "$s2" <<'PY'
+import os, select, stat as st, struct, sys
+from serve_client import Server, exit_record
 binary, first, second = sys.argv[1:4]
 
-def serve():
-    ours, theirs = socket.socketpair()
-    server = subprocess.Popen([binary, "--serve"], stdin=theirs, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, close_fds=True)
-    theirs.close()
-    return ours, server
-
-def request(sock, argv, env):
-    payload = b"".join(s.encode() + b"\0" for s in argv + env)
-    sock.sendall(struct.pack("=III", len(argv), len(env), len(payload)) + payload)
-    global passed
-    passed = []
-    reply = b""
-    while len(reply) < 4:
-        chunk, fds, _, _ = socket.recv_fds(sock, 4 - len(reply), 2)
-        passed += fds
-        if not chunk:
-            return None
-        reply += chunk
-    return struct.unpack("=i", reply)[0]
-
-def wait_exit(step):
-    for _ in range(500):
-        lines = open(step + "/status").read().split("\n") if os.path.exists(step + "/status") else []
-        for line in lines[:-1]:
-            if line.startswith("exit "):
-                return line[len("exit "):]
-        time.sleep(0.01)
-    return "<no exit record>"
-
-sock, server = serve()
+server = Server(binary)
 env = ["GREETING=served", "PATH=/usr/bin:/bin"]
-pid = request(sock, [binary, "--dir", first, "--", "sh", "-c", "sleep 0.3; echo from-$GREETING"], env)
+pid, passed = server.request([binary, "--dir", first, "--", "sh", "-c", "sleep 0.3; echo from-$GREETING"], env,
+                             keep_fds=True)
 print("pid-positive", pid is not None and pid > 0)
 # A pidfd of the supervisor comes with its pid (the server opens it before it can reap the supervisor),
 # then the read end of its done pipe: open while the step runs, at end of file once the exit record is written.
@@ -666,21 +638,20 @@ done = passed[1] if len(passed) == 2 else None
 print("done-pipe", done is not None and st.S_ISFIFO(os.fstat(done).st_mode))
 print("done-open-while-running", done is not None and select.select([done], [], [], 0.1)[0] == [])
 stat = open(f"/proc/{pid}/stat").read()
-print("parent-is-server", int(stat.rsplit(")", 1)[1].split()[1]) == server.pid)
+print("parent-is-server", int(stat.rsplit(")", 1)[1].split()[1]) == server.process.pid)
 print("done-at-end", done is not None and select.select([done], [], [], 5)[0] == [done] and os.read(done, 1) == b"")
-print("exit", wait_exit(first).strip())
+print("exit", exit_record(first).strip())
 print("supervisor-pid-file", open(first + "/status").read().split("\n")[0] == f"supervisor {pid}")
 print("log", open(first + "/log").read().strip())
 # Closing the socket ends the server; a supervisor it started runs on to its end.
-pid = request(sock, [binary, "--dir", second, "--", "sh", "-c", "sleep 0.3; echo after-server"], env)
-sock.close()
-print("server-exit", server.wait(timeout=5))
-print("orphan-exit", wait_exit(second).strip()[:40])
+pid = server.request([binary, "--dir", second, "--", "sh", "-c", "sleep 0.3; echo after-server"], env)
+print("server-exit", server.close())
+print("orphan-exit", exit_record(second).strip()[:40])
 print("orphan-log", open(second + "/log").read().strip())
 # A request that is not one ends the server instead of being guessed at.
-sock, server = serve()
-sock.sendall(struct.pack("=III", 0, 0, 0))
-print("garbage-exit", server.wait(timeout=5))
+server = Server(binary)
+server.sock.sendall(struct.pack("=III", 0, 0, 0))
+print("garbage-exit", server.process.wait(timeout=5))
 PY
 )
     expect_contains "pid" "pid-positive True" "$out"
@@ -709,45 +680,25 @@ test_serve_spare_supervisors() {
     s4=$(new_step)
     input=$(mktemp "$ROOT/stdin.XXXXXX")
     printf 'from-stdin\n' >"$input"
-    out=$(python3 - "$BIN" "$s1" "$s2" "$s3" "$s4" "$input" "$ROOT" <<'PY'
-import os, socket, struct, subprocess, sys, time
+    out=$(PYTHONPATH="$HERE" python3 - "$BIN" "$s1" "$s2" "$s3" "$s4" "$input" "$ROOT" <<'PY'
+import os, sys, time
+from serve_client import Server, exit_record, stdout_of
 binary, first, second, third, fourth, stdin, root = sys.argv[1:8]
-ours, theirs = socket.socketpair()
-server = subprocess.Popen([binary, "--serve"], stdin=theirs, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, close_fds=True)
-theirs.close()
+server = Server(binary)
 env = ["PATH=/usr/bin:/bin", "GREETING=spare"]
 
 def request(step, options, script):
-    argv = [binary, "--dir", step] + options + ["--", "sh", "-c", script]
-    payload = b"".join(s.encode() + b"\0" for s in argv + env)
-    ours.sendall(struct.pack("=III", len(argv), len(env), len(payload)) + payload)
-    reply = b""
-    while len(reply) < 4:
-        chunk, fds, _, _ = socket.recv_fds(ours, 4 - len(reply), 2)
-        for fd in fds:
-            os.close(fd)
-        reply += chunk
-    return struct.unpack("=i", reply)[0]
+    return server.request([binary, "--dir", step] + options + ["--", "sh", "-c", script], env)
 
 def finished(step):
-    for _ in range(1000):
-        if "exit " in (open(step + "/status").read() if os.path.exists(step + "/status") else ""):
-            return open(step + "/stdout").read().strip() if os.path.exists(step + "/stdout") else ""
-        time.sleep(0.01)
-    return "<no exit record>"
-
-def children():
-    try:
-        return [int(p) for p in open(f"/proc/{server.pid}/task/{server.pid}/children").read().split()]
-    except OSError:
-        return []
+    record = exit_record(step)
+    return stdout_of(step) if record.startswith("{") else record
 
 def spare():
     """The server's child in a mount namespace of its own that is no supervisor yet (each leads a session)."""
     ours_ns = os.readlink("/proc/self/ns/mnt")
     for _ in range(300):
-        for pid in children():
+        for pid in server.children():
             try:
                 session = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[3])
                 if session != pid and os.readlink(f"/proc/{pid}/ns/mnt") != ours_ns:
@@ -780,9 +731,8 @@ print("fourth", finished(fourth), pid == waiting)
 time.sleep(0.3)
 print("spare-after-fourth", spare() is not None)
 time.sleep(2.5)
-print("idle-children", children())
-ours.close()
-print("server-exit", server.wait(timeout=5))
+print("idle-children", server.children())
+print("server-exit", server.close())
 PY
 )
     expect_contains "first step" "first one" "$out"
@@ -811,29 +761,16 @@ test_serve_sees_new_host_mounts() {
     s2=$(new_step)
     mnt=$(mktemp -d /var/tmp/argosy-exec-mnt.XXXXXX)
     PROBES+=("$mnt")
-    out=$(python3 - "$BIN" "$s1" "$s2" "$mnt" <<'PY'
-import os, socket, struct, subprocess, sys, time
+    out=$(PYTHONPATH="$HERE" python3 - "$BIN" "$s1" "$s2" "$mnt" <<'PY'
+import subprocess, sys
+from serve_client import Server, exit_record, stdout_of
 binary, first, second, mnt = sys.argv[1:5]
-ours, theirs = socket.socketpair()
-server = subprocess.Popen([binary, "--serve"], stdin=theirs, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, close_fds=True)
-theirs.close()
+server = Server(binary)
 
 def run(step, script):
-    argv = [binary, "--dir", step, "--sandbox", "--", "sh", "-c", script]
-    payload = b"".join(s.encode() + b"\0" for s in argv + ["PATH=/usr/bin:/bin"])
-    ours.sendall(struct.pack("=III", len(argv), 1, len(payload)) + payload)
-    reply = b""
-    while len(reply) < 4:
-        chunk, fds, _, _ = socket.recv_fds(ours, 4 - len(reply), 2)
-        for fd in fds:
-            os.close(fd)
-        reply += chunk
-    for _ in range(1000):
-        if "exit " in (open(step + "/status").read() if os.path.exists(step + "/status") else ""):
-            return open(step + "/stdout").read().strip() if os.path.exists(step + "/stdout") else ""
-        time.sleep(0.01)
-    return "<no exit record>"
+    server.request([binary, "--dir", step, "--sandbox", "--", "sh", "-c", script], ["PATH=/usr/bin:/bin"])
+    record = exit_record(step)
+    return stdout_of(step) if record.startswith("{") else record
 
 print("before", run(first, f"cat {mnt}/marker 2>/dev/null || echo absent"))
 subprocess.run(["mount", "-t", "tmpfs", "argosy-test", mnt], check=True)
@@ -842,8 +779,7 @@ try:
     print("after", run(second, f"cat {mnt}/marker 2>/dev/null || echo absent"))
 finally:
     subprocess.run(["umount", mnt], check=True)
-ours.close()
-server.wait(timeout=5)
+server.close()
 PY
 )
     expect_contains "a step before the mount" "before absent" "$out"
