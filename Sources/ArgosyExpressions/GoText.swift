@@ -82,7 +82,7 @@ enum GoText {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .double(let d): out += d.isFinite ? float(d, json: true) : "null"
-        case .string(let s): writeQuoted(s, to: &out)
+        case .string(let s): JSONValue.writeQuoted(s, to: &out)
         case .array(let a):
             if a.isEmpty {
                 out += "[]"
@@ -105,33 +105,12 @@ enum GoText {
             for (i, key) in o.keys.sorted().enumerated() {
                 if i > 0 { out += "," }
                 if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
-                writeQuoted(key, to: &out)
+                JSONValue.writeQuoted(key, to: &out)
                 out += pretty ? ": " : ":"
                 writeJSON(o[key] ?? .null, to: &out, pretty: pretty, indent: indent + 1)
             }
             if pretty { out += "\n" + String(repeating: "  ", count: indent) }
             out += "}"
         }
-    }
-
-    static func writeQuoted(_ s: String, to out: inout String) {
-        let hex = Array("0123456789abcdef")
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "<", ">", "&", "\u{2028}", "\u{2029}", "\u{00}"..."\u{1F}":
-                let v = Int(scalar.value)
-                out += "\\u" + String([hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15]])
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }

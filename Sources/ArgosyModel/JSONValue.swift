@@ -107,14 +107,19 @@ extension JSONValue {
         return String(d)
     }
 
-    static func writeQuoted(_ s: String, to out: inout String) {
+    /// `s` as a JSON string, escaped as Go's `encoding/json` writes it: `\b`, `\f`, `\n`, `\r` and `\t` short,
+    /// other control characters, `<`, `>`, `&`, U+2028 and U+2029 as `\u` escapes.
+    public static func writeQuoted(_ s: String, to out: inout String) {
         out += "\""
-        // Most strings (names, ids, phases) need no escape: copied whole.
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0x3C && $0 != 0x3E && $0 != 0x26 }) {
+        // Most strings (names, ids, phases) need no escape: copied whole. (0xE2 leads U+2028 and U+2029.)
+        if s.utf8.allSatisfy({
+            $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0x3C && $0 != 0x3E && $0 != 0x26 && $0 != 0xE2
+        }) {
             out += s
             out += "\""
             return
         }
+        let hex = Array("0123456789abcdef")
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -122,15 +127,12 @@ extension JSONValue {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "<", ">", "&", "\u{2028}", "\u{2029}", "\u{00}"..."\u{1F}":
+                let v = Int(scalar.value)
+                out += "\\u" + String([hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15]])
+            default: out.unicodeScalars.append(scalar)
             }
         }
         out += "\""

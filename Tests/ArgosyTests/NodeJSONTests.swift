@@ -63,6 +63,24 @@ struct NodeJSONTests {
     }
 }
 
+/// One string quoter serves the store, `-o json` and the expressions' `toJson`: Go's `encoding/json` escapes.
+@Suite("JSON strings")
+struct JSONStringTests {
+    @Test func stringsAreEscapedAsGoEscapesThem() {
+        let cases: [(String, String)] = [
+            ("plain-name.1", #""plain-name.1""#),
+            ("a\u{8}b\u{C}c\n\r\t", #""a\bb\fc\n\r\t""#),
+            ("<a & b>", #""\u003ca \u0026 b\u003e""#),
+            ("\u{1}\u{1F}\"\\", #""\u0001\u001f\"\\""#),
+            ("line\u{2028}para\u{2029}", #""line\u2028para\u2029""#),
+            ("é ✓ — 日本", #""é ✓ — 日本""#),
+        ]
+        for (value, expected) in cases {
+            #expect(JSONValue.string(value).compactJSON == expected)
+        }
+    }
+}
+
 /// The store writes launches with `StepLaunch.Parts` and reads them with the synthesized `Decodable`.
 @Suite("Launch JSON")
 struct LaunchJSONTests {
