@@ -94,13 +94,19 @@ extension Operation {
     static func refresh(_ scope: inout VariableScope, builtOn old: [String: JSONValue], to parent: VariableScope)
         -> Bool
     {
-        for (name, value) in parent.values where old[name] != value {
+        var kept = 0  // names of `old` still in `parent`
+        for (name, value) in parent.values {
+            let before = old[name]
+            if before != nil { kept += 1 }
+            if before == value { continue }
             if name.hasPrefix("steps.") { return false }
             scope[name] = value
         }
-        for name in old.keys where parent.values[name] == nil {
-            if name.hasPrefix("steps.") { return false }
-            scope[name] = nil
+        if kept < old.count {  // some name of `old` is gone from `parent` (mostly none is)
+            for name in old.keys where parent.values[name] == nil {
+                if name.hasPrefix("steps.") { return false }
+                scope[name] = nil
+            }
         }
         scope.currentTime = parent.currentTime
         return true

@@ -10,8 +10,9 @@ import Foundation
 /// changes: assigning ``values`` as a whole rebuilds that index.
 public struct VariableScope: Sendable {
     private var storage: [String: JSONValue]
-    /// For every proper dotted prefix of a key ("a" and "a.b" for "a.b.c"), how many keys lie below it.
-    private var childCounts: [String: Int]
+    /// For every proper dotted prefix of a key ("a" and "a.b" for "a.b.c"), how many keys lie below it. The
+    /// prefixes are slices of the keys: keeping the index up to date allocates nothing.
+    private var childCounts: [Substring: Int]
 
     /// The instant that `now()` and `sprig.now()` return, for reproducible evaluation (tests, replays). Nil, the
     /// default, means the system clock at the moment of the call.
@@ -45,7 +46,7 @@ public struct VariableScope: Sendable {
     }
 
     /// True when some variable's name starts with `prefix` followed by a dot.
-    func hasChildren(_ prefix: String) -> Bool { childCounts[prefix] != nil }
+    func hasChildren(_ prefix: String) -> Bool { childCounts[prefix[...]] != nil }
 
     /// The object made of every variable below `prefix` (and the value stored at `prefix` itself when that is an
     /// object), nested by dots. A more specific flat key wins over a value it conflicts with, as in Argo.
@@ -88,25 +89,26 @@ public struct VariableScope: Sendable {
     }
 
     private mutating func adjustPrefixes(of name: String, by delta: Int) {
-        var index = name.startIndex
-        while let dot = name[index...].firstIndex(of: ".") {
-            let prefix = String(name[..<dot])
+        Self.forEachPrefix(of: name) { prefix in
             let count = (childCounts[prefix] ?? 0) + delta
             childCounts[prefix] = count > 0 ? count : nil
-            index = name.index(after: dot)
         }
     }
 
-    private static func index(of values: [String: JSONValue]) -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for name in values.keys {
-            var index = name.startIndex
-            while let dot = name[index...].firstIndex(of: ".") {
-                counts[String(name[..<dot]), default: 0] += 1
-                index = name.index(after: dot)
-            }
-        }
+    private static func index(of values: [String: JSONValue]) -> [Substring: Int] {
+        var counts: [Substring: Int] = [:]
+        for name in values.keys { forEachPrefix(of: name) { counts[$0, default: 0] += 1 } }
         return counts
+    }
+
+    /// "a" and "a.b" for "a.b.c".
+    private static func forEachPrefix(of name: String, _ body: (Substring) -> Void) {
+        let utf8 = name.utf8
+        var index = utf8.startIndex
+        while let dot = utf8[index...].firstIndex(of: UInt8(ascii: ".")) {
+            body(name[..<dot])
+            index = utf8.index(after: dot)
+        }
     }
 
     private static func insert(_ value: JSONValue, at path: ArraySlice<String>, into target: inout JSONValue) {
