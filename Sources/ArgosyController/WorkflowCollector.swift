@@ -52,7 +52,7 @@ struct WorkflowCollector {
             hasPendingWork = true
         }
         guard let gc = wf.podGC, let strategy = gc.strategy else { return }
-        let delay = gc.deleteDelayDuration.flatMap(GoDuration.seconds) ?? 0
+        let delay = gc.deleteDelayDuration.flatMap(ArgoDuration.seconds) ?? 0
         switch strategy {
         case "OnWorkflowCompletion", "OnWorkflowSuccess":
             guard finished, strategy == "OnWorkflowCompletion" || wf.phase == .succeeded, let at = wf.finishedAt,

@@ -1,3 +1,4 @@
+import ArgosyModel
 import Foundation
 
 /// A parsed cron schedule, as a CronWorkflow's `schedule`/`schedules` entries are read by Argo (robfig/cron v3,
@@ -268,7 +269,7 @@ private struct CronParser {
                 throw fail(durationStart, "expected a duration such as 1h30m after @every")
             }
             let text = String(chars[durationStart..<hi])
-            guard let nanoseconds = Self.goDuration(text) else {
+            guard let nanoseconds = GoDuration.parse(text).map(Int64.init) else {
                 throw fail(
                     durationStart, "expected a duration such as 90s, 15m or 1h30m after @every, found \"\(text)\"")
             }
@@ -283,45 +284,6 @@ private struct CronParser {
         let rest = skipBlanks(from: end)
         guard rest == hi else { throw fail(rest, "unexpected text after \(word)") }
         return .fields(fields)
-    }
-
-    /// Nanoseconds in a Go duration (`1h30m`, `1.5h`, `90s`, `500ms`), or nil when `text` is not one.
-    static func goDuration(_ text: String) -> Int64? {
-        var rest = Substring(text)
-        var negative = false
-        if let sign = rest.first, sign == "-" || sign == "+" {
-            negative = sign == "-"
-            rest = rest.dropFirst()
-        }
-        if rest == "0" { return 0 }
-        if rest.isEmpty { return nil }
-        var total = 0.0
-        while !rest.isEmpty {
-            let whole = rest.prefix { $0.isASCII && $0.isNumber }
-            rest = rest.dropFirst(whole.count)
-            var fraction = Substring("")
-            if rest.first == "." {
-                rest = rest.dropFirst()
-                fraction = rest.prefix { $0.isASCII && $0.isNumber }
-                rest = rest.dropFirst(fraction.count)
-            }
-            guard !whole.isEmpty || !fraction.isEmpty, let value = Double("0\(whole).\(fraction)0") else { return nil }
-            let unit = rest.prefix { !($0.isASCII && $0.isNumber) && $0 != "." }
-            rest = rest.dropFirst(unit.count)
-            let scale: Double
-            switch unit {
-            case "ns": scale = 1
-            case "us", "\u{B5}s", "\u{3BC}s": scale = 1e3
-            case "ms": scale = 1e6
-            case "s": scale = 1e9
-            case "m": scale = 60e9
-            case "h": scale = 3600e9
-            default: return nil
-            }
-            total += value * scale
-        }
-        guard total < 9.2e18 else { return nil }
-        return negative ? -Int64(total) : Int64(total)
     }
 
     func fields(from start: Int) throws(CronError) -> CronSchedule.Fields {

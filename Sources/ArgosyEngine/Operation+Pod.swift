@@ -91,14 +91,14 @@ extension Operation {
         var deadline: Date?
         if let ads = template.activeDeadlineSeconds {
             let text = try sub(ads.description, "activeDeadlineSeconds")
-            guard let seconds = GoDuration.seconds(text) else {
+            guard let seconds = ArgoDuration.seconds(text) else {
                 throw EngineError("template '\(template.name)' activeDeadlineSeconds: invalid value '\(text)'")
             }
             deadline = now.addingTimeInterval(seconds)
         }
         if let timeout = template.timeout {
             let text = try sub(timeout, "timeout")
-            guard let seconds = GoDuration.seconds(text) else {
+            guard let seconds = ArgoDuration.seconds(text) else {
                 throw EngineError("template '\(template.name)' timeout: invalid duration '\(text)'")
             }
             let t = now.addingTimeInterval(seconds)

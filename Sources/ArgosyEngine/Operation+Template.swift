@@ -136,7 +136,7 @@ extension Operation {
             }
             if let ageText = memoize.maxAge {
                 let text = (try? substitute(ageText, scope, what: "memoize.maxAge")) ?? ageText
-                guard let age = GoDuration.seconds(text) else {
+                guard let age = ArgoDuration.seconds(text) else {
                     return .failure("memoize.maxAge: invalid duration '\(text)'")
                 }
                 if now.timeIntervalSince(entry.savedAt) > age { return .miss(status) }
@@ -376,23 +376,23 @@ extension Operation {
         }
         if let backoff = retry.backoff {
             var maxDeadline: Date?
-            if let maxText = backoff.maxDuration, let max = GoDuration.seconds(maxText),
+            if let maxText = backoff.maxDuration, let max = ArgoDuration.seconds(maxText),
                 let first = attempts.first?.startedAt
             {
                 maxDeadline = first.addingTimeInterval(max)
                 if now >= maxDeadline! { return .finish(last.phase, "Max duration limit exceeded") }
             }
-            let base = backoff.duration.flatMap(GoDuration.seconds) ?? 0
+            let base = backoff.duration.flatMap(ArgoDuration.seconds) ?? 0
             var wait = base
             if let factorText = backoff.factor?.description, let factor = Double(factorText), factor > 0 {
                 wait = base * pow(factor, Double(attempts.count - 1))
             }
-            if let capText = backoff.cap, let cap = GoDuration.seconds(capText) { wait = min(wait, cap) }
+            if let capText = backoff.cap, let cap = ArgoDuration.seconds(capText) { wait = min(wait, cap) }
             let until = (last.finishedAt ?? now).addingTimeInterval(wait)
             if let maxDeadline, until > maxDeadline {
                 return .finish(last.phase, "Backoff would exceed max duration limit")
             }
-            if now < until { return .wait(until: until, message: "Backoff for \(GoDuration.humanize(wait))") }
+            if now < until { return .wait(until: until, message: "Backoff for \(ArgoDuration.humanize(wait))") }
         }
         return .retry
     }
@@ -414,7 +414,7 @@ extension Operation {
         guard let node, !node.phase.isFinished else { return node }
         if let durationText = template.suspend?.duration, !durationText.isEmpty {
             guard let text = try? substitute(durationText, scope, what: "suspend.duration"),
-                let seconds = GoDuration.seconds(text)
+                let seconds = ArgoDuration.seconds(text)
             else {
                 return markPhase(nodeName, .error, message: "suspend.duration: invalid duration '\(durationText)'")
             }

@@ -31,7 +31,7 @@ struct TemplateValidator {
         }
         if let memo = template.memoize {
             if memo.key.isEmpty { sink.error(path.appending("memoize").appending("key"), "memoize needs a key") }
-            if let age = memo.maxAge, !age.contains("{{"), GoDuration.seconds(age) == nil {
+            if let age = memo.maxAge, !age.contains("{{"), ArgoDuration.seconds(age) == nil {
                 sink.error(path.appending("memoize").appending("maxAge"), "invalid duration '\(age)'")
             }
         }
@@ -45,7 +45,7 @@ struct TemplateValidator {
             sink.error(path.appending("outputs").appending("artifacts"), "artifacts are not supported by Argosy yet")
         }
         if let retry = template.retryStrategy { checkRetry(retry, path.appending("retryStrategy"), into: &sink) }
-        if let t = template.timeout, !t.contains("{{"), GoDuration.seconds(t) == nil {
+        if let t = template.timeout, !t.contains("{{"), ArgoDuration.seconds(t) == nil {
             sink.error(path.appending("timeout"), "invalid duration '\(t)'")
         }
         if !template.runsProcess {
@@ -59,7 +59,7 @@ struct TemplateValidator {
                     path.appending("timeout"), "timeout applies to container, script and suspend templates only")
             }
         }
-        if let d = template.suspend?.duration, !d.contains("{{"), GoDuration.seconds(d) == nil {
+        if let d = template.suspend?.duration, !d.contains("{{"), ArgoDuration.seconds(d) == nil {
             sink.error(path.appending("suspend").appending("duration"), "invalid duration '\(d)'")
         }
         var inputNames = Set<String>()

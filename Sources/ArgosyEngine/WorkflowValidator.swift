@@ -45,7 +45,7 @@ struct WorkflowValidator {
                 "podGC.strategy must be OnPodCompletion, OnPodSuccess, OnWorkflowCompletion or OnWorkflowSuccess, found '\(strategy)'"
             )
         }
-        if let delay = spec.podGC?.deleteDelayDuration, GoDuration.seconds(delay) == nil {
+        if let delay = spec.podGC?.deleteDelayDuration, ArgoDuration.seconds(delay) == nil {
             sink.error(base.appending("podGC").appending("deleteDelayDuration"), "invalid duration '\(delay)'")
         }
         if spec.podGC?.labelSelector != nil {
@@ -112,7 +112,7 @@ func checkRetry(_ retry: RetryStrategy, _ path: FieldPath, into sink: inout Diag
     }
     if let b = retry.backoff {
         for (name, value) in [("duration", b.duration), ("maxDuration", b.maxDuration), ("cap", b.cap)] {
-            if let v = value, !v.contains("{{"), GoDuration.seconds(v) == nil {
+            if let v = value, !v.contains("{{"), ArgoDuration.seconds(v) == nil {
                 sink.error(path.appending("backoff").appending(name), "invalid duration '\(v)'")
             }
         }

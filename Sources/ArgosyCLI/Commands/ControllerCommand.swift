@@ -75,7 +75,7 @@ struct ArgosayCommand: ParsableCommand {
             }
             FileHandle.standardOutput.write(data)
         case "sleep":
-            guard args.count >= 2, let seconds = GoDurationText.seconds(args[1]) else { throw ExitCode(1) }
+            guard args.count >= 2, let seconds = ArgoDuration.seconds(args[1]) else { throw ExitCode(1) }
             Thread.sleep(forTimeInterval: seconds)
         case "exit":
             let code = args.count >= 2 ? Int32(args[1]) ?? 1 : 0
@@ -96,8 +96,4 @@ struct ArgosayCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
-}
-
-enum GoDurationText {
-    static func seconds(_ s: String) -> Double? { GoDuration.seconds(s) }
 }

@@ -1,12 +1,13 @@
-/// Go's `time.ParseDuration` and `time.Duration.String`, over nanoseconds held in an `Int`.
-enum GoDuration {
-    static let second = 1_000_000_000
+/// Go's `time.ParseDuration` and `time.Duration.String`, over nanoseconds held in an `Int`: the grammar of Go's own
+/// durations (expressions, sprig, cron's `@every`). Argo's fields take more: see `ArgoDuration` in the engine.
+public enum GoDuration {
+    public static let second = 1_000_000_000
     static let units: [(String, Double)] = [
         ("ns", 1), ("us", 1e3), ("µs", 1e3), ("μs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
     ]
 
     /// Parses "1h30m", "-1.5s", "300ms", "0". Nil when the text is not a Go duration.
-    static func parse(_ text: String) -> Int? {
+    public static func parse(_ text: String) -> Int? {
         var rest = Substring(text)
         var negative = false
         if let sign = rest.first, sign == "-" || sign == "+" {
@@ -33,7 +34,7 @@ enum GoDuration {
     }
 
     /// Go's `Duration.String`: "1h30m0s", "1.5s", "300ms", "2µs", "0s".
-    static func format(_ d: Int) -> String {
+    public static func format(_ d: Int) -> String {
         if d == 0 { return "0s" }
         let sign = d < 0 ? "-" : ""
         let u = d.magnitude

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Durations as Argo writes them: Go's `1h30m`, `10s`, `500ms`, or a bare number of seconds.
-public enum GoDuration {
+/// Durations as Argo's fields take them: Go's `1h30m`, `10s`, `500ms`, days (`1d`), or a bare number of seconds.
+public enum ArgoDuration {
     /// Seconds in `text`, or nil when it is not a duration.
     public static func seconds(_ text: String) -> Double? {
         let s = text.trimmingCharacters(in: .whitespaces)
