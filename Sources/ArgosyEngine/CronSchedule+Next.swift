@@ -1,3 +1,4 @@
+import ArgosyModel
 import Foundation
 
 // The activation search, in whole seconds since 1970. It follows robfig/cron v3's `SpecSchedule.Next` step for
@@ -60,7 +61,7 @@ extension CronSchedule.Fields {
             while minute & (1 << UInt64(now.minute)) == 0 {
                 if !added {
                     added = true
-                    t = t - floorMod(t, 60)
+                    t = t - Int64(CivilCalendar.floorMod(Int(t), 60))
                     now = clock.fields(t)
                 }
                 t = clock.advance(t, from: now.minute, unit: 60, count: 60, matching: minute)
@@ -107,22 +108,23 @@ private struct WallClock {
     }
 
     func fields(_ t: Int64) -> Fields {
-        let local = t + offset(t)
-        let days = floorDiv(local, 86_400)
-        let time = Int(local - days * 86_400)
-        let (year, month, day) = civil(fromDays: days)
+        let local = Int(t + offset(t))
+        let days = CivilCalendar.floorDiv(local, 86_400)
+        let time = local - days * 86_400
+        let (year, month, day) = CivilCalendar.civil(fromDays: days)
         return Fields(
             year: year, month: month, day: day, hour: time / 3600, minute: time / 60 % 60, second: time % 60,
-            weekday: Int(floorMod(days + 4, 7)))
+            weekday: CivilCalendar.floorMod(days + 4, 7))
     }
 
     /// The instant of a wall time, normalising overflowing months and days like Go's `time.Date`. A wall time in a
     /// gap or an overlap resolves as Go resolves it: by the offset in force at the wall time read as UTC, corrected
     /// once.
     func instant(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int) -> Int64 {
-        let months = Int64(year) * 12 + Int64(month - 1)
-        let days = days(fromCivil: floorDiv(months, 12), Int(floorMod(months, 12)) + 1) + Int64(day - 1)
-        let wall = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        let months = year * 12 + month - 1
+        let days = CivilCalendar.days(
+            year: CivilCalendar.floorDiv(months, 12), month: CivilCalendar.floorMod(months, 12) + 1, day: day)
+        let wall = Int64(days * 86_400 + hour * 3600 + minute * 60 + second)
         return wall - offset(wall - offset(wall))
     }
 
@@ -138,35 +140,4 @@ private struct WallClock {
         let target = t + Int64(steps) * unit
         return steps == 1 || offset(target) == offset(t) ? target : t + unit
     }
-}
-
-private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-    let q = a / b
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-}
-
-private func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
-private func civil(fromDays days: Int64) -> (year: Int, month: Int, day: Int) {
-    let z = days + 719_468
-    let era = floorDiv(z, 146_097)
-    let dayOfEra = z - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let mp = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    return (Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date; `month` is 1...12.
-private func days(fromCivil year: Int64, _ month: Int) -> Int64 {
-    let y = month <= 2 ? year - 1 : year
-    let era = floorDiv(y, 400)
-    let yearOfEra = y - era * 400
-    let m = Int64(month)
-    let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5
-    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-    return era * 146_097 + dayOfEra - 719_468
 }

@@ -122,7 +122,7 @@ extension Builtins {
             let step = try nanos(0)
             guard step > 0 else { return Temporal.time(t).encoded }
             let n = t.unixNanos
-            var cut = n - GoTime.floorMod(n, step)
+            var cut = n - CivilCalendar.floorMod(n, step)
             if c.name == "Round", n - cut >= step - (n - cut) { cut += step }
             return Temporal.time(
                 GoTime(seconds: 0, nanos: 0).adding(nanoseconds: cut).shifted(offset: t.offset, zone: t.zone)

@@ -39,7 +39,8 @@ struct GoTime: Sendable, Equatable {
     /// The instant `date` (to the microsecond), in UTC.
     init(_ date: Date) {
         let micros = Int((date.timeIntervalSince1970 * 1_000_000).rounded())
-        self.init(seconds: Self.floorDiv(micros, 1_000_000), nanos: Self.floorMod(micros, 1_000_000) * 1000)
+        self.init(
+            seconds: CivilCalendar.floorDiv(micros, 1_000_000), nanos: CivilCalendar.floorMod(micros, 1_000_000) * 1000)
     }
 
     /// Nanoseconds since the epoch (saturating far from it).
@@ -47,14 +48,14 @@ struct GoTime: Sendable, Equatable {
 
     var civil: Civil {
         let local = seconds + offset
-        let days = Self.floorDiv(local, 86_400)
+        let days = CivilCalendar.floorDiv(local, 86_400)
         let secondOfDay = local - days * 86_400
-        let (y, m, d) = Self.civil(fromDays: days)
-        let yearDay = days - Self.days(year: y, month: 1, day: 1) + 1
+        let (y, m, d) = CivilCalendar.civil(fromDays: days)
+        let yearDay = days - CivilCalendar.days(year: y, month: 1, day: 1) + 1
         return Civil(
             year: y, month: m, day: d, hour: secondOfDay / 3600, minute: secondOfDay / 60 % 60,
             second: secondOfDay % 60,
-            nanosecond: nanos, weekday: Self.floorMod(days + 4, 7), yearDay: yearDay)
+            nanosecond: nanos, weekday: CivilCalendar.floorMod(days + 4, 7), yearDay: yearDay)
     }
 
     /// The same instant shown in another zone.
@@ -90,9 +91,9 @@ struct GoTime: Sendable, Equatable {
         offset: Int = 0, zone: String = "UTC"
     ) -> GoTime {
         let m0 = month - 1
-        let y = year + floorDiv(m0, 12)
-        let m = floorMod(m0, 12) + 1
-        let days = Self.days(year: y, month: m, day: 1) + day - 1
+        let y = year + CivilCalendar.floorDiv(m0, 12)
+        let m = CivilCalendar.floorMod(m0, 12) + 1
+        let days = CivilCalendar.days(year: y, month: m, day: 1) + day - 1
         let local = days * 86_400 + hour * 3600 + minute * 60 + second
         return GoTime(seconds: local - offset, nanos: nanos, offset: offset, zone: zone)
     }
@@ -112,33 +113,6 @@ struct GoTime: Sendable, Equatable {
         if timeZone.identifier == "UTC" || timeZone.identifier == "GMT" { return timeZone.identifier }
         return timeZone.abbreviation(for: date) ?? timeZone.identifier
     }
-
-    /// Days since 1970-01-01 of a civil date (month 1...12).
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDiv(y, 400)
-        let yearOfEra = y - era * 400
-        let shiftedMonth = (month + 9) % 12  // March = 0
-        let dayOfYear = (153 * shiftedMonth + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The civil date of a day count since 1970-01-01.
-    static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = floorDiv(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
-    static func floorMod(_ a: Int, _ b: Int) -> Int { a - floorDiv(a, b) * b }
 
     static let monthNames = [
         "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",

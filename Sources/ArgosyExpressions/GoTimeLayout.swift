@@ -1,3 +1,4 @@
+import ArgosyModel
 import Foundation
 
 /// Go's reference-time layouts (`2006-01-02T15:04:05Z07:00`): formatting and parsing, as `time.Format` and
@@ -133,7 +134,7 @@ enum GoTimeLayout {
             case .second: out += String(v.second)
             case .zeroSecond: out += pad(v.second, 2)
             case .longYear: out += pad(v.year, 4)
-            case .year: out += pad(GoTime.floorMod(v.year, 100), 2)
+            case .year: out += pad(CivilCalendar.floorMod(v.year, 100), 2)
             case .upperPM: out += v.hour >= 12 ? "PM" : "AM"
             case .lowerPM: out += v.hour >= 12 ? "pm" : "am"
             case .zoneName:
@@ -315,8 +316,8 @@ enum GoTimeLayout {
             if !pm && hour == 12 { hour = 0 }
         }
         if let yearDay {
-            let start = GoTime.days(year: year, month: 1, day: 1)
-            (_, month, day) = GoTime.civil(fromDays: start + yearDay - 1)
+            let start = CivilCalendar.days(year: year, month: 1, day: 1)
+            (_, month, day) = CivilCalendar.civil(fromDays: start + yearDay - 1)
         }
         let lengths = [31, year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30]
         guard day <= (month <= 9 ? lengths[month - 1] : month == 11 ? 30 : 31) else {
