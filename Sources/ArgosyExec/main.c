@@ -1148,6 +1148,33 @@ static pid_t start_supervisor(int sock, int sigfd, uint32_t argc, char **argv, c
     _exit(run_supervisor((int)argc, argv, &h));
 }
 
+/*
+ * Sends `len` bytes (a few: one sendmsg) with up to three descriptors alongside (SCM_RIGHTS, none when
+ * nfds is 0). 0 when all was sent; -1 (EPIPE when the peer is gone: SIGPIPE is not raised).
+ */
+static int send_with_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(3 * sizeof(int))];
+    } control;
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (nfds > 0) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+    }
+    ssize_t n;
+    do
+        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n == (ssize_t)len ? 0 : -1;
+}
 
 static long ms_since(const struct timespec *t)
 {
@@ -1294,24 +1321,8 @@ static pid_t hand_to_spare(uint32_t argc, uint32_t envc, char **argv, char **env
     size_t plen = strlen(program) + 1;
     uint32_t header[3] = {argc, envc, (uint32_t)(plen + bytes)};
     int fds[3] = {done[1], dirfd, stdin_fd};
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof fds)];
-    } control;
-    struct iovec iov = {.iov_base = header, .iov_len = sizeof header};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                         .msg_controllen = sizeof control.buf};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof fds);
-    memcpy(CMSG_DATA(c), fds, sizeof fds);
-    ssize_t n;
-    do
-        n = sendmsg(spare.sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
     /* SIGPIPE is ignored here: a spare that is gone gives EPIPE. */
-    if (n != (ssize_t)sizeof header || ax_write_all(spare.sock, program, plen) < 0 ||
+    if (send_with_fds(spare.sock, header, sizeof header, fds, 3) < 0 || ax_write_all(spare.sock, program, plen) < 0 ||
         ax_write_all(spare.sock, payload, bytes) < 0) { /* the spare is gone: it could not build a view */
         drop_spare();
         spare.off = true;
@@ -1346,29 +1357,11 @@ static int send_reply(int sock, int32_t reply, int done_r)
 {
     int fds[2] = {reply > 0 ? (int)syscall(SYS_pidfd_open, (pid_t)reply, 0) : -1, done_r};
     size_t nfds = fds[0] < 0 ? 0 : done_r < 0 ? 1 : 2; /* a done pipe without a pidfd is not sent */
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof fds)];
-    } control;
-    struct iovec iov = {.iov_base = &reply, .iov_len = sizeof reply};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (nfds > 0) {
-        msg.msg_control = control.buf;
-        msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-    }
-    ssize_t n;
-    do
-        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
+    int rc = send_with_fds(sock, &reply, sizeof reply, fds, nfds);
     for (size_t i = 0; i < 2; i++)
         if (fds[i] >= 0)
             close(fds[i]);
-    return n == (ssize_t)sizeof reply ? 0 : -1;
+    return rc;
 }
 
 static int serve(void)
