@@ -6,71 +6,39 @@ extension NodeStatus {
     /// `Encodable` was a tenth of the controller's time per step. Values nested deeper than plain outputs
     /// (inputs, parameters, artifacts, a template reference, memoization) still go through `nested`.
     public func json(nested: JSONEncoder) throws -> String {
-        var out = "{"
-        var first = true
-        func key(_ name: String) {
-            out += first ? "\"" : ",\""
-            out += name
-            out += "\":"
-            first = false
-        }
-        func string(_ name: String, _ value: String?) {
-            guard let value else { return }
-            key(name)
-            JSONValue.writeQuoted(value, to: &out)
-        }
-        func date(_ name: String, _ value: Date?) {
-            guard let value else { return }
-            key(name)
-            out += "\(value.timeIntervalSince1970)"
-        }
-        func strings(_ name: String, _ values: [String]?) {
-            guard let values else { return }
-            key(name)
-            out += "["
-            for (i, v) in values.enumerated() {
-                if i > 0 { out += "," }
-                JSONValue.writeQuoted(v, to: &out)
-            }
-            out += "]"
-        }
+        var w = JSONObjectWriter()
         func encoded<T: Encodable>(_ name: String, _ value: T?) throws {
             guard let value else { return }
-            key(name)
-            out += String(decoding: try nested.encode(value), as: UTF8.self)
+            w.json(name, String(decoding: try nested.encode(value), as: UTF8.self))
         }
-        string("id", id)
-        string("name", name)
-        string("displayName", displayName)
-        string("type", type.rawValue)
-        string("templateName", templateName)
+        w.string("id", id)
+        w.string("name", name)
+        w.string("displayName", displayName)
+        w.string("type", type.rawValue)
+        w.string("templateName", templateName)
         try encoded("templateRef", templateRef)
-        string("templateScope", templateScope)
-        string("phase", phase.rawValue)
-        string("boundaryID", boundaryID)
-        string("message", message)
-        date("startedAt", startedAt)
-        date("finishedAt", finishedAt)
-        string("progress", progress)
+        w.string("templateScope", templateScope)
+        w.string("phase", phase.rawValue)
+        w.string("boundaryID", boundaryID)
+        w.string("message", message)
+        w.date("startedAt", startedAt)
+        w.date("finishedAt", finishedAt)
+        w.string("progress", progress)
         try encoded("inputs", inputs)
         if let outputs, outputs.parameters == nil, outputs.artifacts == nil {
-            key("outputs")
-            out += "{"
-            first = true
-            string("result", outputs.result)
-            string("exitCode", outputs.exitCode)
-            out += "}"
-            first = false
+            w.object("outputs") {
+                $0.string("result", outputs.result)
+                $0.string("exitCode", outputs.exitCode)
+            }
         } else {
             try encoded("outputs", outputs)
         }
-        strings("children", children)
-        strings("outboundNodes", outboundNodes)
-        string("hostNodeName", hostNodeName)
+        w.strings("children", children)
+        w.strings("outboundNodes", outboundNodes)
+        w.string("hostNodeName", hostNodeName)
         try encoded("memoizationStatus", memoizationStatus)
-        string("podName", podName)
-        date("deadline", deadline)
-        out += "}"
-        return out
+        w.string("podName", podName)
+        w.date("deadline", deadline)
+        return w.end()
     }
 }

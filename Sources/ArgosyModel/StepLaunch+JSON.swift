@@ -5,34 +5,21 @@ extension StepLaunch {
     /// reads it back), but written directly around the already encoded `container` and `volumes`: the store
     /// saves one launch per step, and the steps of a template mostly share both (see ``StepLaunch/Parts``).
     public func json(container: String, volumes: String) -> String {
-        var out = "{\"workflowUID\":"
-        JSONValue.writeQuoted(workflowUID, to: &out)
-        func string(_ name: String, _ value: String?) {
-            guard let value else { return }
-            out += ",\"\(name)\":"
-            JSONValue.writeQuoted(value, to: &out)
+        var w = JSONObjectWriter()
+        w.string("workflowUID", workflowUID)
+        w.string("namespace", namespace)
+        w.string("nodeID", nodeID)
+        w.string("nodeName", nodeName)
+        w.string("podName", podName)
+        w.string("templateName", templateName)
+        w.json("container", container)
+        w.string("scriptSource", scriptSource)
+        w.json("volumes", volumes)
+        w.object("outputPaths") { paths in
+            for (name, path) in outputPaths { paths.entry(name, path) }
         }
-        string("namespace", namespace)
-        string("nodeID", nodeID)
-        string("nodeName", nodeName)
-        string("podName", podName)
-        string("templateName", templateName)
-        out += ",\"container\":"
-        out += container
-        string("scriptSource", scriptSource)
-        out += ",\"volumes\":"
-        out += volumes
-        out += ",\"outputPaths\":{"
-        for (i, (name, path)) in outputPaths.enumerated() {
-            if i > 0 { out += "," }
-            JSONValue.writeQuoted(name, to: &out)
-            out += ":"
-            JSONValue.writeQuoted(path, to: &out)
-        }
-        out += "}"
-        if let deadline { out += ",\"deadline\":\(deadline.timeIntervalSince1970)" }
-        out += "}"
-        return out
+        w.date("deadline", deadline)
+        return w.end()
     }
 
     /// Encodes launches' containers and volume lists, keeping the text of the last ones encoded: the launches of

@@ -102,7 +102,7 @@ struct LaunchJSONTests {
         scratch.persistentVolumeClaim = nil
         scratch.emptyDir = .object([:])
         full.volumes = [Volume(name: "data", claimName: "claim-1"), scratch]
-        full.outputPaths = ["out": "/tmp/out \"1\"", "second": "/tmp/2"]
+        full.outputPaths = ["out": "/tmp/out \"1\"", "second": "/tmp/2", "odd \"name\"": "/tmp/3"]
         full.deadline = Date(timeIntervalSince1970: 1_764_361_234.123_456_7)
         var sameContainer = plain
         sameContainer.nodeID = "wf-3"
