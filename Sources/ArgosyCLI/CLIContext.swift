@@ -22,6 +22,15 @@ struct GlobalOptions: ParsableArguments {
         namespace ?? ProcessInfo.processInfo.environment["ARGO_NAMESPACE"] ?? "default"
     }
 
+    func validate() throws {
+        do {
+            try KubernetesName.checkLabel(
+                resolvedNamespace, field: namespace != nil ? "--namespace" : "ARGO_NAMESPACE")
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
     /// The server to talk to: `--argo-server`, else `$ARGO_SERVER`; nil means the local store.
     var remote: RemoteServer? {
         if let argoServer, !argoServer.isEmpty { return RemoteServer.at(argoServer, skipVerify: insecureSkipVerify) }
@@ -58,6 +67,10 @@ struct CLIContext {
     }
 
     func openStore() throws -> WorkflowStore { try WorkflowStore(home: home) }
+
+    /// The `limits` of `config.yaml` (the defaults when there is none; a broken file is reported by the commands
+    /// that run workflows).
+    var limits: Limits { (try? RuntimeConfig.load(home: home))?.limits ?? Limits() }
 
     /// This program's path.
     static var executablePath: String {

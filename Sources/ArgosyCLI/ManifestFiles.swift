@@ -15,7 +15,11 @@ struct ManifestFiles {
     /// Files that could not be read or parsed at all.
     var fileErrors: [String] = []
 
-    init(paths: [String]) {
+    /// Loops whose size the manifest writes are checked against these (`limits` in `config.yaml`).
+    let limits: Limits
+
+    init(paths: [String], limits: Limits = CLIContext().limits) {
+        self.limits = limits
         for path in paths { load(path) }
     }
 
@@ -44,7 +48,7 @@ struct ManifestFiles {
             let documents = try ManifestDocument.parseAll(text, file: path == "-" ? "<stdin>" : path)
             if documents.isEmpty { fileErrors.append("\(path): no manifests found") }
             for doc in documents {
-                let (resource, diagnostics) = ManifestLinter.lint(doc)
+                let (resource, diagnostics) = ManifestLinter.lint(doc, limits: limits)
                 loaded.append(Loaded(resource: resource, document: doc, diagnostics: diagnostics))
             }
         } catch {

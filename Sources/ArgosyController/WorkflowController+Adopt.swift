@@ -27,7 +27,8 @@ extension WorkflowController {
                 message: stored.message,
                 outputs: stored.outputs, nodes: stored.nodes)
             runs[uid] = Run(
-                reconciler: Reconciler(workflow: stored.workflow), state: state, specVersion: stored.specVersion)
+                reconciler: Reconciler(workflow: stored.workflow, limits: options.runtimeConfig.limits), state: state,
+                specVersion: stored.specVersion)
             // Steps that were running when the previous controller stopped: re-attach, or start if never started.
             for node in state.nodes.values where node.type == .pod && node.phase == .running {
                 if let launch = try store.launch(uid: uid, nodeID: node.id) {
@@ -48,7 +49,7 @@ extension WorkflowController {
         for uid in Array(runs.keys) {
             let version = try store.specVersion(uid: uid)
             if version != runs[uid]!.specVersion, let stored = try store.get(uid: uid) {
-                runs[uid]!.reconciler = Reconciler(workflow: stored.workflow)
+                runs[uid]!.reconciler = Reconciler(workflow: stored.workflow, limits: options.runtimeConfig.limits)
                 runs[uid]!.specVersion = version
                 runs[uid]!.wakeAt = .distantPast
             }

@@ -39,8 +39,10 @@ public enum WorkflowSubmission {
     }
 
     /// Lints a manifest given as JSON (the API's request bodies): errors in one message, each naming its field.
-    public static func lint(_ value: JSONValue, file: String) throws(ArgosyError) -> ArgoResource {
-        let (resource, diagnostics) = ManifestLinter.lint(ManifestDocument(value: value, file: file))
+    public static func lint(_ value: JSONValue, file: String, limits: Limits = Limits()) throws(ArgosyError)
+        -> ArgoResource
+    {
+        let (resource, diagnostics) = ManifestLinter.lint(ManifestDocument(value: value, file: file), limits: limits)
         let errors = diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty, let resource else {
             throw ArgosyError(.invalid, errors.map { "\($0.path): \($0.message)" }.joined(separator: "; "))

@@ -2,8 +2,17 @@ import Foundation
 
 /// Durations as Argo's fields take them: Go's `1h30m`, `10s`, `500ms`, days (`1d`), or a bare number of seconds.
 public enum ArgoDuration {
-    /// Seconds in `text`, or nil when it is not a duration.
+    /// The longest duration Go's `time.Duration` holds (about 292 years), in seconds: Argo cannot represent a
+    /// longer one, and every date computed from a duration stays far inside what timestamps can hold.
+    public static let maxSeconds = Double(Int64.max) / 1e9
+
+    /// Seconds in `text`, or nil when it is not a duration (or one longer than ``maxSeconds`` either way).
     public static func seconds(_ text: String) -> Double? {
+        guard let total = parse(text), total.isFinite, abs(total) <= maxSeconds else { return nil }
+        return total
+    }
+
+    private static func parse(_ text: String) -> Double? {
         let s = text.trimmingCharacters(in: .whitespaces)
         if s.isEmpty { return nil }
         if let plain = Double(s) { return plain }
@@ -39,7 +48,7 @@ public enum ArgoDuration {
 
     /// Argo's short human form: `5s`, `1m 3s`, `2h 0m`.
     public static func humanize(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded(.down))
+        let s = Int(saturating: seconds)
         if s < 60 { return "\(s)s" }
         if s < 3600 { return "\(s / 60)m \(s % 60)s" }
         return "\(s / 3600)h \((s % 3600) / 60)m"

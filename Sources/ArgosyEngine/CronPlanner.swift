@@ -73,7 +73,7 @@ public struct CronPlanner: Sendable {
         let deadline = max(Double(cron.spec.startingDeadlineSeconds ?? 0), Self.onTimeSeconds)
         if late > deadline {
             decision.skipped =
-                "missed the run of \(Timestamp.format(due)) by \(Int(late))s (startingDeadlineSeconds: \(cron.spec.startingDeadlineSeconds ?? 0))"
+                "missed the run of \(Timestamp.format(due)) by \(Int(saturating: late))s (startingDeadlineSeconds: \(cron.spec.startingDeadlineSeconds ?? 0))"
             return decision
         }
         let scope = variables(state: state, now: now)
@@ -135,7 +135,7 @@ public struct CronPlanner: Sendable {
 
     /// Argo's name for the run of an activation: `<cron>-<unix seconds>`.
     public static func workflowName(cron: String, scheduledTime: Date) -> String {
-        "\(cron)-\(Int(scheduledTime.timeIntervalSince1970))"
+        "\(cron)-\(Int(saturating: scheduledTime.timeIntervalSince1970))"
     }
 
     /// The workflow to create for an activation: the cron's workflow spec, metadata and Argo's labels.

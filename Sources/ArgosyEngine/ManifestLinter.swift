@@ -20,8 +20,11 @@ public enum ArgoResource: Sendable {
 
 /// Decodes and validates Argo manifests, collecting every finding with its YAML position.
 public enum ManifestLinter {
-    /// Lints one document. The resource is returned when it decoded, even if it has errors.
-    public static func lint(_ document: ManifestDocument) -> (resource: ArgoResource?, diagnostics: [Diagnostic]) {
+    /// Lints one document. The resource is returned when it decoded, even if it has errors. Loops whose size is
+    /// written in the manifest are checked against `limits`.
+    public static func lint(_ document: ManifestDocument, limits: Limits = Limits()) -> (
+        resource: ArgoResource?, diagnostics: [Diagnostic]
+    ) {
         var diagnostics = DiagnosticSink(document: document)
         guard case .object(let root) = document.value else {
             diagnostics.error(FieldPath(), "a manifest must be an object, found \(document.value.kindName)")
@@ -44,8 +47,10 @@ public enum ManifestLinter {
             if kind != "Workflow", (wf.metadata.name ?? "").isEmpty {
                 diagnostics.error(FieldPath().appending("metadata"), "metadata.name is required")
             }
-            WorkflowValidator(spec: wf.spec, base: FieldPath().appending("spec"), requireEntrypoint: kind == "Workflow")
-                .validate(into: &diagnostics)
+            WorkflowValidator(
+                spec: wf.spec, base: FieldPath().appending("spec"), requireEntrypoint: kind == "Workflow",
+                limits: limits
+            ).validate(into: &diagnostics)
             resource =
                 kind == "Workflow"
                 ? .workflow(wf) : kind == "WorkflowTemplate" ? .workflowTemplate(wf) : .clusterWorkflowTemplate(wf)
@@ -75,8 +80,18 @@ public enum ManifestLinter {
                     spec.appending("concurrencyPolicy"),
                     "concurrencyPolicy must be Allow, Forbid or Replace, found '\(p)'")
             }
+            checkRange(
+                cron.spec.startingDeadlineSeconds, 0...Int(ArgoDuration.maxSeconds),
+                spec.appending("startingDeadlineSeconds"), into: &diagnostics)
+            checkRange(
+                cron.spec.successfulJobsHistoryLimit, 0...Int(Int32.max), spec.appending("successfulJobsHistoryLimit"),
+                into: &diagnostics)
+            checkRange(
+                cron.spec.failedJobsHistoryLimit, 0...Int(Int32.max), spec.appending("failedJobsHistoryLimit"),
+                into: &diagnostics)
             WorkflowValidator(
-                spec: cron.spec.workflowSpec, base: spec.appending("workflowSpec"), requireEntrypoint: true
+                spec: cron.spec.workflowSpec, base: spec.appending("workflowSpec"), requireEntrypoint: true,
+                limits: limits
             ).validate(into: &diagnostics)
             resource = .cronWorkflow(cron)
         case "":

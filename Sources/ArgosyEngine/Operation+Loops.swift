@@ -86,7 +86,14 @@ extension Operation {
     func expandLoop(
         withItems: [JSONValue]?, withParam: String?, withSequence: Sequence?, scope: VariableScope, what: String
     ) throws(EngineError) -> [LoopItem]? {
+        let limit = reconciler.limits.loopItems
+        func checkLimit(_ count: Int, _ field: String) throws(EngineError) {
+            guard count > limit else { return }
+            throw EngineError(
+                "\(what).\(field): \(count) items is more than the limit of \(limit) per loop (limits.loopItems)")
+        }
         if let items = withItems {
+            try checkLimit(items.count, "withItems")
             var out: [LoopItem] = []
             for (i, item) in items.enumerated() {
                 out.append(
@@ -105,10 +112,11 @@ extension Operation {
             guard case .array(let list) = parsed else {
                 throw EngineError("\(what).withParam: expected a JSON list, got \(parsed.kindName)")
             }
+            try checkLimit(list.count, "withParam")
             return list.enumerated().map { LoopItem(index: $0.offset, value: $0.element) }
         }
         if let sequence = withSequence {
-            return try expandSequence(sequence, scope, what: "\(what).withSequence")
+            return try expandSequence(sequence, scope, what: "\(what).withSequence", limit: limit)
         }
         return nil
     }
@@ -128,7 +136,9 @@ extension Operation {
         }
     }
 
-    func expandSequence(_ seq: Sequence, _ scope: VariableScope, what: String) throws(EngineError) -> [LoopItem] {
+    func expandSequence(_ seq: Sequence, _ scope: VariableScope, what: String, limit: Int) throws(EngineError)
+        -> [LoopItem]
+    {
         func number(_ field: IntOrString?, _ name: String) throws(EngineError) -> Int? {
             guard let field else { return nil }
             let text = try substitute(field.description, scope, what: "\(what).\(name)")
@@ -141,15 +151,25 @@ extension Operation {
         let start = try number(seq.start, "start") ?? 0
         let end = try number(seq.end, "end")
         if count != nil, end != nil { throw EngineError("\(what): only one of count or end can be defined") }
-        var values: [Int] = []
+        // How many items, worked out without overflow before any is made.
+        let n: Int
         if let count {
             if count < 0 { throw EngineError("\(what).count: must not be negative") }
-            values = Array(start..<(start + count))
+            guard start.addingReportingOverflow(count).overflow == false else {
+                throw EngineError("\(what): start \(start) plus count \(count) is beyond the integer range")
+            }
+            n = count
         } else if let end {
-            values = start <= end ? Array(start...end) : Array(stride(from: start, through: end, by: -1))
+            let span = start <= end ? end.subtractingReportingOverflow(start) : start.subtractingReportingOverflow(end)
+            n = span.overflow || span.partialValue == .max ? .max : span.partialValue + 1
         } else {
             throw EngineError("\(what): one of count or end is required")
         }
+        if n > limit {
+            throw EngineError("\(what): \(n) items is more than the limit of \(limit) per loop (limits.loopItems)")
+        }
+        let step = end.map { $0 < start ? -1 : 1 } ?? 1
+        let values = (0..<n).map { start + $0 * step }
         let format = seq.format ?? "%d"
         var items: [LoopItem] = []
         for (i, v) in values.enumerated() {
@@ -162,6 +182,9 @@ extension Operation {
 /// A safe subset of printf for `withSequence.format`: one integer verb (`%d`, `%x`, `%X`, `%o`) with
 /// optional `0`/`-` flags and width; `%%` for a percent sign.
 enum PrintfFormat {
+    /// The widest field a verb may ask for (a wider one only pads the name with spaces or zeros).
+    static let maxWidth = 255
+
     static func format(_ format: String, _ value: Int, what: String) throws(EngineError) -> String {
         var out = ""
         let chars = Array(format)
@@ -191,6 +214,7 @@ enum PrintfFormat {
             while i < chars.count, let d = chars[i].wholeNumberValue {
                 width = width * 10 + d
                 i += 1
+                if width > Self.maxWidth { throw EngineError("\(what): width over \(Self.maxWidth) in '\(format)'") }
             }
             guard i < chars.count else { throw EngineError("\(what): incomplete verb in '\(format)'") }
             let body: String

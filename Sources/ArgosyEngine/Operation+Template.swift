@@ -22,6 +22,14 @@ extension Operation {
                 boundaryID: boundaryID, phase: .error, message: what)
         }
         if existing == nil, shutdownMessage != nil { return nil }
+        if existing == nil, state.nodes.count >= reconciler.limits.nodesPerWorkflow {
+            return initializeNode(
+                name: nodeName, displayName: displayName, type: nodeType(for: template), templateName: templateName,
+                boundaryID: boundaryID, phase: .error,
+                message:
+                    "the workflow has reached the limit of \(reconciler.limits.nodesPerWorkflow) nodes (limits.nodesPerWorkflow)"
+            )
+        }
         // A plain step that the workflow's `parallelism` holds back would be resolved only to be refused by
         // executePod: with thousands of ready tasks waiting for a slot, that work was most of a pass.
         if existing == nil, let limit = reconciler.workflow.spec.parallelism, activePods >= limit,
@@ -246,6 +254,12 @@ extension Operation {
                 throw EngineError("inputs.parameters.\(input.name) was not supplied")
             }
             let value = try substitute(raw, scope, what: "inputs.parameters.\(input.name)")
+            let limit = reconciler.limits.parameterBytes
+            if value.utf8.count > limit {
+                throw EngineError(
+                    "inputs.parameters.\(input.name): the value is \(value.utf8.count) bytes, more than the limit of \(limit) (limits.parameterBytes)"
+                )
+            }
             if let allowed = input.enum, !allowed.isEmpty, !allowed.contains(value) {
                 throw EngineError(
                     "inputs.parameters.\(input.name): value '\(value)' is not one of \(allowed.joined(separator: ", "))"

@@ -8,12 +8,15 @@ import Foundation
 /// again when a step finishes, a user acts, or `wakeAt` arrives. Semantics follow Argo Workflows' controller.
 public struct Reconciler: Sendable {
     public let workflow: Workflow
+    /// How many loop items and nodes the workflow may have (refused with a node error beyond them).
+    public let limits: Limits
     let templates: [String: Template]
     let cache = PassCache()
 
     /// `workflow` must carry its name, uid and creation time (the controller assigns them on submit).
-    public init(workflow: Workflow) {
+    public init(workflow: Workflow, limits: Limits = Limits()) {
         self.workflow = workflow
+        self.limits = limits
         var byName: [String: Template] = [:]
         for t in workflow.spec.templates ?? [] where byName[t.name] == nil { byName[t.name] = t }
         templates = byName

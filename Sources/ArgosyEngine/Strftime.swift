@@ -1,3 +1,4 @@
+import ArgosyModel
 import Foundation
 
 #if canImport(Glibc)
@@ -10,14 +11,14 @@ enum Strftime {
     static let letters = Array("aAbBcCdDeFgGhHIjklmMnprRStTuUVwWxXyYzZs")
 
     static func fields(_ date: Date) -> [(Character, String)] {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        var t = time_t(Int(saturating: date.timeIntervalSince1970.rounded(.down)))
         var parts = tm()
         gmtime_r(&t, &parts)
         var out: [(Character, String)] = []
         var buffer = [CChar](repeating: 0, count: 64)
         for letter in letters {
             if letter == "s" {
-                out.append((letter, String(Int(date.timeIntervalSince1970))))
+                out.append((letter, String(Int(saturating: date.timeIntervalSince1970))))
                 continue
             }
             let n = strftime(&buffer, buffer.count, "%\(letter)", &parts)

@@ -9,6 +9,7 @@ struct TemplateValidator {
     let templateNames: [String: Int]
     let workflowParameters: Set<String>
     let volumeNames: Set<String>
+    var limits = Limits()
 
     func validate(into sink: inout DiagnosticSink) {
         let kinds = template.declaredKinds
@@ -88,6 +89,9 @@ struct TemplateValidator {
                     "this valueFrom source is not supported by Argosy yet (use path, parameter, expression or default)")
             }
         }
+        for (i, v) in (template.volumes ?? []).enumerated() {
+            checkVolume(v, path.appending("volumes").appending(i), into: &sink)
+        }
         for (i, m) in (template.container?.volumeMounts ?? template.script?.volumeMounts ?? []).enumerated() {
             let local = Set((template.volumes ?? []).map(\.name))
             if !volumeNames.contains(m.name), !local.contains(m.name) {
@@ -164,6 +168,16 @@ struct TemplateValidator {
     ) {
         let count = [items != nil, param != nil, sequence != nil].filter { $0 }.count
         if count > 1 { sink.error(p, "only one of withItems, withParam and withSequence may be given") }
+        if let items, items.count > limits.loopItems {
+            sink.error(
+                p.appending("withItems"),
+                "\(items.count) items is more than the limit of \(limits.loopItems) per loop (limits.loopItems)")
+        }
+        if let sequence, let n = sequence.literalCount, n > limits.loopItems {
+            sink.error(
+                p.appending("withSequence"),
+                "\(n) items is more than the limit of \(limits.loopItems) per loop (limits.loopItems)")
+        }
         if let sequence {
             if sequence.count != nil, sequence.end != nil {
                 sink.error(p.appending("withSequence"), "only one of count or end can be defined")

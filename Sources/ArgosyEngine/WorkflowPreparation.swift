@@ -12,6 +12,8 @@ public enum WorkflowPreparation {
         public var namespace: String?
         public var serviceAccount: String?
         public var labels: [(String, String)] = []
+        /// `parameterBytes` bounds each argument's value.
+        public var limits = Limits()
 
         public init() {}
     }
@@ -57,6 +59,7 @@ public enum WorkflowPreparation {
         wf.status = nil
         if let ns = options.namespace { wf.metadata.namespace = ns }
         if wf.metadata.namespace == nil || wf.metadata.namespace == "" { wf.metadata.namespace = "default" }
+        try KubernetesName.checkLabel(wf.metadata.namespace ?? "", field: "metadata.namespace")
         if (wf.metadata.name ?? "").isEmpty {
             guard let prefix = wf.metadata.generateName, !prefix.isEmpty else {
                 throw ArgosyError(.invalid, "metadata.name or metadata.generateName is required")
@@ -71,6 +74,12 @@ public enum WorkflowPreparation {
                     .invalid, "spec.arguments.parameters.\(p.name).value is required (pass it with -p \(p.name)=VALUE)")
             }
             let v = p.value ?? p.default ?? ""
+            if v.utf8.count > options.limits.parameterBytes {
+                throw ArgosyError(
+                    .invalid,
+                    "spec.arguments.parameters.\(p.name): the value is \(v.utf8.count) bytes, more than the limit of \(options.limits.parameterBytes) (limits.parameterBytes)"
+                )
+            }
             if let allowed = p.enum, !allowed.isEmpty, !allowed.contains(v) {
                 throw ArgosyError(
                     .invalid,
@@ -102,18 +111,10 @@ public enum WorkflowPreparation {
         return wf
     }
 
-    /// Kubernetes names: lower-case letters, digits, '-' and '.', at most 253, starting and ending alphanumeric.
-    public static func validateName(_ name: String) throws(ArgosyError) {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")
-        guard !name.isEmpty, name.count <= 253, name.allSatisfy({ allowed.contains($0) }),
-            let first = name.first, first.isLetter || first.isNumber, let last = name.last,
-            last.isLetter || last.isNumber
-        else {
-            throw ArgosyError(
-                .invalid,
-                "metadata.name '\(name)' is invalid: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
-            )
-        }
+    /// Kubernetes names (DNS-1123 subdomains): lower-case letters, digits, '-' and '.', at most 253, starting and
+    /// ending alphanumeric.
+    public static func validateName(_ name: String, field: String = "metadata.name") throws(ArgosyError) {
+        try KubernetesName.checkSubdomain(name, field: field)
     }
 
     /// `wf` under a freshly generated name (`generateName` plus a new suffix), for when the last one was taken.

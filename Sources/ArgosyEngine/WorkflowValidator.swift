@@ -7,13 +7,21 @@ struct WorkflowValidator {
     let spec: WorkflowSpec
     let base: FieldPath
     let requireEntrypoint: Bool
+    var limits = Limits()
 
     func validate(into sink: inout DiagnosticSink) {
         let templates = spec.templates ?? []
         var names: [String: Int] = [:]
         for (i, t) in templates.enumerated() {
             let path = base.appending("templates").appending(i)
-            if t.name.isEmpty { sink.error(path.appending("name"), "template name must not be empty") }
+            if t.name.isEmpty {
+                sink.error(path.appending("name"), "template name must not be empty")
+            } else if !Self.isTemplateName(t.name) {
+                sink.error(
+                    path.appending("name"),
+                    "template name '\(t.name.prefix(80))' is invalid: at most 128 letters, digits and '-', starting with a letter or digit"
+                )
+            }
             if let first = names[t.name] {
                 sink.error(
                     path.appending("name"), "template '\(t.name)' is defined twice (first at templates[\(first)])")
@@ -62,6 +70,17 @@ struct WorkflowValidator {
         if let p = spec.parallelism, p < 1 {
             sink.error(base.appending("parallelism"), "parallelism must be at least 1")
         }
+        checkRange(
+            spec.activeDeadlineSeconds, 0...Int(ArgoDuration.maxSeconds), base.appending("activeDeadlineSeconds"),
+            into: &sink)
+        checkRange(spec.priority, Int(Int32.min)...Int(Int32.max), base.appending("priority"), into: &sink)
+        for (field, value) in [
+            ("secondsAfterCompletion", spec.ttlStrategy?.secondsAfterCompletion),
+            ("secondsAfterSuccess", spec.ttlStrategy?.secondsAfterSuccess),
+            ("secondsAfterFailure", spec.ttlStrategy?.secondsAfterFailure),
+        ] {
+            checkRange(value, 0...Int(Int32.max), base.appending("ttlStrategy").appending(field), into: &sink)
+        }
         if let retry = spec.retryStrategy { checkRetry(retry, base.appending("retryStrategy"), into: &sink) }
         let workflowParams = Set((spec.arguments?.parameters ?? []).map(\.name))
         for (i, p) in (spec.arguments?.parameters ?? []).enumerated() {
@@ -78,14 +97,32 @@ struct WorkflowValidator {
         if !(spec.arguments?.artifacts ?? []).isEmpty {
             sink.error(base.appending("arguments").appending("artifacts"), "artifacts are not supported by Argosy yet")
         }
+        for (i, v) in (spec.volumes ?? []).enumerated() {
+            checkVolume(v, base.appending("volumes").appending(i), into: &sink)
+        }
+        for (i, claim) in (spec.volumeClaimTemplates ?? []).enumerated() {
+            let path = base.appending("volumeClaimTemplates").appending(i).appending("metadata").appending("name")
+            if let name = claim.metadata.name { checkName(name, label: true, path, into: &sink) }
+        }
         let volumeNames = Set(
             (spec.volumes ?? []).map(\.name) + (spec.volumeClaimTemplates ?? []).compactMap(\.metadata.name))
         for (i, t) in templates.enumerated() {
             TemplateValidator(
                 template: t, path: base.appending("templates").appending(i), templateNames: names,
-                workflowParameters: workflowParams, volumeNames: volumeNames
+                workflowParameters: workflowParams, volumeNames: volumeNames, limits: limits
             ).validate(into: &sink)
         }
+    }
+
+    /// Argo's rule for template names (they become part of pod names, and so of file names).
+    static func isTemplateName(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard let first = utf8.first, utf8.count <= 128, isAlphanumeric(first) else { return false }
+        return utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func isAlphanumeric(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
     }
 
     func checkHook(
@@ -99,6 +136,43 @@ struct WorkflowValidator {
             sink.error(path, "lifecycle hooks other than 'exit' are not supported by Argosy yet")
         }
     }
+}
+
+/// A volume's name (a DNS-1123 label, as Kubernetes wants it), and the names it uses in paths.
+func checkVolume(_ volume: Volume, _ path: FieldPath, into sink: inout DiagnosticSink) {
+    checkName(volume.name, label: true, path.appending("name"), into: &sink)
+    if let claim = volume.persistentVolumeClaim?.claimName {
+        checkName(claim, label: false, path.appending("persistentVolumeClaim").appending("claimName"), into: &sink)
+    }
+    if let secret = volume.secret?.secretName {
+        checkName(secret, label: false, path.appending("secret").appending("secretName"), into: &sink)
+    }
+    if let map = volume.configMap?.name {
+        checkName(map, label: false, path.appending("configMap").appending("name"), into: &sink)
+    }
+    for (field, mode) in [("secret", volume.secret?.defaultMode), ("configMap", volume.configMap?.defaultMode)] {
+        checkRange(mode, 0...0o7777, path.appending(field).appending("defaultMode"), into: &sink)
+    }
+}
+
+/// A Kubernetes name written in the manifest (one with a `{{…}}` variable is checked when it is resolved).
+func checkName(_ name: String, label: Bool, _ path: FieldPath, into sink: inout DiagnosticSink) {
+    if name.contains("{{") { return }
+    do {
+        if label {
+            try KubernetesName.checkLabel(name, field: "name")
+        } else {
+            try KubernetesName.checkSubdomain(name, field: "name")
+        }
+    } catch {
+        sink.error(path, error.message)
+    }
+}
+
+/// An integer field outside `range` (Argo's own type for it, e.g. int32, or a span Go's durations can hold).
+func checkRange(_ value: Int?, _ range: ClosedRange<Int>, _ path: FieldPath, into sink: inout DiagnosticSink) {
+    guard let value, !range.contains(value) else { return }
+    sink.error(path, "\(value) is out of range: expected \(range.lowerBound) to \(range.upperBound)")
 }
 
 func checkRetry(_ retry: RetryStrategy, _ path: FieldPath, into sink: inout DiagnosticSink) {

@@ -38,7 +38,7 @@ struct GoTime: Sendable, Equatable {
 
     /// The instant `date` (to the microsecond), in UTC.
     init(_ date: Date) {
-        let micros = Int((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let micros = Int(saturating: (date.timeIntervalSince1970 * 1_000_000).rounded())
         self.init(
             seconds: CivilCalendar.floorDiv(micros, 1_000_000), nanos: CivilCalendar.floorMod(micros, 1_000_000) * 1000)
     }

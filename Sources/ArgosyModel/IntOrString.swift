@@ -1,4 +1,7 @@
 /// Kubernetes' `IntOrString`: fields such as `retryStrategy.limit` accept `3` or `"3"` (or an expression).
+///
+/// As in Kubernetes, the integer form is a 32-bit integer: a number outside that range, or with a fraction, is
+/// refused with an error naming the field (it never reaches an integer conversion that could trap).
 public enum IntOrString: Sendable, Hashable, Codable, CustomStringConvertible {
     case int(Int)
     case string(String)
@@ -8,10 +11,12 @@ public enum IntOrString: Sendable, Hashable, Codable, CustomStringConvertible {
         if let v = try? c.decode(JSONValue.self) {
             switch v {
             case .int(let i):
+                guard Int32(exactly: i) != nil else { break }
                 self = .int(i)
                 return
-            case .double(let d) where d == d.rounded():
-                self = .int(Int(d))
+            case .double(let d):
+                guard let i = Int32(exactly: d) else { break }
+                self = .int(Int(i))
                 return
             case .string(let s):
                 self = .string(s)
@@ -20,7 +25,8 @@ public enum IntOrString: Sendable, Hashable, Codable, CustomStringConvertible {
             }
         }
         throw DecodingError.typeMismatch(
-            IntOrString.self, .init(codingPath: decoder.codingPath, debugDescription: "expected an integer or a string")
+            IntOrString.self,
+            .init(codingPath: decoder.codingPath, debugDescription: "expected a 32-bit integer or a string")
         )
     }
 

@@ -80,7 +80,7 @@ public struct AnyKey: CodingKey, Hashable, Sendable {
 /// RFC 3339 timestamps as Kubernetes writes them (`2026-11-28T12:00:00Z`).
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        var t = time_t(Int(saturating: date.timeIntervalSince1970.rounded(.down)))
         var v = tm()
         gmtime_r(&t, &v)
         var out = ""

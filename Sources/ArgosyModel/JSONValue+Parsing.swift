@@ -131,6 +131,8 @@ struct JSONTextParser {
         if text.isEmpty || text == "-" { throw error("unexpected character") }
         if !isFloat, let i = Int(text) { return .int(i) }
         guard let d = Double(text) else { throw error("invalid number '\(text)'") }
+        // As Go's decoder: a number beyond a float64's range is an error, not an infinity.
+        guard d.isFinite else { throw error("number '\(text)' is out of range") }
         return .double(d)
     }
 

@@ -243,8 +243,10 @@ private struct SingleReader: SingleValueDecodingContainer {
     var codingPath: [any CodingKey] { JSONValueDecoding(value: .null, path: path, tracker: tracker).codingPath }
 
     func mismatch<T>(_ type: T.Type, _ expected: String) -> DecodingError {
-        .typeMismatch(
-            type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(value.kindName)"))
+        // A number is shown as it is (a fraction, or one out of range, is why it did not fit).
+        let found = value.doubleValue != nil ? value.compactJSON : value.kindName
+        return .typeMismatch(
+            type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(found)"))
     }
 
     func decodeNil() -> Bool { value.isNull }

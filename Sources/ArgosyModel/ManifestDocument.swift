@@ -25,15 +25,35 @@ public struct ManifestDocument: Sendable {
         }
     }
 
+    /// The most documents one file or request may hold.
+    public static let maxDocuments = 10_000
+    /// The deepest nesting of lists and mappings a document may have.
+    public static let maxDepth = 200
+
     /// Parses every document in `text` (YAML 1.1 scalars as Kubernetes reads them; JSON is YAML too).
-    /// Empty documents are skipped. Throws an ``ArgosyError`` with the line and column of a syntax error.
+    /// Empty documents are skipped. Throws an ``ArgosyError`` with the line and column of a syntax error, and
+    /// refuses documents that nest deeper than ``maxDepth``, files of more than ``maxDocuments`` documents and
+    /// aliases that would expand to far more values than the text holds (a "billion laughs" bomb).
     public static func parseAll(_ text: String, file: String) throws(ArgosyError) -> [ManifestDocument] {
+        if let at = NestingScan.firstTooDeep(text, limit: maxDepth) {
+            throw ArgosyError(
+                .invalid, "document nested more than \(maxDepth) levels deep",
+                at: SourceLocation(file: file, line: at.line, column: at.column))
+        }
         do {
             var documents: [ManifestDocument] = []
             var nodes = try Yams.compose_all(yaml: text, .basic)
+            // Without aliases a document has at most about one value per character of its text.
+            var budget = 2 * text.utf8.count + 1_000
+            var count = 0
             while let node = nodes.next() {
-                var builder = Builder(file: file)
+                count += 1
+                if count > maxDocuments {
+                    throw ArgosyError(.invalid, "\(file): more than \(maxDocuments) documents in one file")
+                }
+                var builder = Builder(file: file, budget: budget)
                 let value = try builder.convert(node, path: FieldPath())
+                budget = builder.budget
                 if value.isNull { continue }
                 documents.append(ManifestDocument(value: value, file: file, locations: builder.locations))
             }
@@ -61,21 +81,44 @@ public struct ManifestDocument: Sendable {
 
     private struct Builder {
         let file: String
+        /// Values left to make: aliases repeat what they name, and past this the document is refused.
+        var budget: Int
         var locations: [FieldPath: SourceLocation] = [:]
         var depth = 0
+
+        init(file: String, budget: Int) {
+            self.file = file
+            self.budget = budget
+        }
 
         mutating func record(_ path: FieldPath, _ mark: Mark?) {
             guard let mark else { return }
             locations[path] = SourceLocation(file: file, line: mark.line, column: mark.column)
         }
 
+        func place(_ node: Node) -> SourceLocation? {
+            node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+        }
+
         mutating func convert(_ node: Node, path: FieldPath) throws -> JSONValue {
             depth += 1
             defer { depth -= 1 }
-            if depth > 200 { throw ArgosyError(.invalid, "\(file): document nested too deeply at \(path)") }
+            if depth > ManifestDocument.maxDepth {
+                throw ArgosyError(.invalid, "\(path): document nested too deeply", at: place(node))
+            }
+            budget -= 1
+            if budget < 0 {
+                throw ArgosyError(
+                    .invalid, "\(path): YAML aliases expand to far more values than the text holds (an alias bomb?)",
+                    at: place(node))
+            }
             switch node {
             case .scalar(let scalar):
-                return Self.resolve(scalar)
+                let value = Self.resolve(scalar)
+                if case .double(let d) = value, !d.isFinite {
+                    throw ArgosyError(.invalid, "\(path): number '\(scalar.string)' is out of range", at: place(node))
+                }
+                return value
             case .sequence(let seq):
                 var out: [JSONValue] = []
                 out.reserveCapacity(seq.count)

@@ -80,6 +80,24 @@ public struct Sequence: Codable, Sendable, Hashable {
     public var start: IntOrString?
     public var end: IntOrString?
     public var format: String?
+
+    /// How many items the sequence has when its numbers are written in the manifest (nil when a variable or an
+    /// expression sets one of them).
+    public var literalCount: Int? {
+        func literal(_ v: IntOrString?) -> Int?? {
+            switch v {
+            case nil: .some(nil)
+            case .int(let i)?: .some(i)
+            case .string(let s)?: Int(s.trimmingCharacters(in: .whitespaces)).map { .some($0) } ?? nil
+            }
+        }
+        guard let start = literal(start), let count = literal(count), let end = literal(end) else { return nil }
+        if let count { return count }
+        guard let end else { return nil }
+        let difference = end.subtractingReportingOverflow(start ?? 0)
+        let span = difference.partialValue.magnitude
+        return difference.overflow || span >= UInt(Int.max) ? Int.max : Int(span) + 1
+    }
 }
 
 /// `continueOn`: let the parent go on although this step failed or errored.

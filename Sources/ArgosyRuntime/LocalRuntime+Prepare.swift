@@ -173,6 +173,13 @@ extension LocalRuntime {
             guard let volume = launch.volumes.last(where: { $0.name == m.name }) else {
                 throw ArgosyError(.invalid, "volumeMounts: volume '\(m.name)' not found")
             }
+            // Names become folder names under the home: checked here too, whatever lint let through (a name
+            // that came from a variable, or a workflow stored before the check existed).
+            try KubernetesName.checkLabel(volume.name, field: "volume name")
+            try KubernetesName.checkLabel(launch.namespace, field: "namespace")
+            if let claim = volume.persistentVolumeClaim {
+                try KubernetesName.checkSubdomain(claim.claimName, field: "volume '\(m.name)': claimName")
+            }
             var source: URL
             var readOnly = m.readOnly == true
             do {

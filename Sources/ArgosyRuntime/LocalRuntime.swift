@@ -153,7 +153,7 @@ public final class LocalRuntime: @unchecked Sendable {
         guard let record,
             var result = dir.result(
                 exitRecord: record, workflowUID: launch.workflowUID, nodeID: launch.nodeID, outputNames: outputNames,
-                now: Date())
+                outputLimit: config.limits.outputBytes, now: Date())
         else {
             onResult(
                 StepResult(

@@ -10,11 +10,13 @@ import Yams
 ///   my/tool:1.2: [/opt/tool/bin/tool, --quiet]
 /// passEnv: [AWS_PROFILE]  # host variables steps may see
 /// killGraceSeconds: 10    # SIGTERM to SIGKILL on stop, terminate and timeouts
+/// limits: {loopItems: 100000}   # see ``Limits``
 /// ```
 public struct RuntimeConfig: Sendable {
     public var images: [String: [String]] = [:]
     public var passEnv: [String] = []
     public var killGraceSeconds: Double = 10
+    public var limits = Limits()
 
     public init() {}
 
@@ -47,13 +49,16 @@ public struct RuntimeConfig: Sendable {
                 }
                 config.passEnv = list
             case "killGraceSeconds":
-                guard let d = value.doubleValue, d >= 0 else {
-                    throw ArgosyError(.invalid, "killGraceSeconds: expected a number of seconds", at: at)
+                guard let d = value.doubleValue, d >= 0, d <= 86_400 else {
+                    throw ArgosyError(
+                        .invalid, "killGraceSeconds: expected a number of seconds from 0 to 86400", at: at)
                 }
                 config.killGraceSeconds = d
+            case "limits":
+                config.limits = try Limits(from: value, at: at)
             default:
                 throw ArgosyError(
-                    .invalid, "unknown setting '\(key)' (known: images, passEnv, killGraceSeconds)", at: at)
+                    .invalid, "unknown setting '\(key)' (known: images, passEnv, killGraceSeconds, limits)", at: at)
             }
         }
         return config

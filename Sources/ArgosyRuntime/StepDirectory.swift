@@ -77,17 +77,25 @@ public struct StepDirectory: Sendable {
 
     /// The result of the step from its exit record (the JSON of its `exit` line) and outputs. Nil when the record
     /// is not valid JSON.
-    func result(exitRecord text: String, workflowUID: String, nodeID: String, outputNames: [String], now: Date)
-        -> StepResult?
-    {
+    /// An output file over `outputLimit` bytes (`limits.outputBytes`) errors the step instead of being read whole.
+    func result(
+        exitRecord text: String, workflowUID: String, nodeID: String, outputNames: [String], outputLimit: Int,
+        now: Date
+    ) -> StepResult? {
         guard let record = try? JSONValue.parse(text) else { return nil }
-        let exitCode = record["exitCode"].flatMap { $0.doubleValue.map { Int($0) } }
+        let exitCode = record["exitCode"].flatMap { $0.doubleValue.map { Int(saturating: $0) } }
         var result = StepResult(workflowUID: workflowUID, nodeID: nodeID, exitCode: exitCode, finishedAt: now)
         if let error = record["error"]?.stringValue { result.error = error }
         let stdout = Self.contents(path("stdout"), limit: Self.resultLimit) ?? []
         result.stdout = String(decoding: stdout, as: UTF8.self)
         for name in outputNames {
-            if let data = Self.contents("\(path("outputs"))/\(name)") {
+            if let data = Self.contents("\(path("outputs"))/\(name)", limit: outputLimit + 1) {
+                if data.count > outputLimit {
+                    result.error =
+                        result.error
+                        ?? "output parameter '\(name)' is larger than \(outputLimit) bytes (limits.outputBytes)"
+                    continue
+                }
                 var value = String(decoding: data, as: UTF8.self)
                 if value.hasSuffix("\n") { value.removeLast() }
                 result.outputValues[name] = value

@@ -7,7 +7,7 @@ import Hummingbird
 
 extension ArgosyServer {
     /// WorkflowTemplates, ClusterWorkflowTemplates, CronWorkflows and the archive.
-    func addResourceRoutes(_ router: Router<BasicRequestContext>) {
+    func addResourceRoutes(_ router: Router<ArgosyRequestContext>) {
         addStoredRoutes(
             router, base: "/api/v1/workflow-templates/:namespace", kind: .workflowTemplate, field: "template")
         addStoredRoutes(
@@ -15,16 +15,21 @@ extension ArgosyServer {
         addStoredRoutes(router, base: "/api/v1/cron-workflows/:namespace", kind: .cronWorkflow, field: "cronWorkflow")
         for (action, suspend) in [("suspend", true), ("resume", false)] {
             router.put("/api/v1/cron-workflows/:namespace/:name/\(action)") { _, context in
-                let ns = try context.parameters.require("namespace")
-                let name = try context.parameters.require("name")
+                let ns = try namespace(context)
+                let name = try self.name(context)
                 try api { () throws(ArgosyError) in try store.setCronSuspended(namespace: ns, name: name, suspend) }
                 controller.wake()
                 return JSON(try stored(.cronWorkflow, ns, name))
             }
         }
-        router.get("/api/v1/archived-workflows") { request, _ in
-            let ns = request.uri.queryParameters["namespace"].map(String.init)
+        router.get("/api/v1/archived-workflows") { request, context in
+            let ns = request.uri.queryParameters["namespace"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            if let ns {
+                try api { () throws(ArgosyError) in try KubernetesName.checkLabel(ns, field: "namespace") }
+                try context.access.check(namespace: ns)
+            }
             let items = try api { () throws(ArgosyError) in try store.archived(namespace: ns) }
+                .filter { context.access.allows(namespace: $0.namespace) }
                 .map { (try? JSONValue(encoding: $0.workflow)) ?? .null }
             return JSON(["metadata": [:], "items": items.isEmpty ? .null : .array(items)])
         }
@@ -71,36 +76,47 @@ extension ArgosyServer {
         }
     }
 
-    func archivedWorkflow(_ context: BasicRequestContext) throws -> ArchivedWorkflow {
+    /// The archived workflow the path's `:uid` names; one in a namespace the caller may not use is not found
+    /// for it (its uid is all the caller gave: saying 403 would tell the namespace).
+    func archivedWorkflow(_ context: ArgosyRequestContext) throws -> ArchivedWorkflow {
         let uid = try context.parameters.require("uid")
-        guard let a = try api({ () throws(ArgosyError) in try store.archived(id: uid, namespace: "") }) else {
-            throw APIError(.notFound, "archived workflow \"\(uid)\" not found")
+        guard let a = try api({ () throws(ArgosyError) in try store.archived(id: uid, namespace: "") }),
+            context.access.allows(namespace: a.namespace)
+        else {
+            throw APIError(.notFound, "archived workflow \"\(uid.prefix(80))\" not found")
         }
         return a
     }
 
     /// CRUD and lint for a kind of stored resource, under `base` (with or without a namespace).
-    func addStoredRoutes(_ router: Router<BasicRequestContext>, base: String, kind: ResourceKind, field: String) {
-        @Sendable func namespace(_ context: BasicRequestContext) -> String {
-            kind.isClusterScoped ? "" : ((try? context.parameters.require("namespace")) ?? "default")
+    func addStoredRoutes(_ router: Router<ArgosyRequestContext>, base: String, kind: ResourceKind, field: String) {
+        /// The path's namespace ("" for a cluster-scoped kind, which needs a caller that may use those).
+        @Sendable func namespace(_ context: ArgosyRequestContext) throws -> String {
+            if kind.isClusterScoped {
+                try context.access.checkClusterScope(kind.plural)
+                return ""
+            }
+            return try self.namespace(context)
         }
-        @Sendable func listing(_ ns: String?) throws -> JSON {
+        @Sendable func listing(_ ns: String?, _ access: Access) throws -> JSON {
             let items = try api { () throws(ArgosyError) in
-                try store.resources(kind, namespace: ns).map { r throws(ArgosyError) in
-                    try ResourceDocument.json(r, store: store)
+                try store.resources(kind, namespace: ns).filter {
+                    kind.isClusterScoped || access.allows(namespace: $0.namespace)
                 }
+                .map { r throws(ArgosyError) in try ResourceDocument.json(r, store: store) }
             }
             return JSON(["metadata": [:], "items": items.isEmpty ? .null : .array(items)])
         }
         if !kind.isClusterScoped {
-            // Without a namespace: every namespace.
-            router.get(RouterPath(String(base.dropLast("/:namespace".count)))) { _, _ in try listing(nil) }
+            // Without a namespace: every namespace the caller may use.
+            router.get(RouterPath(String(base.dropLast("/:namespace".count)))) { _, context in
+                try listing(nil, context.access)
+            }
         }
-        router.get(RouterPath(base)) { _, context in try listing(namespace(context)) }
+        router.get(RouterPath(base)) { _, context in try listing(try namespace(context), context.access) }
         router.post(RouterPath(base)) { request, context in
-            var request = request
-            let ns = namespace(context)
-            let (name, manifest) = try validated(kind, field, try await request.json(), namespace: ns)
+            let ns = try namespace(context)
+            let (name, manifest) = try validated(kind, field, try await body(request), namespace: ns)
             try api { () throws(ArgosyError) in
                 try store.createResource(kind, namespace: ns, name: name, manifest: manifest, now: Date())
             }
@@ -108,19 +124,19 @@ extension ArgosyServer {
             return JSON(try stored(kind, ns, name))
         }
         router.post(RouterPath(base + "/lint")) { request, context in
-            var request = request
-            let (_, manifest) = try validated(kind, field, try await request.json(), namespace: namespace(context))
+            let ns = try namespace(context)
+            let (_, manifest) = try validated(kind, field, try await body(request), namespace: ns)
             return JSON(try manifestJSON(kind, manifest))
         }
         router.get(RouterPath(base + "/:name")) { _, context in
-            let name = try context.parameters.require("name")
-            return JSON(try stored(kind, namespace(context), name))
+            let ns = try namespace(context)
+            return JSON(try stored(kind, ns, try self.name(context)))
         }
         router.put(RouterPath(base + "/:name")) { request, context in
-            var request = request
-            let ns = namespace(context)
-            let (name, manifest) = try validated(kind, field, try await request.json(), namespace: ns)
-            guard name == (try context.parameters.require("name")) else {
+            let ns = try namespace(context)
+            let pathName = try self.name(context)
+            let (name, manifest) = try validated(kind, field, try await body(request), namespace: ns)
+            guard name == pathName else {
                 throw APIError(.badRequest, "the name in the body (\(name)) differs from the path")
             }
             try api { () throws(ArgosyError) in
@@ -129,8 +145,8 @@ extension ArgosyServer {
             return JSON(try stored(kind, ns, name))
         }
         router.delete(RouterPath(base + "/:name")) { _, context in
-            let name = try context.parameters.require("name")
-            let ns = namespace(context)
+            let ns = try namespace(context)
+            let name = try self.name(context)
             guard try api({ () throws(ArgosyError) in try store.deleteResource(kind, namespace: ns, name: name) })
             else {
                 throw APIError(.notFound, "\(kind.plural).argoproj.io \"\(name)\" not found")
@@ -147,7 +163,9 @@ extension ArgosyServer {
         guard case .object(var o)? = body[field] else { throw APIError(.badRequest, "missing field '\(field)'") }
         if o["apiVersion"] == nil { o["apiVersion"] = "argoproj.io/v1alpha1" }
         if o["kind"] == nil { o["kind"] = .string(kind.rawValue) }
-        let resource = try api { () throws(ArgosyError) in try WorkflowSubmission.lint(.object(o), file: field) }
+        let resource = try api { () throws(ArgosyError) in
+            try WorkflowSubmission.lint(.object(o), file: field, limits: options.limits)
+        }
         return try api { () throws(ArgosyError) in
             switch (resource, kind) {
             case (.workflowTemplate(var wf), .workflowTemplate),

@@ -6,21 +6,25 @@ import Foundation
 import Hummingbird
 
 extension ArgosyServer {
-    func addStreamRoutes(_ router: Router<BasicRequestContext>) {
-        router.get("/api/v1/workflow-events/:namespace") { request, context in
-            let ns = try context.parameters.require("namespace")
-            var query: [String: String] = [:]
-            for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
+    func addStreamRoutes(_ router: Router<ArgosyRequestContext>) {
+        // Without a namespace: every namespace the caller may use.
+        router.get("/api/v1/workflow-events") { request, context in
             let sse = request.headers[.accept]?.contains("text/event-stream") == true
-            let options = query
-            return stream(sse: sse) { send in try await watch(ns, options, send) }
+            let options = query(request)
+            let access = context.access
+            return stream(sse: sse) { send in try await watch(nil, options, access: access, send) }
+        }
+        router.get("/api/v1/workflow-events/:namespace") { request, context in
+            let ns = try namespace(context)
+            let sse = request.headers[.accept]?.contains("text/event-stream") == true
+            let options = query(request)
+            let access = context.access
+            return stream(sse: sse) { send in try await watch(ns, options, access: access, send) }
         }
         router.get("/api/v1/workflows/:namespace/:name/log") { request, context in
             let wf = try find(context)
-            var query: [String: String] = [:]
-            for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
             let sse = request.headers[.accept]?.contains("text/event-stream") == true
-            let options = query
+            let options = query(request)
             let uid = wf.uid
             return stream(sse: sse) { send in try await logs(uid, options, send) }
         }
@@ -60,11 +64,12 @@ extension ArgosyServer {
             })
     }
 
-    /// Sends ADDED, MODIFIED and DELETED events for the namespace's workflows (one, with a name field selector)
-    /// as they change; polls the store every 100 ms.
-    func watch(_ ns: String, _ query: [String: String], _ send: @escaping @Sendable (JSONValue) async throws -> Void)
-        async throws
-    {
+    /// Sends ADDED, MODIFIED and DELETED events for the namespace's workflows (one, with a name field selector;
+    /// every namespace `access` allows when `ns` is nil) as they change; polls the store every 100 ms.
+    func watch(
+        _ ns: String?, _ query: [String: String], access: Access,
+        _ send: @escaping @Sendable (JSONValue) async throws -> Void
+    ) async throws {
         let fields = query["listOptions.fieldSelector"] ?? ""
         let labels = query["listOptions.labelSelector"] ?? ""
         // `fields` paths start at the frame: `result.object.metadata.name`.
@@ -74,10 +79,13 @@ extension ArgosyServer {
             try await send(filter.apply(["result": event])["result"] ?? .null)
         }
         var seen: [String: String] = [:]
+        var lastNamespace: [String: String] = [:]
         while !Task.isCancelled {
-            let rows = try api { () throws(ArgosyError) in try store.list(namespace: ns.isEmpty ? nil : ns) }
+            let rows = try api { () throws(ArgosyError) in try store.list(namespace: ns) }
             var present = Set<String>()
-            for row in rows {
+            var namespaces: [String: String] = [:]
+            for row in rows where access.allows(namespace: row.namespace) {
+                namespaces[row.uid] = row.namespace
                 let fingerprint = [
                     row.phase?.rawValue ?? "", row.progress ?? "", row.message ?? "",
                     row.finishedAt.map { "\($0.timeIntervalSince1970)" } ?? "", String(row.suspended),
@@ -99,9 +107,14 @@ extension ArgosyServer {
             for uid in seen.keys where !present.contains(uid) {
                 seen[uid] = nil
                 try await send([
-                    "type": "DELETED", "object": ["metadata": ["uid": .string(uid), "namespace": .string(ns)]],
+                    "type": "DELETED",
+                    "object": [
+                        "metadata": ["uid": .string(uid), "namespace": .string(ns ?? lastNamespace[uid] ?? "")]
+                    ],
                 ])
+                lastNamespace[uid] = nil
             }
+            lastNamespace.merge(namespaces) { $1 }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
     }

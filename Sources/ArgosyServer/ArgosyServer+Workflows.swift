@@ -7,25 +7,20 @@ import Foundation
 import Hummingbird
 
 extension ArgosyServer {
-    func addWorkflowRoutes(_ router: Router<BasicRequestContext>) {
+    func addWorkflowRoutes(_ router: Router<ArgosyRequestContext>) {
         // No namespace (or an empty one): every namespace, as argo-server does.
-        router.get("/api/v1/workflows") { request, _ in
-            var query: [String: String] = [:]
-            for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
-            return try listWorkflows("", query)
+        router.get("/api/v1/workflows") { request, context in
+            try listWorkflows(nil, query(request), access: context.access)
         }
         router.get("/api/v1/workflows/:namespace") { request, context in
-            let ns = try context.parameters.require("namespace")
-            var query: [String: String] = [:]
-            for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
-            return try listWorkflows(ns, query)
+            try listWorkflows(try namespace(context), query(request), access: context.access)
         }
         router.post("/api/v1/workflows/:namespace") { request, context in
-            var request = request
-            let ns = try context.parameters.require("namespace")
-            let body = try await request.json()
+            let ns = try namespace(context)
+            let body = try await body(request)
             guard let manifest = body["workflow"] else { throw APIError(.badRequest, "missing field 'workflow'") }
             let wf = try workflowFromJSON(manifest)
+            try checkClusterTemplates(wf, context.access)
             let prepared = try api { () throws(ArgosyError) in
                 try WorkflowSubmission.prepare(wf, options: namespaceOptions(ns), store: store)
             }
@@ -37,17 +32,18 @@ extension ArgosyServer {
             return JSON(try document(stored))
         }
         router.post("/api/v1/workflows/:namespace/lint") { request, context in
-            var request = request
-            _ = try context.parameters.require("namespace")
-            let body = try await request.json()
+            _ = try namespace(context)
+            let body = try await body(request)
             guard let manifest = body["workflow"] else { throw APIError(.badRequest, "missing field 'workflow'") }
             return JSON(try document(try workflowFromJSON(manifest)))
         }
         router.post("/api/v1/workflows/:namespace/submit") { request, context in
-            var request = request
-            let ns = try context.parameters.require("namespace")
-            let body = try await request.json()
+            let ns = try namespace(context)
+            let body = try await body(request)
             let kind = body["resourceKind"]?.stringValue ?? ""
+            if kind == ResourceKind.clusterWorkflowTemplate.rawValue {
+                try context.access.checkClusterScope("ClusterWorkflowTemplates")
+            }
             guard let name = body["resourceName"]?.stringValue, !name.isEmpty else {
                 throw APIError(.badRequest, "missing field 'resourceName'")
             }
@@ -74,6 +70,7 @@ extension ArgosyServer {
             let source = try api { () throws(ArgosyError) in
                 try SubmitSource.workflow(kind: kind, name: name, namespace: ns, store: store)
             }
+            try checkClusterTemplates(source, context.access)
             let prepared = try api { () throws(ArgosyError) in
                 try WorkflowSubmission.prepare(source, options: options, store: store)
             }
@@ -103,8 +100,7 @@ extension ArgosyServer {
         }
         for action in ["suspend", "resume", "stop", "terminate", "retry", "resubmit", "set"] {
             router.put("/api/v1/workflows/:namespace/:name/\(action)") { request, context in
-                var request = request
-                let body = try await request.json()
+                let body = try await body(request)
                 let wf = try find(context)
                 let result = try control(action, wf, body)
                 if action == "retry" {
@@ -117,6 +113,7 @@ extension ArgosyServer {
 
     func namespaceOptions(_ ns: String) -> WorkflowPreparation.Options {
         var o = WorkflowPreparation.Options()
+        o.limits = options.limits
         o.namespace = ns
         return o
     }
@@ -137,16 +134,39 @@ extension ArgosyServer {
             if o["kind"] == nil { o["kind"] = "Workflow" }
             value = .object(o)
         }
-        let resource = try api { () throws(ArgosyError) in try WorkflowSubmission.lint(value, file: "workflow") }
+        let resource = try api { () throws(ArgosyError) in
+            try WorkflowSubmission.lint(value, file: "workflow", limits: options.limits)
+        }
         guard case .workflow(let wf) = resource else {
             throw APIError(.badRequest, "expected kind Workflow, found \(resource.kind)")
         }
         return wf
     }
 
-    func find(_ context: BasicRequestContext) throws -> StoredWorkflow {
-        let ns = try context.parameters.require("namespace")
-        let name = try context.parameters.require("name")
+    /// The query's options as a dictionary.
+    func query(_ request: Request) -> [String: String] {
+        var query: [String: String] = [:]
+        for (k, v) in request.uri.queryParameters { query[String(k)] = String(v) }
+        return query
+    }
+
+    /// 403 when a caller limited to namespaces submits a workflow that uses ClusterWorkflowTemplates.
+    func checkClusterTemplates(_ wf: Workflow, _ access: Access) throws {
+        if access.allowsClusterScope { return }
+        // Every reference says so with `clusterScope: true`, wherever it is (steps, tasks, hooks, the spec).
+        func usesCluster(_ v: JSONValue) -> Bool {
+            switch v {
+            case .object(let o): o["clusterScope"] == .bool(true) || o.values.contains(where: usesCluster)
+            case .array(let a): a.contains(where: usesCluster)
+            default: false
+            }
+        }
+        if usesCluster(try document(wf)) { try access.checkClusterScope("ClusterWorkflowTemplates") }
+    }
+
+    func find(_ context: ArgosyRequestContext) throws -> StoredWorkflow {
+        let ns = try namespace(context)
+        let name = try self.name(context)
         guard let wf = try api({ () throws(ArgosyError) in try store.get(namespace: ns, name: name) }) else {
             throw APIError(.notFound, "workflows.argoproj.io \"\(name)\" not found")
         }
@@ -159,18 +179,21 @@ extension ArgosyServer {
 
     func document(_ stored: StoredWorkflow) throws -> JSONValue { try document(stored.document()) }
 
-    func listWorkflows(_ ns: String, _ query: [String: String]) throws -> JSON {
+    /// Workflows of `ns` (nil: of every namespace the caller may use).
+    func listWorkflows(_ ns: String?, _ query: [String: String], access: Access) throws -> JSON {
         let selector = query["listOptions.labelSelector"] ?? ""
         let fields = query["listOptions.fieldSelector"] ?? ""
-        let limit = query["listOptions.limit"].flatMap { Int($0) } ?? 0
-        let offset = query["listOptions.continue"].flatMap { Int($0) } ?? 0
+        let limit = try Self.count(query, "listOptions.limit")
+        let offset = try Self.count(query, "listOptions.continue")
         // Only the workflows a page returns are read in full; ids come without decoding anything.
-        let rows = try api { () throws(ArgosyError) in try store.workflowIDs(namespace: ns == "" ? nil : ns) }
+        let rows = try api { () throws(ArgosyError) in try store.workflowIDs(namespace: ns) }
         var items: [JSONValue] = []
         var matched = 0
         var next: Int?
         for row in rows {
-            guard let stored = try api({ () throws(ArgosyError) in try store.get(uid: row.uid) }) else { continue }
+            guard let stored = try api({ () throws(ArgosyError) in try store.get(uid: row.uid) }),
+                access.allows(namespace: stored.workflow.namespace)
+            else { continue }
             guard Selector.matches(selector, labels: stored.workflow.metadata.labels ?? [:]),
                 Selector.matchesFields(fields, stored)
             else { continue }
@@ -189,6 +212,15 @@ extension ArgosyServer {
         }
         let list: JSONValue = ["metadata": metadata, "items": items.isEmpty ? .null : .array(items)]
         return JSON(FieldFilter(query["fields"])?.apply(list) ?? list)
+    }
+
+    /// A non-negative whole number from the query (`listOptions.limit`, `listOptions.continue`), 0 when absent.
+    static func count(_ query: [String: String], _ key: String) throws -> Int {
+        guard let text = query[key], !text.isEmpty else { return 0 }
+        guard let n = Int(text), n >= 0 else {
+            throw APIError(.badRequest, "\(key): expected a whole number, found '\(text.prefix(40))'")
+        }
+        return n
     }
 
     func control(_ action: String, _ wf: StoredWorkflow, _ body: JSONValue) throws -> JSONValue {

@@ -16,6 +16,8 @@ public struct ArgosyServer: Sendable {
         public var requireTokens = false
         /// Serve https with this certificate (`--secure`); plain http when nil.
         public var tls: ServerTLS?
+        /// Request body size, workflows per request (from `config.yaml`'s `limits`).
+        public var limits = Limits()
 
         public init() {}
     }
@@ -32,14 +34,9 @@ public struct ArgosyServer: Sendable {
         self.options = options
     }
 
-    /// The largest request body accepted (a workflow manifest).
-    static let maxBody = 4 * 1024 * 1024
-
     /// Serves until cancelled; `onListening` gets the bound port (0 in the options picks a free one).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let router = Router()
-        if options.requireTokens { router.add(middleware: TokenAuthentication(store: store)) }
-        addRoutes(router)
+        let router = makeRouter()
         let app = Application(
             router: router,
             server: try options.tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
@@ -54,7 +51,17 @@ public struct ArgosyServer: Sendable {
         }
     }
 
-    func addRoutes(_ router: Router<BasicRequestContext>) {
+    /// The whole API: routes, Argo's error shape for every failure (unknown paths included), and tokens when the
+    /// server requires them. Tests serve it in process.
+    public func makeRouter() -> Router<ArgosyRequestContext> {
+        let router = Router(context: ArgosyRequestContext.self)
+        router.add(middleware: ErrorResponses())
+        if options.requireTokens { router.add(middleware: TokenAuthentication(store: store)) }
+        addRoutes(router)
+        return router
+    }
+
+    func addRoutes(_ router: Router<ArgosyRequestContext>) {
         router.get("/api/v1/version") { _, _ in
             JSON([
                 "version": .string(options.version), "platform": "linux/amd64", "buildDate": .string(options.version),
@@ -70,6 +77,27 @@ public struct ArgosyServer: Sendable {
         addWorkflowRoutes(router)
         addStreamRoutes(router)
         addResourceRoutes(router)
+    }
+
+    /// The request's body as JSON, within `limits.requestBytes`.
+    func body(_ request: Request) async throws -> JSONValue {
+        var request = request
+        return try await request.json(limit: options.limits.requestBytes)
+    }
+
+    /// The `:namespace` of the path: a valid namespace (400 otherwise) that the caller may use (403 otherwise).
+    func namespace(_ context: ArgosyRequestContext) throws -> String {
+        let ns = try context.parameters.require("namespace")
+        try api { () throws(ArgosyError) in try KubernetesName.checkLabel(ns, field: "namespace") }
+        try context.access.check(namespace: ns)
+        return ns
+    }
+
+    /// The `:name` of the path: a valid resource name (400 otherwise).
+    func name(_ context: ArgosyRequestContext) throws -> String {
+        let name = try context.parameters.require("name")
+        try api { () throws(ArgosyError) in try KubernetesName.checkSubdomain(name, field: "name") }
+        return name
     }
 
     func metrics() throws -> Response {
@@ -106,13 +134,13 @@ struct JSON: ResponseGenerator {
 }
 
 extension Request {
-    /// The body as JSON, bounded in size; a clear 400 or 413 otherwise.
-    mutating func json() async throws -> JSONValue {
+    /// The body as JSON, bounded in size (`limits.requestBytes`); a clear 400 or 413 otherwise.
+    mutating func json(limit: Int) async throws -> JSONValue {
         let buffer: ByteBuffer
         do {
-            buffer = try await collectBody(upTo: ArgosyServer.maxBody)
+            buffer = try await collectBody(upTo: limit)
         } catch {
-            throw APIError(.contentTooLarge, "request body is larger than \(ArgosyServer.maxBody) bytes")
+            throw APIError(.contentTooLarge, "request body is larger than \(limit) bytes (limits.requestBytes)")
         }
         let text = String(buffer: buffer)
         if text.isEmpty { return .object([:]) }

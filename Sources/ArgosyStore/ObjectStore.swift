@@ -27,6 +27,8 @@ public struct KeyValueObject: Sendable, Hashable {
 
 extension WorkflowStore {
     public func createObject(_ object: KeyValueObject) throws(ArgosyError) {
+        try KubernetesName.checkLabel(object.namespace, field: "namespace")
+        try KubernetesName.checkSubdomain(object.name, field: "name")
         do {
             try database.query(
                 "INSERT INTO objects (kind, namespace, name, data, created_at) VALUES (?, ?, ?, ?, ?)",

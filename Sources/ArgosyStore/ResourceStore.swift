@@ -34,6 +34,7 @@ extension WorkflowStore {
     public func createResource(_ kind: ResourceKind, namespace: String, name: String, manifest: String, now: Date)
         throws(ArgosyError)
     {
+        try Self.checkNames(kind, namespace: namespace, name: name)
         do {
             try database.query(
                 "INSERT INTO resources (kind, namespace, name, manifest, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -47,6 +48,12 @@ extension WorkflowStore {
             }
             throw error
         }
+    }
+
+    /// A resource's name and (unless it is cluster-scoped) namespace, checked as Kubernetes names.
+    static func checkNames(_ kind: ResourceKind, namespace: String, name: String) throws(ArgosyError) {
+        if !kind.isClusterScoped { try KubernetesName.checkLabel(namespace, field: "metadata.namespace") }
+        try KubernetesName.checkSubdomain(name, field: "metadata.name")
     }
 
     /// Replaces a stored resource's manifest; `notFound` when there is none.

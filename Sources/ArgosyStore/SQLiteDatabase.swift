@@ -173,7 +173,7 @@ public struct SQLRow: Sendable {
     public func int(_ column: String) -> Int? {
         switch values[column] {
         case .integer(let n): n
-        case .real(let d): Int(d)
+        case .real(let d): Int(saturating: d)
         case .text(let s): Int(s)
         default: nil
         }

@@ -253,6 +253,8 @@ public final class WorkflowStore: Sendable {
     /// Stores a new workflow. Its name (or generateName), uid and creation time must be set.
     /// With `leaseOwner`, the new workflow is leased to that controller from the start.
     public func create(_ workflow: Workflow, leaseOwner: String? = nil, leaseUntil: Date? = nil) throws(ArgosyError) {
+        try KubernetesName.checkLabel(workflow.namespace, field: "metadata.namespace")
+        try KubernetesName.checkSubdomain(workflow.name, field: "metadata.name")
         let manifest = try Self.encode(workflow)
         storedChildren.forget(workflow.metadata.uid ?? "")  // an archived workflow put back keeps its uid
         do {

@@ -45,9 +45,10 @@ struct ServerCommand: AsyncParsableCommand {
                     Data("argosy: note: a background controller also serves this home; leases keep them apart\n".utf8))
             }
             let store = try context.openStore()
-            let controller = WorkflowController(
-                store: store, options: try context.controllerOptions(), scope: .all(idleExit: nil))
+            let controllerOptions = try context.controllerOptions()
+            let controller = WorkflowController(store: store, options: controllerOptions, scope: .all(idleExit: nil))
             var options = ArgosyServer.Options()
+            options.limits = controllerOptions.runtimeConfig.limits
             options.host = address
             options.port = port
             options.version = "v\(ArgosyVersion.number)"

@@ -44,9 +44,16 @@ struct SubmitCommand: AsyncParsableCommand {
         let context = CLIContext()
         if files.isEmpty, from == nil { throw fail("give a workflow file, or --from KIND/NAME") }
         if !files.isEmpty, from != nil { throw fail("give either workflow files or --from, not both") }
-        let manifests = ManifestFiles(paths: files)
+        let limits = context.limits
+        let manifests = ManifestFiles(paths: files, limits: limits)
         if manifests.report() { throw ExitCode(1) }
+        if manifests.loaded.count > limits.workflowsPerRequest {
+            throw fail(
+                "\(manifests.loaded.count) workflows in one submit is more than the limit of \(limits.workflowsPerRequest) (limits.workflowsPerRequest)"
+            )
+        }
         var options = WorkflowPreparation.Options()
+        options.limits = limits
         do {
             options.parameters = try Self.parseParameters(parameters, file: parameterFile)
             options.labels = try (labels ?? "").split(separator: ",").map { pair in

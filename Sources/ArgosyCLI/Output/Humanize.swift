@@ -1,3 +1,4 @@
+import ArgosyModel
 import Foundation
 
 /// Durations and times the way Argo's CLI prints them.
@@ -8,10 +9,10 @@ enum Humanize {
         let seconds = max(0, (finish ?? now).timeIntervalSince(start))
         switch seconds {
         case ..<1: return "0s"
-        case ..<60: return "\(Int(seconds))s"
-        case ..<3600: return "\(Int(seconds / 60))m"
-        case ..<86400: return "\(Int(seconds / 3600))h"
-        default: return "\(Int(seconds / 86400))d"
+        case ..<60: return "\(Int(saturating: seconds))s"
+        case ..<3600: return "\(Int(saturating: seconds / 60))m"
+        case ..<86400: return "\(Int(saturating: seconds / 3600))h"
+        default: return "\(Int(saturating: seconds / 86400))d"
         }
     }
 
@@ -22,17 +23,17 @@ enum Humanize {
             switch s {
             case ..<1: return "0 seconds"
             case ..<2: return "1 second"
-            case ..<60: return "\(Int(s)) seconds"
+            case ..<60: return "\(Int(saturating: s)) seconds"
             case ..<120: return "1 minute"
-            case ..<3600: return "\(Int(s / 60)) minutes"
+            case ..<3600: return "\(Int(saturating: s / 60)) minutes"
             case ..<7200: return "1 hour"
-            case ..<86400: return "\(Int(s / 3600)) hours"
+            case ..<86400: return "\(Int(saturating: s / 3600)) hours"
             case ..<172_800: return "1 day"
-            default: return "\(Int(s / 86400)) days"
+            default: return "\(Int(saturating: s / 86400)) days"
             }
         }
         if s < 60 { return truncated(s) }
-        if s < 3600 { return "\(truncated(s)) \(Int(s.truncatingRemainder(dividingBy: 60))) seconds" }
+        if s < 3600 { return "\(truncated(s)) \(Int(saturating: s.truncatingRemainder(dividingBy: 60))) seconds" }
         if s < 86400 { return "\(truncated(s)) \(Int((s / 60).truncatingRemainder(dividingBy: 60))) minutes" }
         return "\(truncated(s)) \(Int((s / 3600).truncatingRemainder(dividingBy: 24))) hours"
     }
@@ -54,13 +55,13 @@ enum Humanize {
         switch s {
         case ..<1: return "now"
         case ..<2: body = "1 second"
-        case ..<60: body = "\(Int(s)) seconds"
+        case ..<60: body = "\(Int(saturating: s)) seconds"
         case ..<120: body = "1 minute"
-        case ..<3600: body = "\(Int(s / 60)) minutes"
+        case ..<3600: body = "\(Int(saturating: s / 60)) minutes"
         case ..<7200: body = "1 hour"
-        case ..<86400: body = "\(Int(s / 3600)) hours"
+        case ..<86400: body = "\(Int(saturating: s / 3600)) hours"
         case ..<172_800: body = "1 day"
-        default: body = "\(Int(s / 86400)) days"
+        default: body = "\(Int(saturating: s / 86400)) days"
         }
         return "\(body) \(suffix)"
     }
