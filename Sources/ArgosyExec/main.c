@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -50,9 +51,14 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "usage: argosy-exec --dir STEPDIR [--name NAME] [--sync-dir] [--sandbox] [--workdir DIR]\n"
+    "usage: argosy-exec --dir STEPDIR [--name NAME] [--sync-dir] [--sandbox] [--workdir DIR] [--hide DIR]...\n"
     "                   [--bind SRC:DST[:ro]]... [--tmpfs DST]... [--output NAME=PATH]... [--stdin FILE]\n"
-    "                   -- PROGRAM [ARGS...]\n";
+    "                   -- PROGRAM [ARGS...]\n"
+    "       argosy-exec --serve [--hide DIR]...\n";
+
+/* --serve --hide DIR...: directories every sandboxed supervisor of this server hides (its spares too). */
+static const char **serve_hide;
+static size_t serve_nhide;
 
 /*
  * Once the step's main process exited, its process group and its orphans are killed
@@ -63,7 +69,7 @@ static const char usage_text[] =
 #define AX_DRAIN_GRACE_MS 500
 
 /* What the child reports through its close-on-exec pipe when the step cannot start. */
-enum child_stage { STAGE_SETUP = 1, STAGE_WORKDIR, STAGE_EXEC, STAGE_INTERPRETER };
+enum child_stage { STAGE_SETUP = 1, STAGE_WORKDIR, STAGE_EXEC, STAGE_INTERPRETER, STAGE_PROC };
 struct child_report {
     int stage;
     int err; /* errno */
@@ -80,7 +86,8 @@ struct supervisor {
     bool made_files; /* log, stdout or outputs/ were made: their entries need an fsync of STEPDIR */
     int log_fd, stdout_fd; /* STEPDIR/log, STEPDIR/stdout; -1 until the step writes */
     int out_r, err_r; /* read ends of the step's stdout/stderr pipes; -1 at EOF */
-    pid_t pid; /* the step; 0 before it is started */
+    pid_t pid; /* the step (with --sandbox: the init of its pid namespace, whose group it shares); 0 before */
+    int *init_report; /* with --sandbox: shared with that init, which puts the step's wait status here */
     bool exited; /* the step exited (a zombie until reaped) */
     struct timespec drain_deadline; /* valid when has_deadline */
     bool has_deadline;
@@ -206,7 +213,8 @@ static int parse_args(int argc, char **argv, struct ax_options *opt, char *err, 
     opt->binds = calloc(cap, sizeof *opt->binds);
     opt->tmpfs = calloc(cap, sizeof *opt->tmpfs);
     opt->outputs = calloc(cap, sizeof *opt->outputs);
-    if (!opt->binds || !opt->tmpfs || !opt->outputs) {
+    opt->hide = calloc(cap + serve_nhide, sizeof *opt->hide); /* room for the server's too (add_server_hides) */
+    if (!opt->binds || !opt->tmpfs || !opt->outputs || !opt->hide) {
         ax_errf(err, errlen, "out of memory");
         return -1;
     }
@@ -239,6 +247,11 @@ static int parse_args(int argc, char **argv, struct ax_options *opt, char *err, 
                 ax_errf(msg, sizeof msg, "--tmpfs %s: must be an absolute path", v);
             else
                 opt->tmpfs[opt->ntmpfs++] = v;
+        } else if ((v = option_value(argc, argv, &i, "--hide", &missing))) {
+            if (v[0] != '/' || strcmp(v, "/") == 0)
+                ax_errf(msg, sizeof msg, "--hide %s: must be an absolute path other than /", v);
+            else
+                opt->hide[opt->nhide++] = v;
         } else if ((v = option_value(argc, argv, &i, "--bind", &missing))) {
             if (parse_bind(v, &opt->binds[opt->nbinds], msg, sizeof msg) == 0)
                 opt->nbinds++;
@@ -412,6 +425,7 @@ struct child_args {
     const struct supervisor *s;
     int out_w, err_w, report_fd;
     pid_t parent;
+    bool in_pid_ns; /* started by the init of a pid namespace: join its group, keep a pod's capabilities */
 };
 
 /*
@@ -425,8 +439,9 @@ static int run_child(void *arg)
     const struct supervisor *s = a->s;
     int out_w = a->out_w, err_w = a->err_w, report_fd = a->report_fd;
     pid_t parent = a->parent;
-    /* Own process group first, so that a signal to -pid from now on reaches us. */
-    if (setpgid(0, 0) < 0)
+    /* Own process group first, so that a signal to -pid from now on reaches us (in a pid namespace, the
+     * init's group is ours already: -pid of the init reaches it and us). */
+    if (!a->in_pid_ns && setpgid(0, 0) < 0)
         child_report_and_exit(report_fd, STAGE_SETUP, errno);
     /* If the supervisor dies (SIGKILL, OOM), nobody could record the step's exit:
      * don't let it run unobserved. Check for a supervisor that died before this. */
@@ -444,6 +459,8 @@ static int run_child(void *arg)
         child_report_and_exit(report_fd, STAGE_SETUP, errno);
     if (s->opt.workdir && chdir(s->opt.workdir) < 0)
         child_report_and_exit(report_fd, STAGE_WORKDIR, errno);
+    if (a->in_pid_ns && ax_drop_capabilities() < 0)
+        child_report_and_exit(report_fd, STAGE_SETUP, errno);
     if (s->program[0])
         execv(s->program, s->opt.argv); /* on failure the search below ends as it always did */
     execvp(s->opt.argv[0], s->opt.argv);
@@ -464,6 +481,9 @@ static void record_child_failure(struct supervisor *s, const struct child_report
         break;
     case STAGE_INTERPRETER:
         fail(s, AX_EXIT_CANNOT_EXEC, "exec: bad interpreter or missing loader: %s", prog);
+        break;
+    case STAGE_PROC:
+        fail(s, AX_EXIT_SUPERVISOR, "sandbox: mount the step's /proc: %s", strerror(r->err));
         break;
     case STAGE_EXEC:
         if (r->err == ENOENT || r->err == ENOTDIR)
@@ -513,6 +533,102 @@ static size_t child_stack_size(char *const *argv)
 }
 
 /*
+ * Clone the step process (run_child): CLONE_VM|CLONE_VFORK, like posix_spawn: no page tables to copy
+ * and no copy-on-write faults afterwards, which makes a fork+exec noticeably cheaper. The child runs on
+ * its own stack (so it cannot clobber our frames) and we are suspended until it has exec'd or exited.
+ * Its pid, or -1 with *err set.
+ */
+static pid_t clone_step(struct child_args *args, int *err)
+{
+    size_t stack_size = child_stack_size(args->s->opt.argv);
+    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+    if (stack == MAP_FAILED) {
+        *err = errno;
+        return -1;
+    }
+    /* The stack grows down (x86-64, arm64): pass its top. */
+    pid_t pid = clone(run_child, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, args);
+    if (pid < 0)
+        *err = errno;
+    if (munmap(stack, stack_size) < 0)
+        warn_msg("munmap: %s", strerror(errno));
+    return pid;
+}
+
+/*
+ * With --sandbox the step gets its own pid namespace, as a pod does: it sees only its own processes, in a
+ * /proc of its own, and when it ends everything it left behind ends with the namespace. The namespace's
+ * first process (its init, pid 1 there) is a fork of this supervisor that
+ *   - leads the process group the step joins, so that -pid of the init (the pid on record) reaches them all;
+ *   - mounts the namespace's /proc over the host's in the step's view;
+ *   - clones the step (run_child, which also drops the capabilities a pod does not have);
+ *   - forwards SIGTERM, SIGINT and SIGHUP to every process of the namespace (kill(-1) there), reaps them,
+ *     and when the step exits puts its wait status in a page shared with the supervisor and exits: the
+ *     kernel then kills what is left in the namespace.
+ * A failure before the step runs is reported through the step's report pipe, as run_child's are.
+ */
+static void run_init(struct supervisor *s, struct child_args *args) __attribute__((noreturn));
+static void run_init(struct supervisor *s, struct child_args *args)
+{
+    int report_fd = args->report_fd;
+    if (setpgid(0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        child_report_and_exit(report_fd, STAGE_SETUP, errno);
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        child_report_and_exit(report_fd, STAGE_PROC, errno);
+    args->parent = getpid(); /* 1 */
+    args->in_pid_ns = true;
+    int err = 0;
+    pid_t step = clone_step(args, &err);
+    if (step < 0)
+        child_report_and_exit(report_fd, STAGE_SETUP, err);
+    /* The step has exec'd (or failed and reported it): only it holds the pipes' write ends now. */
+    close(args->out_w), close(args->err_w), close(report_fd);
+    for (;;) {
+        struct pollfd pf = {.fd = s->sigfd, .events = POLLIN};
+        if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+            _exit(AX_EXIT_SUPERVISOR);
+        struct signalfd_siginfo si;
+        while (read(s->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+            if (si.ssi_signo != SIGCHLD)
+                (void)kill(-1, (int)si.ssi_signo);
+        int status;
+        pid_t r;
+        while ((r = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (r == step) {
+                s->init_report[1] = status;
+                s->init_report[0] = 1;
+                _exit(0);
+            }
+        }
+    }
+}
+
+/* Starts the init of the step's pid namespace (see run_init): its pid, or -1 with *err set. */
+static pid_t start_pid_namespace(struct supervisor *s, struct child_args *args, int *err)
+{
+    s->init_report = mmap(NULL, 2 * sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (s->init_report == MAP_FAILED) {
+        s->init_report = NULL;
+        *err = errno;
+        return -1;
+    }
+    /* Our next child is the namespace's first process; we stay where we are. */
+    if (unshare(CLONE_NEWPID) < 0) {
+        *err = errno;
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0)
+        run_init(s, args);
+    if (pid < 0)
+        *err = errno;
+    else
+        (void)setpgid(pid, pid); /* as the init does itself: whichever comes first, -pid names its group */
+    return pid;
+}
+
+/*
  * Start the step with stdout/stderr on pipes, record its pid in STEPDIR/status, and learn whether
  * the exec worked through a close-on-exec pipe that carries its errno on failure.
  */
@@ -525,28 +641,9 @@ static int spawn_step(struct supervisor *s)
             close_fd(&out[i]), close_fd(&err[i]), close_fd(&rep[i]);
         return -1;
     }
-    struct child_args args = {s, out[1], err[1], rep[1], getpid()};
-    pid_t pid = -1;
+    struct child_args args = {s, out[1], err[1], rep[1], getpid(), false};
     int clone_errno = 0;
-    /*
-     * CLONE_VM|CLONE_VFORK, like posix_spawn: no page tables to copy and no
-     * copy-on-write faults afterwards, which makes a fork+exec noticeably cheaper.
-     * The child runs on its own stack (so it cannot clobber our frames) and we are
-     * suspended until it has exec'd or exited.
-     */
-    size_t stack_size = child_stack_size(s->opt.argv);
-    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-    if (stack == MAP_FAILED) {
-        clone_errno = errno;
-    } else {
-        /* The stack grows down (x86-64, arm64): pass its top. */
-        pid = clone(run_child, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
-        if (pid < 0)
-            clone_errno = errno;
-        if (munmap(stack, stack_size) < 0)
-            warn_msg("munmap: %s", strerror(errno));
-    }
+    pid_t pid = s->opt.sandbox ? start_pid_namespace(s, &args, &clone_errno) : clone_step(&args, &clone_errno);
     close_fd(&out[1]), close_fd(&err[1]), close_fd(&rep[1]), close_fd(&s->stdin_fd);
     s->out_r = out[0], s->err_r = err[0];
     if (pid < 0) {
@@ -555,7 +652,8 @@ static int spawn_step(struct supervisor *s)
         return -1;
     }
     /* CLONE_VFORK: we resume only after the child's exec (or exit), so its own
-     * setpgid(0, 0) is done and -pid names its group from now on. */
+     * setpgid(0, 0) is done and -pid names its group from now on (an init's group is
+     * set on both sides of its fork). */
     s->pid = pid;
     if (ax_append_pid(s->status_fd, s->status_prefix, "step", pid) < 0) {
         /* Without its pid on record nobody could stop the step: don't run it. */
@@ -703,7 +801,8 @@ static void step_exited(struct supervisor *s)
     s->exited = true;
     /* While the zombie holds the pid, -pid can only name the step's own group. */
     kill_step_group(s, SIGKILL);
-    kill_orphans(s, false);
+    if (!s->init_report)
+        kill_orphans(s, false);
     if (clock_gettime(CLOCK_MONOTONIC, &s->drain_deadline) < 0) {
         warn_msg("clock_gettime: %s", strerror(errno)); /* no deadline: stop draining now */
         return;
@@ -824,6 +923,10 @@ static void reap_step(struct supervisor *s)
     }
     if (s->error[0])
         return; /* the error explains the status (e.g. _exit(127) after execvp) */
+    /* The init reports the step's status; an init that did not (killed: SIGKILL to the group) ended the step
+     * with it. */
+    if (s->init_report && s->init_report[0])
+        status = s->init_report[1];
     if (WIFSIGNALED(status)) {
         s->signal = WTERMSIG(status);
         s->exit_code = 128 + s->signal;
@@ -840,6 +943,8 @@ static void reap_step(struct supervisor *s)
  */
 static void end_orphans(struct supervisor *s)
 {
+    if (s->init_report) /* the step's pid namespace ended with its init: nothing of it is left */
+        return;
     for (int round = 0; round < 1000 && kill_orphans(s, true) > 0; round++)
         continue;
     while (waitpid(-1, NULL, WNOHANG) > 0)
@@ -954,6 +1059,23 @@ struct handover {
 };
 static const struct handover one_off = {.done_fd = -1, .dirfd = -1, .stdin_fd = -1};
 
+/* True when the --hide list of opt has dir. */
+static bool hides(const struct ax_options *opt, const char *dir)
+{
+    for (size_t i = 0; i < opt->nhide; i++)
+        if (strcmp(opt->hide[i], dir) == 0)
+            return true;
+    return false;
+}
+
+/* A supervisor of --serve hides what its server was told to, besides its own --hide (parse_args made room). */
+static void add_server_hides(struct ax_options *opt)
+{
+    for (size_t i = 0; i < serve_nhide; i++)
+        if (!hides(opt, serve_hide[i]))
+            opt->hide[opt->nhide++] = serve_hide[i];
+}
+
 /* Supervises one step: the whole life of a one-off argosy-exec, or of a child of --serve. */
 static int run_supervisor(int argc, char **argv, const struct handover *h)
 {
@@ -992,6 +1114,7 @@ static int run_supervisor(int argc, char **argv, const struct handover *h)
         fail(s, AX_EXIT_SUPERVISOR, "usage: %s", usage_err);
         return finish(s);
     }
+    add_server_hides(&s->opt);
     if (ax_append_pid(s->status_fd, s->status_prefix, "supervisor", getpid()) < 0) {
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: write status: %s", strerror(errno));
         return finish(s);
@@ -1218,7 +1341,7 @@ static int recv_spare_request(int sock, uint32_t header[3], int fds[3])
 static void run_spare(int sock) __attribute__((noreturn));
 static void run_spare(int sock)
 {
-    struct ax_options view = {.sandbox = true};
+    struct ax_options view = {.sandbox = true, .hide = serve_hide, .nhide = serve_nhide};
     char err[AX_ERR_MAX];
     if (ax_sandbox_setup(&view, err, sizeof err) < 0)
         _exit(AX_EXIT_SUPERVISOR); /* the server makes no more; a supervisor of its own reports why */
@@ -1282,6 +1405,7 @@ static void free_options(struct ax_options *o, int argc)
         free((char *)o->outputs[i].name);
     free(o->binds);
     free(o->tmpfs);
+    free(o->hide);
     free((void *)o->outputs);
 }
 
@@ -1310,6 +1434,13 @@ static pid_t hand_to_spare(uint32_t argc, uint32_t envc, char **argv, char **env
     if (!*sandboxed || o.nbinds > 0 || o.ntmpfs > 0 || spare.pid <= 0 || generation < 0 ||
         spare.generation != generation)
         goto out;
+    for (size_t i = 0; i < o.nhide; i++) { /* the spare hides the server's directories only */
+        bool known = false;
+        for (size_t j = 0; j < serve_nhide && !known; j++)
+            known = strcmp(o.hide[i], serve_hide[j]) == 0;
+        if (!known)
+            goto out;
+    }
     /* What the supervisor would open on the host's paths; if one fails, a supervisor of its own says why. */
     dirfd = open(o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     stdin_fd = open(o.stdin_path ? o.stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -1439,7 +1570,18 @@ static int serve(void)
 int main(int argc, char **argv)
 {
     note_ignored_signals();
-    if (argc == 2 && strcmp(argv[1], "--serve") == 0)
+    if (argc >= 2 && strcmp(argv[1], "--serve") == 0) {
+        serve_hide = calloc((size_t)argc, sizeof *serve_hide);
+        if (!serve_hide)
+            return AX_EXIT_SUPERVISOR;
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--hide") != 0 || i + 1 >= argc || argv[i + 1][0] != '/') {
+                (void)fputs(usage_text, stderr);
+                return AX_EXIT_SUPERVISOR;
+            }
+            serve_hide[serve_nhide++] = argv[++i];
+        }
         return serve();
+    }
     return run_supervisor(argc, argv, &one_off);
 }

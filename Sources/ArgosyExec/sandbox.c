@@ -13,6 +13,10 @@
  *     --bind mounts (volumes, writable through to the host unless :ro), then the old
  *     root is detached.
  *
+ * The view is a pod's, not the host's: /dev holds only the harmless devices (no disks), each
+ * --hide directory (Argosy's home: its store, logs, other steps' files) is an empty read-only
+ * directory, and the step's pid namespace (main.c) mounts its own /proc over the host's.
+ *
  * There is no fallback that writes on the host: no overlayfs means exit 125.
  * The supervisor stays in the namespace so that it reads the step's output files
  * from the step's own view.
@@ -29,7 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <stdint.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -710,8 +717,8 @@ static int mount_host_submounts(struct host_mounts *h, char *err, size_t errlen)
 {
     for (size_t i = 0; i < h->n; i++) {
         struct host_mount *m = &h->m[i];
-        if (m->done || strcmp(m->path, "/") == 0 || path_under(m->path, "/tmp"))
-            continue;
+        if (m->done || strcmp(m->path, "/") == 0 || path_under(m->path, "/tmp") || path_under(m->path, "/dev"))
+            continue; /* /dev: build_dev makes a pod's */
         char target[PATH_MAX];
         if (join(target, sizeof target, AX_NEWROOT, m->path) < 0)
             continue;
@@ -757,6 +764,78 @@ static int mount_host_submounts(struct host_mounts *h, char *err, size_t errlen)
     return 0;
 }
 
+/*
+ * A pod's /dev in the new root instead of the host's: a small tmpfs with the harmless character devices
+ * bound from the host, the usual links, a private devpts instance for terminals, and shm (a fresh tmpfs
+ * goes there later). No disks, no /dev/mem, no other terminals: a step cannot read the host's storage
+ * through them.
+ */
+static int build_dev(char *err, size_t errlen)
+{
+    static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+    static const char *const links[][2] = {
+        {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+        {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},
+    };
+    const char *dev = AX_NEWROOT "/dev";
+    struct stat st;
+    if (stat(dev, &st) < 0 || !S_ISDIR(st.st_mode))
+        return 0; /* no /dev in the root: nothing to cover */
+    if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0) {
+        ax_errf(err, errlen, "sandbox: mount tmpfs on /dev: %s", strerror(errno));
+        return -1;
+    }
+    char path[PATH_MAX], src[64];
+    for (size_t i = 0; i < sizeof devices / sizeof *devices; i++) {
+        (void)snprintf(src, sizeof src, "/dev/%s", devices[i]);
+        (void)snprintf(path, sizeof path, "%s/%s", dev, devices[i]);
+        if (stat(src, &st) < 0 || !S_ISCHR(st.st_mode))
+            continue; /* the host has none */
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd < 0 || close(fd) < 0 || mount(src, path, NULL, MS_BIND, NULL) < 0) {
+            ax_errf(err, errlen, "sandbox: bind %s: %s", src, strerror(errno));
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+        (void)snprintf(path, sizeof path, "%s/%s", dev, links[i][0]);
+        if (symlink(links[i][1], path) < 0) {
+            ax_errf(err, errlen, "sandbox: link /dev/%s: %s", links[i][0], strerror(errno));
+            return -1;
+        }
+    }
+    (void)snprintf(path, sizeof path, "%s/shm", dev);
+    if (mkdir(path, 01777) < 0) {
+        ax_errf(err, errlen, "sandbox: create /dev/shm: %s", strerror(errno));
+        return -1;
+    }
+    (void)snprintf(path, sizeof path, "%s/pts", dev);
+    if (mkdir(path, 0755) < 0) {
+        ax_errf(err, errlen, "sandbox: create /dev/pts: %s", strerror(errno));
+        return -1;
+    }
+    /* Terminals of the step's own: a new devpts instance (none of the host's sessions). Best effort: a step
+     * that opens no terminal does not need it, and some kernels refuse it in a user namespace. */
+    (void)mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+    return 0;
+}
+
+/* Cover each --hide directory (outside /tmp, which is fresh already) with an empty read-only tmpfs. */
+static int hide_dirs(const struct ax_options *opt, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < opt->nhide; i++) {
+        const char *dir = opt->hide[i];
+        struct stat st;
+        if (path_under(dir, "/tmp") || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+            continue; /* hidden already, or not there to see */
+        if (mount("tmpfs", dir, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") < 0) {
+            ax_errf(err, errlen, "sandbox: hide %s: %s", dir, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Build AX_NEWROOT: the copy-on-write root and the host's other mounts. */
 static int build_root(struct host_mounts *h, char *err, size_t errlen)
 {
@@ -797,7 +876,9 @@ static int build_root(struct host_mounts *h, char *err, size_t errlen)
         if (compose_dir(h, "/", AX_NEWROOT, root_flags, err, errlen) < 0)
             return -1;
     }
-    return mount_host_submounts(h, err, errlen);
+    if (mount_host_submounts(h, err, errlen) < 0)
+        return -1;
+    return build_dev(err, errlen);
 }
 
 /* Switch to AX_NEWROOT; the old root stays reachable at AX_OLDROOT for the binds. */
@@ -866,6 +947,8 @@ static int build_view(struct ax_options *opt, char *err, size_t errlen)
     struct stat st;
     if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && mount_tmpfs("/dev/shm", err, errlen) < 0)
         return -1;
+    if (hide_dirs(opt, err, errlen) < 0)
+        return -1;
     for (size_t i = 0; i < opt->ntmpfs; i++)
         if (mount_tmpfs(opt->tmpfs[i], err, errlen) < 0)
             return -1;
@@ -891,6 +974,9 @@ static bool same_in_view(const struct ax_options *opt, const char *dir)
             return false;
     for (size_t i = 0; i < opt->ntmpfs; i++)
         if (path_under(dir, opt->tmpfs[i]) || path_under(opt->tmpfs[i], dir))
+            return false;
+    for (size_t i = 0; i < opt->nhide; i++)
+        if (path_under(dir, opt->hide[i]))
             return false;
     return true;
 }
@@ -927,4 +1013,37 @@ int ax_sandbox_setup(struct ax_options *opt, char *err, size_t errlen)
     int rc = build_view(opt, err, errlen);
     close_bind_sources(opt);
     return rc;
+}
+
+/* Docker's default capabilities for a container, without CAP_MKNOD (see ax_drop_capabilities). */
+static const uint64_t step_capabilities =
+    1ULL << CAP_CHOWN | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER | 1ULL << CAP_FSETID | 1ULL << CAP_KILL |
+    1ULL << CAP_SETGID | 1ULL << CAP_SETUID | 1ULL << CAP_SETPCAP | 1ULL << CAP_NET_BIND_SERVICE |
+    1ULL << CAP_NET_RAW | 1ULL << CAP_SYS_CHROOT | 1ULL << CAP_AUDIT_WRITE | 1ULL << CAP_SETFCAP;
+
+int ax_drop_capabilities(void)
+{
+    /* The bounding set first (that needs CAP_SETPCAP, kept): what an exec may ever give back. */
+    for (int cap = 0; cap < 64; cap++) {
+        if (step_capabilities >> cap & 1)
+            continue;
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+            if (errno == EINVAL)
+                break; /* past the kernel's last capability */
+            return -1;
+        }
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        return -1;
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &header, data) < 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        uint32_t keep = (uint32_t)(step_capabilities >> (32 * i));
+        data[i].effective &= keep;
+        data[i].permitted &= keep;
+        data[i].inheritable &= keep;
+    }
+    return syscall(SYS_capset, &header, data) < 0 ? -1 : 0;
 }

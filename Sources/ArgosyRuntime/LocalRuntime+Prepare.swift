@@ -30,8 +30,10 @@ extension LocalRuntime {
         }
 
         // Like a container, the step starts in `/` unless it names a working directory.
+        // The step sees nothing of Argosy's home: not the store, not the logs, not other steps' files.
         var argv = [
-            supervisor, "--dir", dir.folderPath, "--name", dir.name, "--sandbox", "--workdir", c.workingDir ?? "/",
+            supervisor, "--dir", dir.folderPath, "--name", dir.name, "--sandbox", "--hide", hiddenHome,
+            "--workdir", c.workingDir ?? "/",
         ]
         if program.first == argosy {
             // Built-in images run `argosy` itself, which may live where the sandbox hides it (under /tmp).

@@ -27,6 +27,8 @@ public final class LocalRuntime: @unchecked Sendable {
     let stepHost: StepHost
     /// The parent of the workflows' step folders (see ``StepDirectory/folder(home:workflowUID:)``).
     let stepsPath: String
+    /// The home as the sandbox sees it (symbolic links resolved): hidden from every step.
+    let hiddenHome: String
     private let lock = NSLock()
     private var killReasons: [String: String] = [:]
     /// Supervisors started by this runtime, by workflow uid and node id.
@@ -43,7 +45,8 @@ public final class LocalRuntime: @unchecked Sendable {
         self.supervisor = supervisor
         stepHost = StepHost(ProcessInfo.processInfo.environment, passEnv: config.passEnv)
         stepsPath = StepDirectory.stepsFolder(home: home).path
-        server = SupervisorServer(path: supervisor)
+        hiddenHome = home.resolvingSymlinksInPath().standardizedFileURL.path
+        server = SupervisorServer(path: supervisor, hidden: [hiddenHome])
         self.argosy = argosy
         self.objects = objects
         self.onResult = onResult

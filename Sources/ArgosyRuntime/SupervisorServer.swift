@@ -11,11 +11,16 @@ import Foundation
 /// supervisor is spawned directly as before. The server ends when this process closes its socket.
 final class SupervisorServer: @unchecked Sendable {
     private let path: String
+    /// Directories every sandboxed step of the server hides (`--serve --hide DIR`): Argosy's home.
+    private let hidden: [String]
     private let lock = NSLock()
     private var socket: Int32 = -1
     private var pid: pid_t = 0
 
-    init(path: String) { self.path = path }
+    init(path: String, hidden: [String] = []) {
+        self.path = path
+        self.hidden = hidden
+    }
 
     deinit {
         if socket >= 0 { close(socket) }
@@ -103,7 +108,8 @@ final class SupervisorServer: @unchecked Sendable {
     }
 
     private func startServer() -> Bool {
-        var args: [UnsafeMutablePointer<CChar>?] = [strdup(path), strdup("--serve"), nil]
+        var args: [UnsafeMutablePointer<CChar>?] =
+            [strdup(path), strdup("--serve")] + hidden.flatMap { [strdup("--hide"), strdup($0)] } + [nil]
         defer { args.forEach { free($0) } }
         var fd: Int32 = -1
         let started = argosy_spawn_server(path, &args, environ, &fd)

@@ -12,10 +12,9 @@ public struct CLIRunner: Sendable {
     public let binary: URL
     public var environment: [String: String]
 
-    /// A fresh home under the system temp folder; removed by ``cleanUp()``.
-    public init() throws {
-        home = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "argosy-test-\(UUID().uuidString.prefix(8))")
+    /// A fresh home under `parent` (the system temp folder by default); removed by ``cleanUp()``.
+    public init(homeUnder parent: URL = FileManager.default.temporaryDirectory) throws {
+        home = parent.appendingPathComponent("argosy-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         binary = Self.buildProducts.appendingPathComponent("argosy")
         var env = ProcessInfo.processInfo.environment

@@ -5,7 +5,7 @@
  *   main.c     command line, starting the step, log pump, signals, leftover processes,
  *              exit record
  *   sandbox.c  mount namespace, copy-on-write root (overlayfs), private /tmp, tmpfs
- *              and bind mounts
+ *              and bind mounts, a pod's /dev, hidden directories, capabilities
  *   files.c    small file helpers: full writes, atomic files, JSON, output copies
  */
 #ifndef ARGOSY_EXEC_H
@@ -51,6 +51,8 @@ struct ax_options {
     size_t nbinds;
     const char **tmpfs;
     size_t ntmpfs;
+    const char **hide; /* --hide DIR: covered by an empty read-only directory in the step's view */
+    size_t nhide;
     struct ax_output *outputs;
     size_t noutputs;
     char **argv; /* PROGRAM ARGS..., NULL-terminated (points into main's argv) */
@@ -102,8 +104,9 @@ int ax_write_exit_record(int status_fd, const char *prefix, const struct ax_exit
 
 /*
  * Enter a private mount namespace and build the step's view: a copy-on-write root
- * (an overlay on the host's /, the host's other mounts recreated in it), pivoted
- * into; then a private /tmp and /dev/shm, the --tmpfs mounts, then the --bind mounts
+ * (an overlay on the host's /, the host's other mounts recreated in it, a pod's /dev
+ * instead of the host's), pivoted into; then a private /tmp and /dev/shm, an empty
+ * read-only directory over each --hide, the --tmpfs mounts, then the --bind mounts
  * in order; then the old root is detached. The caller stays in the namespace and in
  * the new root (so it later reads outputs from the step's view). 0 on success; -1
  * with a message starting with "sandbox: " in err (e.g. no overlayfs).
@@ -128,5 +131,12 @@ int ax_sandbox_find_program(const struct ax_options *opt, const char *path, char
  * read it themselves).
  */
 int ax_sandbox_keep_host_mounts(void);
+
+/*
+ * In the step process, before its exec: keep only the capabilities a container gets by default (Docker's
+ * set, without CAP_MKNOD) in every set, the bounding set included, so that the step (root, or root of its
+ * user namespace) cannot mount, unmount, trace, load modules or make device nodes. 0 / -1 + errno.
+ */
+int ax_drop_capabilities(void);
 
 #endif /* ARGOSY_EXEC_H */
