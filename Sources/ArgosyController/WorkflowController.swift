@@ -192,12 +192,31 @@ public final class WorkflowController: @unchecked Sendable {
                 if scheduler?.hasActiveSchedules == true || collector?.hasPendingWork == true {
                     idleSince = Date()
                 }
-                if let idleExit, runs.isEmpty, Date().timeIntervalSince(idleSince) >= idleExit { return }
+                if let idleExit, runs.isEmpty, Date().timeIntervalSince(idleSince) >= idleExit {
+                    // Not while a controller that died holds workflows: their leases lapse, and this one adopts them.
+                    if (try? awaitsAdoption()) == true {
+                        idleSince = Date()
+                    } else {
+                        return
+                    }
+                }
             }
             var timeout = options.pollSeconds
             for run in runs.values { if let w = run.wakeAt { timeout = min(timeout, w.timeIntervalSinceNow) } }
             if timeout > 0 { await wakeup.wait(timeout: timeout) }
         }
+    }
+
+    /// Whether an unfinished workflow is leased to a controller that is gone (on this machine: its process has
+    /// exited; on another one, which this one cannot ask, it may be): its lease lapses and must be taken up.
+    func awaitsAdoption() throws(ArgosyError) -> Bool {
+        let here = ProcessInfo.processInfo.hostName
+        for owner in try store.leaseOwnersOfUnfinished() where owner != options.owner {
+            let parts = owner.split(separator: ":")
+            guard parts.count >= 3, String(parts[0]) == here, let pid = pid_t(parts[1]) else { return true }
+            if kill(pid, 0) != 0, errno == ESRCH { return true }
+        }
+        return false
     }
 
     func deliverInbox() {

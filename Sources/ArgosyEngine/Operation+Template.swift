@@ -25,10 +25,7 @@ extension Operation {
         if existing == nil, state.nodes.count >= reconciler.limits.nodesPerWorkflow {
             return initializeNode(
                 name: nodeName, displayName: displayName, type: nodeType(for: template), templateName: templateName,
-                boundaryID: boundaryID, phase: .error,
-                message:
-                    "the workflow has reached the limit of \(reconciler.limits.nodesPerWorkflow) nodes (limits.nodesPerWorkflow)"
-            )
+                boundaryID: boundaryID, phase: .error, message: nodeLimitMessage)
         }
         // A plain step that the workflow's `parallelism` holds back would be resolved only to be refused by
         // executePod: with thousands of ready tasks waiting for a slot, that work was most of a pass.
@@ -105,6 +102,11 @@ extension Operation {
             scope: localScope)
         if let memoStatus, node != nil { state.update(named: nodeName) { $0.memoizationStatus = memoStatus } }
         return self.node(named: nodeName) ?? node
+    }
+
+    /// Why a node was not created: the workflow has as many as `limits.nodesPerWorkflow` allows.
+    var nodeLimitMessage: String {
+        "the workflow has reached the limit of \(reconciler.limits.nodesPerWorkflow) nodes (limits.nodesPerWorkflow)"
     }
 
     /// Runs a template's work, through its retry strategy when it has one.
@@ -309,13 +311,17 @@ extension Operation {
         // At most one new attempt per pass: a retry loop advances when its attempt reports.
         for _ in 0..<2 {
             guard let retryNode = self.node(named: nodeName) else { return nil }
-            let attempts = (retryNode.children ?? []).compactMap { self.node(id: $0) }
-            let last = attempts.last
-            var attemptNumber = attempts.count
+            // The first and the last attempt are all a decision reads: a long retry loop costs no more per pass.
+            let children = retryNode.children ?? []
+            let last = children.last.flatMap { self.node(id: $0) }
+            var attemptNumber = children.count
             if let last, !last.phase.isFinished {
-                attemptNumber = attempts.count - 1
+                attemptNumber = children.count - 1
             } else if let last {
-                switch retryDecision(retryNode: retryNode, attempts: attempts, last: last, retry: retry, scope: scope) {
+                let firstStart = children.first.flatMap { self.node(id: $0) }?.startedAt
+                switch retryDecision(
+                    attempts: children.count, firstStartedAt: firstStart, last: last, retry: retry, scope: scope)
+                {
                 case .finish(let phase, let message):
                     state.update(named: nodeName) { $0.outputs = last.outputs }
                     return markPhase(nodeName, phase, message: message)
@@ -334,6 +340,9 @@ extension Operation {
             attemptScope["lastRetry.message"] = .string(last?.message ?? "")
             attemptScope["lastRetry.duration"] = .string(
                 last.map { String(($0.finishedAt ?? now).timeIntervalSince($0.startedAt ?? now)) } ?? "0")
+            if self.node(named: attemptName) == nil, state.nodes.count >= reconciler.limits.nodesPerWorkflow {
+                return markPhase(nodeName, .error, message: nodeLimitMessage)
+            }
             if self.node(named: attemptName) == nil, retryNode.message != nil {
                 state.update(named: nodeName) { $0.message = nil }
             }
@@ -348,30 +357,40 @@ extension Operation {
         return self.node(named: nodeName)
     }
 
+    /// Errors `retryPolicy: OnTransientError` retries: a step whose process was lost (Argo's deleted pod: a
+    /// controller or machine restart), and errors that say they are transient.
+    static func isTransient(_ message: String?) -> Bool {
+        guard let message else { return false }
+        return message.hasPrefix("pod deleted") || message.hasPrefix("transient:")
+    }
+
     enum RetryDecision {
         case finish(NodePhase, String?)
         case wait(until: Date, message: String)
         case retry
     }
 
+    /// Whether to retry after `attempts` attempts, the last of which is `last` and the first started at
+    /// `firstStartedAt`.
     func retryDecision(
-        retryNode: NodeStatus, attempts: [NodeStatus], last: NodeStatus, retry: RetryStrategy, scope: VariableScope
+        attempts: Int, firstStartedAt: Date?, last: NodeStatus, retry: RetryStrategy, scope: VariableScope
     ) -> RetryDecision {
         if !last.phase.isUnsuccessful { return .finish(.succeeded, nil) }
         if let shutdownMessage { return .finish(last.phase, shutdownMessage) }
-        let policy = retry.retryPolicy ?? "OnFailure"
+        // As in Argo, an expression without a policy retries whatever the failure (it decides itself).
+        let policy = retry.retryPolicy ?? (retry.expression?.isEmpty == false ? "Always" : "OnFailure")
         let retryable: Bool
         switch policy {
         case "Always": retryable = true
         case "OnError": retryable = last.phase == .error
-        case "OnTransientError": retryable = last.message?.hasPrefix("transient:") ?? false
+        case "OnTransientError": retryable = last.phase == .error && Self.isTransient(last.message)
         default: retryable = last.phase == .failed
         }
         if !retryable { return .finish(last.phase, last.message) }
         if let limitValue = retry.limit {
             let limitText = (try? substitute(limitValue.description, scope, what: "retryStrategy.limit")) ?? "0"
             let limit = Int(limitText) ?? 0
-            if attempts.count > limit { return .finish(last.phase, "No more retries left") }
+            if attempts > limit { return .finish(last.phase, "No more retries left") }
         }
         if let expression = retry.expression, !expression.isEmpty {
             var s = scope
@@ -380,7 +399,7 @@ extension Operation {
             s["lastRetry.message"] = .string(last.message ?? "")
             s["lastRetry.duration"] = .string(
                 String((last.finishedAt ?? now).timeIntervalSince(last.startedAt ?? now)))
-            s["retries"] = .string(String(attempts.count - 1))
+            s["retries"] = .string(String(attempts - 1))
             do {
                 let value = try Expression(expression).evaluate(in: s)
                 if !(value.truthy) { return .finish(last.phase, "retryStrategy.expression evaluated to false") }
@@ -390,18 +409,17 @@ extension Operation {
         }
         if let backoff = retry.backoff {
             var maxDeadline: Date?
-            if let maxText = backoff.maxDuration, let max = ArgoDuration.seconds(maxText),
-                let first = attempts.first?.startedAt
-            {
+            if let maxText = backoff.maxDuration, let max = ArgoDuration.seconds(maxText), let first = firstStartedAt {
                 maxDeadline = first.addingTimeInterval(max)
                 if now >= maxDeadline! { return .finish(last.phase, "Max duration limit exceeded") }
             }
             let base = backoff.duration.flatMap(ArgoDuration.seconds) ?? 0
             var wait = base
             if let factorText = backoff.factor?.description, let factor = Double(factorText), factor > 0 {
-                wait = base * pow(factor, Double(attempts.count - 1))
+                wait = base * pow(factor, Double(attempts - 1))
             }
             if let capText = backoff.cap, let cap = ArgoDuration.seconds(capText) { wait = min(wait, cap) }
+            wait = min(wait, ArgoDuration.maxSeconds)  // a large factor must not reach an infinite date
             let until = (last.finishedAt ?? now).addingTimeInterval(wait)
             if let maxDeadline, until > maxDeadline {
                 return .finish(last.phase, "Backoff would exceed max duration limit")

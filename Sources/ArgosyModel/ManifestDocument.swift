@@ -48,10 +48,13 @@ public struct ManifestDocument: Sendable {
             var count = 0
             while let node = nodes.next() {
                 count += 1
-                if count > maxDocuments {
-                    throw ArgosyError(.invalid, "\(file): more than \(maxDocuments) documents in one file")
-                }
                 var builder = Builder(file: file, budget: budget)
+                if count > maxDocuments {
+                    throw ArgosyError(
+                        .invalid, "more than \(maxDocuments) documents in one file", at: builder.place(node))
+                }
+                // Findings about the document as a whole point at its start.
+                builder.record(FieldPath(), node.mark)
                 let value = try builder.convert(node, path: FieldPath())
                 budget = builder.budget
                 if value.isNull { continue }
@@ -64,7 +67,7 @@ public struct ManifestDocument: Sendable {
         } catch let error as YamlError {
             throw Self.describe(error, file: file)
         } catch {
-            throw ArgosyError(.invalid, "\(file): cannot parse: \(error)")
+            throw ArgosyError(.invalid, "cannot parse: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
         }
     }
 

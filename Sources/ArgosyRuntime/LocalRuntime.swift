@@ -78,15 +78,25 @@ public final class LocalRuntime: @unchecked Sendable {
     /// Ends the supervisor server (when the controller stops); running steps are not affected.
     public func closeSupervisorServer() { server.shutDown() }
 
-    /// Starts the step, or re-attaches when it was started before (its status log has claimed it).
+    /// Starts the step, or re-attaches when it was started before (a supervisor of it wrote to the status log).
     public func launch(_ launch: StepLaunch) {
         let dir = directory(for: launch)
         let log = statusLog(launch.workflowUID)
         let outputNames = Array(launch.outputPaths.keys)
         do {
-            guard try log.claim(dir.name) else {
-                attach(launch, dir)
-                return
+            if try !log.claim(dir.name) {
+                // Claimed before. A supervisor writes its line first thing, and the exit record last: follow it.
+                // A claim with neither was made by a controller that is gone (this one holds the workflow's lease
+                // now, so the other's lapsed, long after any request it sent could have started a supervisor):
+                // the step never started, and starts now under that claim, once.
+                let entry = log.entry(dir.name)
+                lock.lock()
+                let startedHere = supervisors["\(launch.workflowUID)/\(launch.nodeID)"] != nil
+                lock.unlock()
+                if entry?.supervisor != nil || entry?.exit != nil || startedHere {
+                    attach(launch, dir)
+                    return
+                }
             }
             var (argv, env) = try prepare(launch, dir)
             let newFolder = log.takeNewFolder()

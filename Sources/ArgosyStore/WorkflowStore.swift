@@ -575,6 +575,17 @@ public final class WorkflowStore: Sendable {
             [.text(uid), .text(owner)])
     }
 
+    /// The controllers that hold leases on unfinished workflows (live leases or lapsed ones).
+    public func leaseOwnersOfUnfinished() throws(ArgosyError) -> Set<String> {
+        Set(
+            try database.query(
+                """
+                SELECT DISTINCT lease_owner FROM workflows
+                WHERE phase NOT IN ('Succeeded', 'Failed', 'Error') AND lease_owner IS NOT NULL
+                """
+            ).compactMap { $0.string("lease_owner") })
+    }
+
     /// Unfinished workflows nobody holds a live lease on, oldest first.
     public func orphanedWorkflows(now: Date) throws(ArgosyError) -> [String] {
         try database.query(

@@ -42,11 +42,11 @@ public struct EngineHarness {
 
     public init(
         yaml: String, parameters: [(String, String)] = [], name: String? = nil,
-        start: Date = Date(timeIntervalSince1970: 1_800_000_000)
+        start: Date = Date(timeIntervalSince1970: 1_800_000_000), limits: Limits = Limits()
     ) throws {
         let docs = try ManifestDocument.parseAll(yaml, file: "test.yaml")
         guard let doc = docs.first else { throw ArgosyError(.invalid, "no document") }
-        let (resource, diagnostics) = ManifestLinter.lint(doc)
+        let (resource, diagnostics) = ManifestLinter.lint(doc, limits: limits)
         let errors = diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty, case .workflow(let wf)? = resource else {
             throw ArgosyError(.invalid, "lint failed: \(errors.map(\.description).joined(separator: "; "))")
@@ -54,9 +54,10 @@ public struct EngineHarness {
         var options = WorkflowPreparation.Options()
         options.name = name ?? wf.metadata.name ?? "wf"
         options.parameters = parameters
+        options.limits = limits
         var prepared = try WorkflowPreparation.prepare(wf, options: options, now: start)
         prepared.metadata.uid = "uid-\(prepared.name)"
-        reconciler = Reconciler(workflow: prepared)
+        reconciler = Reconciler(workflow: prepared, limits: limits)
         now = start
     }
 

@@ -32,6 +32,58 @@ struct EngineRetryTests {
         #expect(run.node("r(2)")?.phase == .failed)
     }
 
+    /// `OnTransientError` retries a step whose process was lost (Argo's deleted pod), nothing else.
+    @Test func onTransientErrorRetriesLostStepsOnly() throws {
+        var lost = try EngineHarness(yaml: Self.workflow(retry: "{limit: 2, retryPolicy: OnTransientError}"))
+        var attempt = 0
+        lost.script = { _ in
+            attempt += 1
+            return attempt == 1 ? .error("pod deleted: the step's process was lost (its supervisor is gone)") : .exit(0)
+        }
+        try lost.runToCompletion()
+        #expect(lost.phase == .succeeded)
+        #expect(lost.launches.count == 2)
+
+        var failed = try EngineHarness(yaml: Self.workflow(retry: "{limit: 2, retryPolicy: OnTransientError}"))
+        failed.script = { _ in .exit(1) }
+        try failed.runToCompletion()
+        #expect(failed.phase == .failed)
+        #expect(failed.launches.count == 1, "a failed exit is not transient")
+
+        var missing = try EngineHarness(yaml: Self.workflow(retry: "{limit: 2, retryPolicy: OnTransientError}"))
+        missing.script = { _ in .error("exec: no such program: nope") }
+        try missing.runToCompletion()
+        #expect(missing.phase == .error)
+        #expect(missing.launches.count == 1, "an error that is not a lost process is not transient")
+    }
+
+    /// With an `expression` and no `retryPolicy`, Argo's policy is `Always`: an errored step is retried too.
+    @Test func anExpressionWithoutAPolicyRetriesErrorsToo() throws {
+        var run = try EngineHarness(
+            yaml: Self.workflow(retry: "{limit: 1, expression: \"lastRetry.status == 'Error'\"}"))
+        run.script = { _ in .error("exec: no such program: nope") }
+        try run.runToCompletion()
+        #expect(run.phase == .error)
+        #expect(run.launches.count == 2, "the error is retried once, up to the limit")
+    }
+
+    /// A backoff factor that would overflow to an infinite wait is bounded by Go's longest duration.
+    @Test func aHugeBackoffFactorDoesNotReachAnInfiniteDate() throws {
+        var run = try EngineHarness(
+            yaml: Self.workflow(retry: "{limit: 3, backoff: {duration: 1s, factor: 2000000000}}"))
+        run.script = { _ in .exit(1, after: 1) }
+        try run.runToCompletion()
+        #expect(run.phase == .failed)
+        let pods = run.state.nodes.values.filter { $0.type == .pod }.sorted { $0.name < $1.name }
+        #expect(pods.count == 4)
+        // Waits of 1 s, 2e9 s, then 4e18 s bounded to Go's longest duration.
+        let waits = zip(pods.dropFirst(), pods).map { next, previous in
+            (next.startedAt ?? .distantPast).timeIntervalSince(previous.finishedAt ?? .distantFuture)
+        }
+        #expect(waits.count == 3)
+        #expect(waits.last.map { $0 <= ArgoDuration.maxSeconds + 1 && $0 >= ArgoDuration.maxSeconds - 1 } == true)
+    }
+
     @Test func succeedsWhenAnAttemptSucceeds() throws {
         var run = try EngineHarness(yaml: Self.workflow(retry: "{limit: 5}"))
         var attempt = 0
