@@ -109,7 +109,23 @@ extension Operation {
             guard let claimName = claim.metadata.name else { return nil }
             return Volume(name: claimName, claimName: "\(name)-\(claimName)")
         }
-        let volumes = (workflow.spec.volumes ?? []) + claims + (template.volumes ?? [])
+        var volumes = (workflow.spec.volumes ?? []) + claims + (template.volumes ?? [])
+        // Names and paths may come from parameters, as in Argo's pod spec.
+        for i in volumes.indices {
+            let what = "volumes.\(volumes[i].name)"
+            if let claim = volumes[i].persistentVolumeClaim?.claimName, claim.contains("{{") {
+                volumes[i].persistentVolumeClaim?.claimName = try sub(claim, "\(what).persistentVolumeClaim.claimName")
+            }
+            if let secret = volumes[i].secret?.secretName, secret.contains("{{") {
+                volumes[i].secret?.secretName = try sub(secret, "\(what).secret.secretName")
+            }
+            if let map = volumes[i].configMap?.name, map.contains("{{") {
+                volumes[i].configMap?.name = try sub(map, "\(what).configMap.name")
+            }
+            if let path = volumes[i].hostPath?.path, path.contains("{{") {
+                volumes[i].hostPath?.path = try sub(path, "\(what).hostPath.path")
+            }
+        }
         return StepLaunch(
             workflowUID: workflow.metadata.uid ?? "", namespace: workflow.namespace,
             nodeID: Workflow.nodeID(workflowName: name, nodeName: nodeName),

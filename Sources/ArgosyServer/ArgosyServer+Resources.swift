@@ -34,7 +34,8 @@ extension ArgosyServer {
             return JSON(["metadata": [:], "items": items.isEmpty ? .null : .array(items)])
         }
         router.get("/api/v1/archived-workflows/:uid") { _, context in
-            JSON((try? JSONValue(encoding: try archivedWorkflow(context).workflow)) ?? .null)
+            let archived = try archivedWorkflow(context)  // 404 when there is none (not a body of null)
+            return JSON((try? JSONValue(encoding: archived.workflow)) ?? .null)
         }
         router.delete("/api/v1/archived-workflows/:uid") { _, context in
             let a = try archivedWorkflow(context)

@@ -19,6 +19,7 @@ struct AuthCommand: ParsableCommand {
 
         func run() throws {
             do {
+                for ns in namespaces { try KubernetesName.checkLabel(ns, field: "--namespace") }
                 print(try CLIContext().openStore().issueToken(name: name, namespaces: namespaces, now: Date()))
             } catch let error as ArgosyError {
                 throw fail(error.description)

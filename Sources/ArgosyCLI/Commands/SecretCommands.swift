@@ -64,7 +64,7 @@ struct KeyValueCommands {
 
     func create(name: String, namespace: String, files: [String], literals: [String]) throws {
         do {
-            try WorkflowPreparation_validateName(name)
+            try KubernetesName.checkSubdomain(name, field: "name")
             let store = try CLIContext().openStore()
             let object = KeyValueObject(
                 kind: kind, namespace: namespace, name: name, data: try data(files: files, literals: literals),
@@ -110,10 +110,6 @@ struct KeyValueCommands {
             throw fail(error.description)
         }
     }
-}
-
-func WorkflowPreparation_validateName(_ name: String) throws(ArgosyError) {
-    try WorkflowPreparation.validateName(name)
 }
 
 struct SecretCommand: ParsableCommand {
