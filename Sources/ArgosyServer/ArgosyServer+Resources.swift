@@ -129,6 +129,8 @@ extension ArgosyServer {
             let (_, manifest) = try validated(kind, field, try await body(request), namespace: ns)
             return JSON(try manifestJSON(kind, manifest))
         }
+        // The lint path's literal wins over `:name` in the router: a resource named "lint" is read here.
+        router.get(RouterPath(base + "/lint")) { _, context in JSON(try stored(kind, try namespace(context), "lint")) }
         router.get(RouterPath(base + "/:name")) { _, context in
             let ns = try namespace(context)
             return JSON(try stored(kind, ns, try self.name(context)))

@@ -83,6 +83,16 @@ extension ArgosyServer {
             controller.wake()
             return JSON(try document(stored))
         }
+        // The literals of the lint and submit paths win over `:name` in the router: workflows of those names.
+        for literal in ["lint", "submit"] {
+            router.get(RouterPath("/api/v1/workflows/:namespace/\(literal)")) { _, context in
+                let ns = try namespace(context)
+                guard let wf = try api({ () throws(ArgosyError) in try store.get(namespace: ns, name: literal) }) else {
+                    throw APIError(.notFound, "workflows.argoproj.io \"\(literal)\" not found")
+                }
+                return JSON(try document(wf))
+            }
+        }
         router.get("/api/v1/workflows/:namespace/:name") { request, context in
             let wf = try document(try find(context))
             return JSON(FieldFilter(request.uri.queryParameters["fields"].map(String.init))?.apply(wf) ?? wf)

@@ -38,9 +38,53 @@ KEEP_NS = "keep"
 FUZZ_NS = "fuzz"
 MAX_LISTED = 50
 
-# Crashers and other failures found by this tool, kept as fixed cases that always run first:
-# (method, path, body text or None).
-REGRESSIONS = []
+
+def _wf(steps_extra=None, template_extra=None, name=None):
+    step = {"name": "a", "template": "t"}
+    step.update(steps_extra or {})
+    t = {"name": "t", "container": {"image": "alpine", "command": ["true"]}}
+    t.update(template_extra or {})
+    meta = {"name": name} if name else {"generateName": "fz-reg-"}
+    return {"metadata": meta, "spec": {"entrypoint": "main", "templates": [
+        {"name": "main", "steps": [[step]]}, t]}}
+
+
+def _j(v):
+    return json.dumps(v, separators=(",", ":"))
+
+
+# Failures found by this tool (against the argosy build of 2026-12-07 14:59), kept as fixed cases that always
+# run first, whatever the seed: (method, path, body text or None). The first crasher ends a --base run.
+REGRESSIONS = [
+    # Unknown paths and unserved methods answer 404 with an empty body, not Argo's error JSON.
+    ("GET", "/api/v1/nope", None),
+    ("OPTIONS", "/api/v1/workflows/fuzz", None),
+    ("PUT", "/api/v1/workflows/fuzz/fz-done", "{}"),
+    # A number that overflows a Double (1e400 is +inf) in free-form JSON: 500 "cannot encode Workflow"
+    # (workflows/lint and the dry run answer 200 with the body `null` instead).
+    ("POST", "/api/v1/workflow-templates/fuzz/lint",
+     _j({"template": _wf({"withItems": [0]}, name="fz-reg-inf")}).replace("[0]", "[1e400]")),
+    # Double -> Int traps in IntOrString.init(from:) (IntOrString.swift:14): above Int.max, infinite, below Int.min.
+    ("POST", "/api/v1/workflows/fuzz/lint",
+     _j({"workflow": _wf(template_extra={"retryStrategy": {"limit": 0}})}).replace('"limit":0', '"limit":1e19')),
+    ("POST", "/api/v1/cluster-workflow-templates/lint",
+     _j({"template": _wf(template_extra={"retryStrategy": {"limit": 0}}, name="fz-reg-cwft")})
+     .replace('"limit":0', '"limit":-1e400')),
+    ("POST", "/api/v1/cron-workflows/fuzz/lint",
+     _j({"cronWorkflow": {"metadata": {"name": "fz-reg-cron"}, "spec": {
+         "schedule": "0 0 1 1 *", "workflowSpec": _wf({"withSequence": {"end": 0}})["spec"]}}})
+     .replace('"end":0', '"end":-1e19')),
+    ("POST", "/api/v1/workflow-templates/fuzz/lint",
+     _j({"template": _wf(template_extra={"activeDeadlineSeconds": 0}, name="fz-reg-wft")})
+     .replace('"activeDeadlineSeconds":0', '"activeDeadlineSeconds":1e19')),
+    # withSequence.count of Int.max: heap corruption ("free(): invalid size", SIGSEGV freeing a JSONValue)
+    # while answering the create.
+    ("POST", "/api/v1/workflows/fuzz", _j({"workflow": _wf({"withSequence": {"count": 9223372036854775807}})})),
+    # withSequence.count of 2^31-1: the controller builds 2 billion loop items (RSS grows without bound, CPU
+    # spins), no other workflow makes progress, and SIGTERM no longer stops the server. Caught by the final
+    # controller-progress check.
+    ("POST", "/api/v1/workflows/fuzz", _j({"workflow": _wf({"withSequence": {"count": "2147483647"}})})),
+]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -524,7 +568,10 @@ class Case:
         self.path = path
         self.body = body  # bytes or None
         self.headers = headers if headers is not None else {}
-        self.stream = stream
+        # GETs of the log and of workflow-events are streams wherever they come from.
+        p = path.split("?", 1)[0]
+        self.stream = stream or (method == "GET" and (re.match(r"/api/v1/workflow-events(/[^/]*)?$", p) is not None or
+                                                      re.match(r"/api/v1/workflows/[^/]+/[^/]+/log$", p) is not None))
         self.note = note
         self.index = -1
 
@@ -551,7 +598,8 @@ def case_seed(g, i):
             body = {"workflow": wf}
             if g.chance(0.5):
                 body["serverDryRun"] = False
-            note = mutate(g, body, safe=True)
+            # Half of them carry one numeric field, so that the controller (not only the parser) meets it.
+            note = inject(g, body, safe=True) if g.chance(0.5) else mutate(g, body, safe=True)
             w = body.get("workflow")
             meta = w.get("metadata") if isinstance(w, dict) else None
             if isinstance(meta, dict) and meta.get("name") == name:
@@ -828,6 +876,8 @@ class Server:
         self.stderr_path = "%s.%d.stderr" % (prefix, self.starts)
         out_path = os.path.join(self.home, "server.%d.stdout" % self.starts)
         env = dict(os.environ, ARGOSY_HOME=self.home)
+        # Only the crashed thread's backtrace: symbolicating every thread of a debug build takes ~8 s.
+        env.setdefault("SWIFT_BACKTRACE", "threads=crashed,registers=none,images=none,limit=40,top=30")
         port = "0" if self.starts == 1 else str(urllib.parse.urlsplit(self.base).port)
         cmd = [a.spawn, "server", "--port", port, "--auth-mode", a.auth_mode]
         with open(out_path, "wb") as out, open(self.stderr_path, "wb") as err:
@@ -899,6 +949,7 @@ class Server:
         for line in tail:
             s = line.strip()
             if re.search(r"Fatal error|Program crashed|Precondition failed|Assertion failed|fatal error|"
+                         r"free\(\)|munmap_chunk|malloc|double free|corrupted|"
                          r"Crash|Thread \d+ crashed|Illegal instruction|Segmentation|Aborted|Killed|"
                          r"Stack overflow|overflow", s) or ("/Sources/" in s and ".swift:" in s):
                 keep.append(s)
@@ -964,7 +1015,20 @@ class Client:
                 # The server may answer (413) before taking the whole body: read what it said.
                 pass
             resp = self.conn.getresponse()
-            data = b"" if method == "HEAD" else resp.read()
+            data = b""
+            if method != "HEAD":
+                # The whole answer within the limit: a body that trickles forever (keep-alives) fails too.
+                chunks = []
+                while True:
+                    chunk = resp.read1(1 << 20)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    if time.monotonic() - t0 > REQUEST_LIMIT:
+                        self.close()
+                        return resp.status, dict(resp.getheaders()), b"".join(chunks), time.monotonic() - t0
+                chunks.append(resp.read())  # b"", and marks the response done so the connection is reused
+                data = b"".join(chunks)
             if resp.will_close:
                 self.close()
             return resp.status, dict(resp.getheaders()), data, time.monotonic() - t0
@@ -1100,6 +1164,7 @@ ROUTES = [(re.compile(p + r"$"), t) for p, t in [
     (r"/api/v1/workflows/[^/]+/[^/]+/(suspend|resume|stop|terminate|retry|resubmit|set)",
      r"/api/v1/workflows/{ns}/{name}/\1"),
     (r"/api/v1/workflows/[^/]+/[^/]+", "/api/v1/workflows/{ns}/{name}"),
+    (r"/api/v1/workflow-events/?", "/api/v1/workflow-events"),
     (r"/api/v1/workflow-events/[^/]+", "/api/v1/workflow-events/{ns}"),
     (r"/api/v1/workflow-templates/?", "/api/v1/workflow-templates"),
     (r"/api/v1/workflow-templates/[^/]+/lint", "/api/v1/workflow-templates/{ns}/lint"),
@@ -1138,15 +1203,16 @@ def failure_class(case, reason, data, crash):
         if where == "<unknown path>":
             key = "%s | unknown path" % r
         else:
-            key = "%s | known path, method not served there (%s)" % (r, where if case.method != "GET" else
-                                                                     "GET " + where)
-            if case.method != "GET":
-                key = "%s | known path, method not served there" % r
+            key = "%s | known path, method not served there" % r
+            if case.method == "GET" and re.search(r"/(lint|submit)$", where):
+                key = "%s | GET of a name that a literal route segment shadows (%s)" % (r, where)
         return key
     key = "%s | %s %s" % (r, case.method, where)
     if crash:
-        sig = next((l for l in crash if re.search(r"Fatal error|Precondition|Assertion", l)), crash[0])
-        frame = next((m.group(1) for l in crash for m in [re.search(r"/Sources/(\S+\.swift:\d+)", l)] if m), "")
+        sig = next((l for l in crash if re.search(r"Fatal error|Precondition|Assertion|free\(\)|munmap_chunk|"
+                                                  r"malloc|corrupted", l)), crash[0])
+        frames = [m.group(1) for l in crash for m in [re.search(r"/Sources/(\S+\.swift:\d+)", l)] if m]
+        frame = next((f for f in frames if f.startswith("Argosy")), frames[0] if frames else "")
         key = "server died | %s | %s" % (re.sub(r"^.*?Fatal error: ", "", sig)[:110], frame)
     elif reason.startswith("status 5") and data:
         try:
@@ -1246,6 +1312,30 @@ def keep_snapshot(admin):
     return snap
 
 
+def controller_progress(admin, seconds=20):
+    """None when a new, trivial workflow in namespace fuzz finishes in time; else what happened."""
+    body = {"workflow": {"metadata": {"generateName": "fz-final-"}, "spec": KEEP_SPEC}}
+    try:
+        status, doc = admin.json("POST", "/api/v1/workflows/fuzz", body)
+        if status != 200 or not isinstance(doc, dict):
+            return "creating it answered %s: %s" % (status, short(str(doc)))
+        name = doc["metadata"]["name"]
+        deadline = time.time() + seconds
+        phase = None
+        while time.time() < deadline:
+            status, doc = admin.json("GET", "/api/v1/workflows/fuzz/" + name)
+            phase = ((doc or {}).get("status") or {}).get("phase") if isinstance(doc, dict) else None
+            if phase == "Succeeded":
+                return None
+            if phase in ("Failed", "Error"):
+                return "%s ended %s" % (name, phase)
+            time.sleep(0.2)
+        return "the controller made no progress: %s still %s after %d s" % (name, phase or "unstarted", seconds)
+    except (OSError, http.client.HTTPException, KeyError, TypeError) as e:
+        admin.close()
+        return "could not check: %r" % e
+
+
 def fixtures(client):
     """Resources in namespace fuzz for the control and submit cases to act on (not cases themselves)."""
     g = Gen(0)
@@ -1322,7 +1412,6 @@ def main(argv=None):
         for k, (method, path, text) in enumerate(regressions):
             c = Case(method, path, None if text is None else to_bytes(text),
                      {"Content-Type": "application/json"} if text is not None else {}, note="regression %d" % k)
-            c.stream = "/log" in path.split("?")[0] or "/workflow-events/" in path
             yield c
         for i in range(args.cases):
             yield generate(g, i)
@@ -1337,11 +1426,15 @@ def main(argv=None):
                          "curl": curl(base, case, client.token)})
 
     health_client = Client(base, timeout=5)
-    last_start = -100
-    classes_note = []
+    notes, recent_creates = [], []
+    restart_seconds = 0.0
     for case in cases():
         case.index = total
         total += 1
+        if case.method in ("POST", "PUT") and case.note.startswith(("real create", "regression")) or \
+                re.match(r"/api/v1/(cron-workflows|workflow-templates|cluster-workflow-templates)", case.path) \
+                and case.method in ("POST", "PUT") and "/lint" not in case.path:
+            recent_creates.append("case %d" % case.index)
         status, data, seconds, reason, crash = None, b"", 0.0, None, None
         t0 = time.monotonic()
         for attempt in range(2):
@@ -1382,37 +1475,47 @@ def main(argv=None):
         if trace:
             trace.write("%d %s %s -> %s %.3fs %s%s\n" % (case.index, case.method, case.path[:200], status, seconds,
                                                        case.note, (" FAIL: " + reason) if reason else ""))
+            trace.flush()
         if reason:
             fail(case, status, data, reason, seconds, crash)
         else:
             ok += 1
         if reason and reason.startswith("server died"):
             if args.spawn and server.starts < 40:
-                # A death within 3 cases of a restart: what the store holds crashes the server again (a
-                # poisoned workflow the controller picks up); go on with a fresh ARGOSY_HOME.
-                loop = case.index - last_start <= 3
-                if loop:
-                    failures[-1]["reason"] += "; crashed again within 3 cases of a restart on the same " \
-                                              "ARGOSY_HOME (the stored data crashes it): new home"
-                    classes_note.append("case %d: crash loop on restart; continued on a fresh ARGOSY_HOME"
-                                        % case.index)
+                t_restart = t0
                 server.stop()
-                if loop:
-                    server.home = tempfile.mkdtemp(prefix="argosy-fuzz-")
                 server.start()
                 base = server.base
-                if loop and args.auth_mode == "client":
-                    stamp = "%d-%d" % (os.getpid(), server.starts)
-                    admin.token = server.mint("fuzz-admin-" + stamp)
-                    client.token = server.mint("fuzz-" + stamp, args.token_namespace) \
-                        if args.token_namespace else admin.token
                 for c in (client, admin, health_client):
                     c.close()
                     c.set_base(base)
-                if loop:
+                time.sleep(1.0)
+                if not health(base, server):
+                    # It dies again by itself: what the store holds (a workflow the controller picks up) crashes
+                    # it. Record that, and go on with a fresh ARGOSY_HOME.
+                    server.wait_exit()
+                    loop_case = Case("-", "(restart of the server on the same ARGOSY_HOME)", None, {},
+                                     note="recent creates: " + ", ".join(recent_creates[-4:]))
+                    loop_case.index = case.index
+                    fail(loop_case, None, b"", "server died on restart: the stored data crashes it", 0.0,
+                         server.crash_lines())
+                    notes.append("case %d: the server crash-loops on its store; continued on a fresh ARGOSY_HOME"
+                                 % case.index)
+                    server.stop()
+                    server.home = tempfile.mkdtemp(prefix="argosy-fuzz-")
+                    server.start()
+                    base = server.base
+                    if args.auth_mode == "client":
+                        stamp = "%d-%d" % (os.getpid(), server.starts)
+                        admin.token = server.mint("fuzz-admin-" + stamp)
+                        client.token = server.mint("fuzz-" + stamp, args.token_namespace) \
+                            if args.token_namespace else admin.token
+                    for c in (client, admin, health_client):
+                        c.close()
+                        c.set_base(base)
                     snapshot = keep_setup(admin)
                     fixtures(client)
-                last_start = case.index
+                restart_seconds += time.monotonic() - t_restart
                 continue
             aborted = "stopped after case %d: the server died" % case.index
             break
@@ -1420,6 +1523,10 @@ def main(argv=None):
         trace.close()
 
     keep_diffs = []
+    if aborted is None:
+        progress = controller_progress(admin)
+        if progress:
+            keep_diffs.append({"path": "(controller)", "before": "a new workflow finishes", "after": progress})
     if aborted is None:
         try:
             after = keep_snapshot(admin)
@@ -1444,21 +1551,27 @@ def main(argv=None):
         for line in f["crash"]:
             print("  stderr: %s" % line[:300])
     for d in keep_diffs:
-        print("FAIL keep data changed: %s\n  before: %s\n  after: %s" % (d["path"], d["before"], d["after"]))
+        if d["path"] == "(controller)":
+            print("FAIL controller: %s" % d["after"])
+        else:
+            print("FAIL keep data changed: %s\n  before: %s\n  after: %s" % (d["path"], d["before"], d["after"]))
     if classes:
         print("failure classes:")
         for key, c in sorted(classes.items(), key=lambda kv: -kv[1]["count"]):
             print("  %5d  %s" % (c["count"], key))
-    for w in classes_note + warnings[:10]:
+    for w in notes + warnings[:10]:
         print("note: " + w)
     if aborted:
         print("api-fuzz: " + aborted)
-    print("api-fuzz: seed=%d cases=%d ok=%d failures=%d (%.1f s)" % (args.seed, total, ok, nfail, elapsed))
+    extra = ", %.1f s of it restarting the server %d times" % (restart_seconds, server.starts - 1) \
+        if server.starts > 1 else ""
+    print("api-fuzz: seed=%d cases=%d ok=%d failures=%d (%.1f s%s)" % (args.seed, total, ok, nfail, elapsed, extra))
     if args.report:
         with open(args.report, "w") as f:
             json.dump({"seed": args.seed, "cases": total, "ok": ok, "failures": nfail, "seconds": round(elapsed, 1),
                        "aborted": aborted, "classes": {k: v["count"] for k, v in classes.items()},
-                       "failed_cases": failures, "keep_changed": keep_diffs, "warnings": warnings, "notes": classes_note,
+                       "failed_cases": failures, "keep_changed": keep_diffs, "warnings": warnings, "notes": notes,
+                       "restart_seconds": round(restart_seconds, 1),
                        "server_starts": server.starts}, f, indent=1)
     return 0 if nfail == 0 and aborted is None else 1
 
