@@ -108,7 +108,9 @@ let package = Package(
             path: "Tests/ArgosyTestSupport",
             swiftSettings: strict
         ),
-        .testTarget(name: "ArgosyExpressionsTests", dependencies: ["ArgosyExpressions"], swiftSettings: strict),
+        .testTarget(
+            name: "ArgosyExpressionsTests", dependencies: ["ArgosyExpressions", "ArgosyTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "ArgosyTests",
             dependencies: ["ArgosyTestSupport", "ArgosyCLI"],

@@ -61,6 +61,15 @@ static const char **serve_hide;
 static size_t serve_nhide;
 
 /*
+ * This process's pid as the host sees it (what the status file records), and whether it is the first process
+ * of a pid namespace made for it: a sandboxed supervisor forked by --serve is (fork_supervisor), and then its
+ * step is pid 2 there and its /proc the namespace's own. A one-off supervisor (or one that could not get a pid
+ * namespace, unprivileged) gives its step a namespace through an init of its own instead (run_init).
+ */
+static pid_t host_pid;
+static bool pid_ns_leader;
+
+/*
  * Once the step's main process exited, its process group and its orphans are killed
  * and the pipes are drained until EOF. Only a process we cannot reach (one the pipe
  * was passed to, or any orphan when /proc is missing) could hold them open longer:
@@ -425,7 +434,7 @@ struct child_args {
     const struct supervisor *s;
     int out_w, err_w, report_fd;
     pid_t parent;
-    bool in_pid_ns; /* started by the init of a pid namespace: join its group, keep a pod's capabilities */
+    bool join_group; /* started by the init of a pid namespace: join its process group */
 };
 
 /*
@@ -441,7 +450,7 @@ static int run_child(void *arg)
     pid_t parent = a->parent;
     /* Own process group first, so that a signal to -pid from now on reaches us (in a pid namespace, the
      * init's group is ours already: -pid of the init reaches it and us). */
-    if (!a->in_pid_ns && setpgid(0, 0) < 0)
+    if (!a->join_group && setpgid(0, 0) < 0)
         child_report_and_exit(report_fd, STAGE_SETUP, errno);
     /* If the supervisor dies (SIGKILL, OOM), nobody could record the step's exit:
      * don't let it run unobserved. Check for a supervisor that died before this. */
@@ -459,8 +468,6 @@ static int run_child(void *arg)
         child_report_and_exit(report_fd, STAGE_SETUP, errno);
     if (s->opt.workdir && chdir(s->opt.workdir) < 0)
         child_report_and_exit(report_fd, STAGE_WORKDIR, errno);
-    if (a->in_pid_ns && ax_drop_capabilities() < 0)
-        child_report_and_exit(report_fd, STAGE_SETUP, errno);
     if (s->program[0])
         execv(s->program, s->opt.argv); /* on failure the search below ends as it always did */
     execvp(s->opt.argv[0], s->opt.argv);
@@ -577,7 +584,7 @@ static void run_init(struct supervisor *s, struct child_args *args)
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         child_report_and_exit(report_fd, STAGE_PROC, errno);
     args->parent = getpid(); /* 1 */
-    args->in_pid_ns = true;
+    args->join_group = true;
     int err = 0;
     pid_t step = clone_step(args, &err);
     if (step < 0)
@@ -643,7 +650,10 @@ static int spawn_step(struct supervisor *s)
     }
     struct child_args args = {s, out[1], err[1], rep[1], getpid(), false};
     int clone_errno = 0;
-    pid_t pid = s->opt.sandbox ? start_pid_namespace(s, &args, &clone_errno) : clone_step(&args, &clone_errno);
+    pid_t pid = s->opt.sandbox && !pid_ns_leader ? start_pid_namespace(s, &args, &clone_errno)
+                                                 : clone_step(&args, &clone_errno);
+    /* In a pid namespace of our own the step is pid 2: the status file names it by its pid on the host. */
+    pid_t recorded = pid > 0 && pid_ns_leader ? ax_sandbox_host_pid_of_child(pid) : pid;
     close_fd(&out[1]), close_fd(&err[1]), close_fd(&rep[1]), close_fd(&s->stdin_fd);
     s->out_r = out[0], s->err_r = err[0];
     if (pid < 0) {
@@ -655,7 +665,7 @@ static int spawn_step(struct supervisor *s)
      * setpgid(0, 0) is done and -pid names its group from now on (an init's group is
      * set on both sides of its fork). */
     s->pid = pid;
-    if (ax_append_pid(s->status_fd, s->status_prefix, "step", pid) < 0) {
+    if (ax_append_pid(s->status_fd, s->status_prefix, "step", recorded) < 0) {
         /* Without its pid on record nobody could stop the step: don't run it. */
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: write the step's pid: %s", strerror(errno));
         kill_step_group(s, SIGKILL);
@@ -1115,7 +1125,8 @@ static int run_supervisor(int argc, char **argv, const struct handover *h)
         return finish(s);
     }
     add_server_hides(&s->opt);
-    if (ax_append_pid(s->status_fd, s->status_prefix, "supervisor", getpid()) < 0) {
+    s->opt.own_proc = s->opt.sandbox && pid_ns_leader;
+    if (ax_append_pid(s->status_fd, s->status_prefix, "supervisor", host_pid) < 0) {
         fail(s, AX_EXIT_SUPERVISOR, "supervisor: write status: %s", strerror(errno));
         return finish(s);
     }
@@ -1230,6 +1241,42 @@ static struct {
     bool off; /* a spare died unused (it could not build a view): this server makes no more */
 } spare = {.sock = -1};
 
+/* The server's own pid namespace, to go back to after forking a supervisor into a new one (-1: none). */
+static int own_pid_ns = -1;
+
+/* This process's pid on the host: /proc/self still names the host's view of it (the host's /proc is mounted). */
+static pid_t pid_on_host(void)
+{
+    char link[32];
+    ssize_t n = readlink("/proc/self", link, sizeof link - 1);
+    if (n <= 0)
+        return getpid();
+    link[n] = '\0';
+    long v = strtol(link, NULL, 10);
+    return v > 0 ? (pid_t)v : getpid();
+}
+
+/*
+ * Forks a supervisor or a spare. A sandboxed one becomes the first process of a new pid namespace, so that
+ * its step needs no init of its own (one fork fewer per step, and a spare mounts the namespace's /proc ahead).
+ * Returns like fork.
+ */
+static pid_t fork_supervisor(bool sandboxed)
+{
+    bool ns = sandboxed && own_pid_ns >= 0 && unshare(CLONE_NEWPID) == 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        host_pid = pid_on_host();
+        pid_ns_leader = ns && getpid() == 1;
+        return 0;
+    }
+    if (ns && setns(own_pid_ns, CLONE_NEWPID) < 0) {
+        (void)close(own_pid_ns); /* cannot go back: no more namespaces (supervisors make their own) */
+        own_pid_ns = -1;
+    }
+    return pid;
+}
+
 /* In a child of the server: the start of every supervisor, as a one-off one would start. */
 static void leave_server(int sock, int sigfd)
 {
@@ -1249,12 +1296,13 @@ static void leave_server(int sock, int sigfd)
 }
 
 /* Forks a supervisor; *done_r gets the read end of its done pipe (-1 when there is none). */
-static pid_t start_supervisor(int sock, int sigfd, uint32_t argc, char **argv, char **envp, int *done_r)
+static pid_t start_supervisor(int sock, int sigfd, uint32_t argc, char **argv, char **envp, bool sandboxed,
+                              int *done_r)
 {
     int done[2] = {-1, -1};
     if (pipe2(done, O_CLOEXEC) < 0)
         done[0] = done[1] = -1; /* the controller then watches the pidfd alone */
-    pid_t pid = fork();
+    pid_t pid = fork_supervisor(sandboxed);
     if (pid != 0) {
         if (done[1] >= 0)
             close(done[1]);
@@ -1341,7 +1389,7 @@ static int recv_spare_request(int sock, uint32_t header[3], int fds[3])
 static void run_spare(int sock) __attribute__((noreturn));
 static void run_spare(int sock)
 {
-    struct ax_options view = {.sandbox = true, .hide = serve_hide, .nhide = serve_nhide};
+    struct ax_options view = {.sandbox = true, .hide = serve_hide, .nhide = serve_nhide, .own_proc = pid_ns_leader};
     char err[AX_ERR_MAX];
     if (ax_sandbox_setup(&view, err, sizeof err) < 0)
         _exit(AX_EXIT_SUPERVISOR); /* the server makes no more; a supervisor of its own reports why */
@@ -1378,7 +1426,7 @@ static void make_spare(int sock, int sigfd, int generation)
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
         return;
-    pid_t pid = fork();
+    pid_t pid = fork_supervisor(true);
     if (pid == 0) {
         close(pair[0]);
         leave_server(sock, sigfd);
@@ -1498,6 +1546,7 @@ static int send_reply(int sock, int32_t reply, int done_r)
 static int serve(void)
 {
     const int sock = 0;
+    own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -1555,7 +1604,7 @@ static int serve(void)
         if (reply == 0) {
             reply = hand_to_spare(argc, envc, argv, envp, payload, bytes, generation, &done_r, &sandboxed);
             if (reply == 0)
-                reply = start_supervisor(sock, sigfd, argc, argv, envp, &done_r);
+                reply = start_supervisor(sock, sigfd, argc, argv, envp, sandboxed, &done_r);
         }
         free(argv);
         free(envp);
@@ -1570,6 +1619,7 @@ static int serve(void)
 int main(int argc, char **argv)
 {
     note_ignored_signals();
+    host_pid = getpid();
     if (argc >= 2 && strcmp(argv[1], "--serve") == 0) {
         serve_hide = calloc((size_t)argc, sizeof *serve_hide);
         if (!serve_hide)

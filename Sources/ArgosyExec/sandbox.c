@@ -39,6 +39,8 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -590,7 +592,7 @@ static int mount_overlay(struct host_mounts *h, const char *src, const char *tar
     unsigned n = h->layers++;
     (void)snprintf(upper, sizeof upper, AX_SCRATCH "/u%u", n);
     (void)snprintf(work, sizeof work, AX_SCRATCH "/w%u", n);
-    if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+    if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || mkdir(work, 0700) < 0) /* the root's upper may be prepared */
         return -1;
     /* The merged root directory shows the upper directory's mode and owner. */
     copy_dir_attrs(upper, &st);
@@ -764,8 +766,10 @@ static int mount_host_submounts(struct host_mounts *h, char *err, size_t errlen)
     return 0;
 }
 
+static void mount_devpts(const char *pts);
+
 /*
- * A pod's /dev in the new root instead of the host's: a small tmpfs with the harmless character devices
+ * A pod's /dev in the new root instead of the host's (when prepare_root_upper could not make it): a small tmpfs with the harmless character devices
  * bound from the host, the usual links, a private devpts instance for terminals, and shm (a fresh tmpfs
  * goes there later). No disks, no /dev/mem, no other terminals: a step cannot read the host's storage
  * through them.
@@ -816,7 +820,7 @@ static int build_dev(char *err, size_t errlen)
     }
     /* Terminals of the step's own: a new devpts instance (none of the host's sessions). Best effort: a step
      * that opens no terminal does not need it, and some kernels refuse it in a user namespace. */
-    (void)mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+    mount_devpts(path);
     return 0;
 }
 
@@ -836,8 +840,106 @@ static int hide_dirs(const struct ax_options *opt, char *err, size_t errlen)
     return 0;
 }
 
+/* The host mount a path lies on: the longest mount path that is a prefix of it. */
+static const struct host_mount *mount_of(const struct host_mounts *h, const char *path)
+{
+    const struct host_mount *best = NULL;
+    for (size_t i = 0; i < h->n; i++)
+        if (path_under(path, h->m[i].path) && (!best || strlen(h->m[i].path) > strlen(best->path)))
+            best = &h->m[i];
+    return best;
+}
+
+/*
+ * Without a user namespace, the root overlay's upper layer (AX_SCRATCH "/u0", the first layer) is prepared
+ * before the overlay is mounted, which costs no mount to make and none to tear down:
+ *   - /dev: an opaque directory (the host's /dev beneath is not merged in) with the pod's device nodes made
+ *     with mknod, its links, and shm and pts directories (build_dev is skipped);
+ *   - each --hide directory on the root file system: an overlay whiteout, so that it does not exist in the
+ *     view (hide_dirs then finds nothing to cover).
+ * Returns 1 when /dev was made here, 0 when it was not (build_dev makes it), -1 on error.
+ */
+static int prepare_root_upper(const struct host_mounts *h, const struct ax_options *opt, char *err, size_t errlen)
+{
+    static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+    static const char *const links[][2] = {
+        {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+        {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},
+    };
+    const char *upper = AX_SCRATCH "/u0";
+    if (mkdir(upper, 0755) < 0) {
+        ax_errf(err, errlen, "sandbox: create %s: %s", upper, strerror(errno));
+        return -1;
+    }
+    char path[PATH_MAX];
+    for (size_t i = 0; opt && i < opt->nhide; i++) {
+        const char *dir = opt->hide[i];
+        const struct host_mount *m = mount_of(h, dir);
+        if (path_under(dir, "/tmp") || !m || strcmp(m->path, "/") != 0)
+            continue; /* /tmp is fresh anyway; on another file system, hide_dirs covers it */
+        if (join(path, sizeof path, upper, dir) < 0)
+            continue;
+        /* The parents, with the host's modes and owners (a merged directory shows its upper's). */
+        for (char *slash = path + strlen(upper) + 1; (slash = strchr(slash, '/')) != NULL; slash++) {
+            *slash = '\0';
+            struct stat st;
+            if (stat(path + strlen(upper), &st) == 0 && mkdir(path, 0755) == 0)
+                copy_dir_attrs(path, &st);
+            *slash = '/';
+        }
+        if (mknod(path, S_IFCHR, makedev(0, 0)) < 0 && errno != EEXIST) {
+            ax_errf(err, errlen, "sandbox: hide %s: %s", dir, strerror(errno));
+            return -1;
+        }
+    }
+    struct stat st;
+    if (stat("/dev", &st) < 0 || !S_ISDIR(st.st_mode))
+        return 0;
+    const char *dev = AX_SCRATCH "/u0/dev";
+    if (mkdir(dev, 0755) < 0 || setxattr(dev, "trusted.overlay.opaque", "y", 1, 0) < 0)
+        return 0; /* no opaque directories here: build_dev mounts a tmpfs */
+    for (size_t i = 0; i < sizeof devices / sizeof *devices; i++) {
+        char src[64], node[128];
+        (void)snprintf(src, sizeof src, "/dev/%s", devices[i]);
+        (void)snprintf(node, sizeof node, "%s/%s", dev, devices[i]);
+        if (stat(src, &st) < 0 || !S_ISCHR(st.st_mode))
+            continue;
+        if (mknod(node, S_IFCHR | 0666, st.st_rdev) < 0 || chmod(node, 0666) < 0) {
+            ax_errf(err, errlen, "sandbox: make /dev/%s: %s", devices[i], strerror(errno));
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+        char link[128];
+        (void)snprintf(link, sizeof link, "%s/%s", dev, links[i][0]);
+        if (symlink(links[i][1], link) < 0) {
+            ax_errf(err, errlen, "sandbox: link /dev/%s: %s", links[i][0], strerror(errno));
+            return -1;
+        }
+    }
+    char sub[128];
+    (void)snprintf(sub, sizeof sub, "%s/shm", dev);
+    if (mkdir(sub, 01777) < 0 || chmod(sub, 01777) < 0) {
+        ax_errf(err, errlen, "sandbox: create /dev/shm: %s", strerror(errno));
+        return -1;
+    }
+    (void)snprintf(sub, sizeof sub, "%s/pts", dev);
+    if (mkdir(sub, 0755) < 0) {
+        ax_errf(err, errlen, "sandbox: create /dev/pts: %s", strerror(errno));
+        return -1;
+    }
+    return 1;
+}
+
+/* A devpts instance of the step's own on /dev/pts (see build_dev). */
+static void mount_devpts(const char *pts)
+{
+    (void)mount("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+}
+
 /* Build AX_NEWROOT: the copy-on-write root and the host's other mounts. */
-static int build_root(struct host_mounts *h, char *err, size_t errlen)
+static int build_root(struct host_mounts *h, const struct ax_options *opt, bool privileged, char *err,
+                      size_t errlen)
 {
     if (host_mounts(h, err, errlen) < 0)
         return -1;
@@ -853,6 +955,9 @@ static int build_root(struct host_mounts *h, char *err, size_t errlen)
     for (size_t i = 0; i < h->n; i++)
         if (strcmp(h->m[i].path, "/") == 0)
             root_flags = h->m[i].flags;
+    int dev_made = 0;
+    if (privileged && h->layers == 0 && (dev_made = prepare_root_upper(h, opt, err, errlen)) < 0)
+        return -1;
     if (mount_overlay(h, "/", AX_NEWROOT, root_flags) < 0) {
         int e = errno;
         if (e == ENODEV) {
@@ -878,6 +983,10 @@ static int build_root(struct host_mounts *h, char *err, size_t errlen)
     }
     if (mount_host_submounts(h, err, errlen) < 0)
         return -1;
+    if (dev_made) {
+        mount_devpts(AX_NEWROOT "/dev/pts");
+        return 0;
+    }
     return build_dev(err, errlen);
 }
 
@@ -913,12 +1022,48 @@ static int leave_old_root(char *err, size_t errlen)
     return 0;
 }
 
+/* The host's /proc, kept open by a supervisor that leads its own pid namespace (see own_proc). */
+static int host_proc_fd = -1;
+
+/*
+ * The pid namespace's own /proc over the host's (moved into the view): the step sees its own processes only.
+ * Mounted by the namespace's first process, which is the caller; the host's stays reachable through a
+ * descriptor, for ax_sandbox_host_pid_of_child.
+ */
+static int own_proc(char *err, size_t errlen)
+{
+    host_proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+        ax_errf(err, errlen, "sandbox: mount the step's /proc: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+pid_t ax_sandbox_host_pid_of_child(pid_t pid)
+{
+    if (host_proc_fd < 0)
+        return pid;
+    int fd = openat(host_proc_fd, "thread-self/children", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pid;
+    char buf[64];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    (void)close(fd);
+    if (n <= 0)
+        return pid;
+    buf[n] = '\0';
+    long v = strtol(buf, NULL, 10);
+    return v > 0 ? (pid_t)v : pid;
+}
+
 static int build_view(struct ax_options *opt, char *err, size_t errlen)
 {
     /* The step starts in the caller's working directory, as seen in its own view. */
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd))
         strcpy(cwd, "/");
+    bool privileged = true;
     if (unshare(CLONE_NEWNS) < 0) {
         if (errno != EPERM) {
             ax_errf(err, errlen, "sandbox: unshare(CLONE_NEWNS): %s", strerror(errno));
@@ -926,6 +1071,7 @@ static int build_view(struct ax_options *opt, char *err, size_t errlen)
         }
         if (enter_user_and_mount_ns(err, errlen) < 0)
             return -1;
+        privileged = false;
     }
     /* Without this, our mounts would propagate back to the host's shared mounts. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
@@ -937,9 +1083,11 @@ static int build_view(struct ax_options *opt, char *err, size_t errlen)
     if (open_bind_sources(opt, err, errlen) < 0)
         return -1;
     struct host_mounts h = {0};
-    int rc = build_root(&h, err, errlen);
+    int rc = build_root(&h, opt, privileged, err, errlen);
     free_host_mounts(&h);
     if (rc < 0 || enter_root(err, errlen) < 0)
+        return -1;
+    if (opt->own_proc && own_proc(err, errlen) < 0)
         return -1;
     if (mount_tmpfs("/tmp", err, errlen) < 0)
         return -1;
@@ -1008,42 +1156,56 @@ int ax_sandbox_find_program(const struct ax_options *opt, const char *path, char
     }
 }
 
-int ax_sandbox_setup(struct ax_options *opt, char *err, size_t errlen)
-{
-    int rc = build_view(opt, err, errlen);
-    close_bind_sources(opt);
-    return rc;
-}
 
-/* Docker's default capabilities for a container, without CAP_MKNOD (see ax_drop_capabilities). */
+/* Docker's default capabilities for a container, without CAP_MKNOD (the step's /dev is made for it). */
 static const uint64_t step_capabilities =
     1ULL << CAP_CHOWN | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER | 1ULL << CAP_FSETID | 1ULL << CAP_KILL |
     1ULL << CAP_SETGID | 1ULL << CAP_SETUID | 1ULL << CAP_SETPCAP | 1ULL << CAP_NET_BIND_SERVICE |
     1ULL << CAP_NET_RAW | 1ULL << CAP_SYS_CHROOT | 1ULL << CAP_AUDIT_WRITE | 1ULL << CAP_SETFCAP;
 
-int ax_drop_capabilities(void)
+/*
+ * Limit what any program this process or its children exec may hold to a pod's capabilities.
+ * The bounding set, the ambient set and the inheritable set are inherited across fork and
+ * bound every exec, while this process keeps its own effective capabilities (the supervisor
+ * still mounts the step's /proc and signals it). Done once when the view is built, so the
+ * step's path from clone to exec makes no capability calls at all.
+ */
+static int bound_capabilities(char *err, size_t errlen)
 {
-    /* The bounding set first (that needs CAP_SETPCAP, kept): what an exec may ever give back. */
     for (int cap = 0; cap < 64; cap++) {
         if (step_capabilities >> cap & 1)
             continue;
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
             if (errno == EINVAL)
                 break; /* past the kernel's last capability */
+            ax_errf(err, errlen, "sandbox: drop capability %d: %s", cap, strerror(errno));
             return -1;
         }
     }
-    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+        ax_errf(err, errlen, "sandbox: clear ambient capabilities: %s", strerror(errno));
         return -1;
+    }
     struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
     struct __user_cap_data_struct data[2];
-    if (syscall(SYS_capget, &header, data) < 0)
+    if (syscall(SYS_capget, &header, data) < 0) {
+        ax_errf(err, errlen, "sandbox: capget: %s", strerror(errno));
         return -1;
-    for (int i = 0; i < 2; i++) {
-        uint32_t keep = (uint32_t)(step_capabilities >> (32 * i));
-        data[i].effective &= keep;
-        data[i].permitted &= keep;
-        data[i].inheritable &= keep;
     }
-    return syscall(SYS_capset, &header, data) < 0 ? -1 : 0;
+    for (int i = 0; i < 2; i++)
+        data[i].inheritable &= (uint32_t)(step_capabilities >> (32 * i));
+    if (syscall(SYS_capset, &header, data) < 0) {
+        ax_errf(err, errlen, "sandbox: capset: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int ax_sandbox_setup(struct ax_options *opt, char *err, size_t errlen)
+{
+    int rc = build_view(opt, err, errlen);
+    close_bind_sources(opt);
+    if (rc == 0)
+        rc = bound_capabilities(err, errlen);
+    return rc;
 }

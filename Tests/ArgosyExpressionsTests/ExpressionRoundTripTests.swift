@@ -1,5 +1,6 @@
 import ArgosyExpressions
 import ArgosyModel
+import ArgosyTestSupport
 import Testing
 
 /// Parsing, printing and parsing again must give the same tree (same canonical text) and the same value.
@@ -9,17 +10,12 @@ import Testing
         "obj": ["a": 1, "b": ["c": true]], "nothing": nil,
     ])
 
-    /// A small deterministic generator (SplitMix64), so failures reproduce.
+    /// Random expressions from a seed, so failures reproduce.
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func pick<T>(_ options: [T]) -> T { options[Int(next() % UInt64(options.count))] }
+        var random: SeededRandom
+        init(state: UInt64) { random = SeededRandom(seed: state) }
+        mutating func next() -> UInt64 { random.next() }
+        mutating func pick<T>(_ options: [T]) -> T { random.pick(options) }
 
         mutating func expression(depth: Int) -> String {
             if depth <= 0 || next() % 4 == 0 {

@@ -12,28 +12,13 @@ struct APIFuzzTests {
         throws -> (Int32, String)
     {
         let stderr = cli.home.appendingPathComponent("server.stderr")
-        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
-        let p = Process()
-        p.executableURL = cli.binary
-        p.arguments = ["server", "--port", "0"] + arguments
-        p.environment = cli.environment
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = try FileHandle(forWritingTo: stderr)
-        try p.run()
+        let (p, base) = try ServerTests.start(cli, arguments: arguments, stderr: stderr)
         defer {
             p.terminate()
             p.waitUntilExit()
         }
-        var text = ""
-        while !text.contains("listening on") {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            text += String(decoding: data, as: UTF8.self)
-        }
-        let port = text.components(separatedBy: "127.0.0.1:").last?.prefix { $0.isNumber } ?? ""
         var args = [
-            "Tests/fuzz/api_fuzz.py", "--base", "http://127.0.0.1:\(port)", "--seed", String(seed), "--cases", "2000",
+            "Tests/fuzz/api_fuzz.py", "--base", base, "--seed", String(seed), "--cases", "2000",
             "--server-pid", String(p.processIdentifier), "--server-stderr", stderr.path,
         ]
         if let token { args += ["--token", token] }

@@ -17,28 +17,13 @@ struct CrashSoakTests {
         var lines: [String: Int]
     }
 
-    /// A small deterministic generator (SplitMix64), so that a seed gives the same workflows and kill times.
-    struct Seeded {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ range: ClosedRange<Int>) -> Int {
-            range.lowerBound + Int(next() % UInt64(range.count))
-        }
-    }
-
     /// The container every step runs: append its id to the workflow's log, then work a little.
     static func mark(_ wf: String, _ id: String, sleep: Double) -> String {
         #"{"image": "alpine", "command": ["sh", "-c", "echo \#(id) >> /marks/\#(wf).log; sleep \#(sleep)"], "volumeMounts": [{"name": "marks", "mountPath": "/marks"}]}"#
     }
 
     static func cases(seed: UInt64, marks: String) -> [Case] {
-        var random = Seeded(state: seed)
+        var random = SeededRandom(seed: seed)
         var out: [Case] = []
         func sleep() -> Double { Double(random.int(5...40)) / 100 }
         for i in 0..<60 {
@@ -125,7 +110,7 @@ struct CrashSoakTests {
         let marks = cli.home.appendingPathComponent("marks")
         try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
         let cases = Self.cases(seed: seed, marks: marks.path)
-        var random = Seeded(state: seed &* 7919)
+        var random = SeededRandom(seed: seed &* 7919)
 
         var (server, base) = try ServerTests.start(cli)
         defer {

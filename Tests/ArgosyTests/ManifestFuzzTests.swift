@@ -9,20 +9,6 @@ import Testing
 /// takes over 10 s, every refusal says where (a line and column, or a field path).
 @Suite("Manifest fuzz", .serialized)
 struct ManifestFuzzTests {
-    /// SplitMix64: a seed gives the same cases.
-    struct Seeded {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-        mutating func pick<T>(_ list: [T]) -> T { list[int(list.count)] }
-    }
-
     static var examples: [String] {
         let root = CLIRunner.repositoryRoot.appendingPathComponent("examples")
         let files = (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? [])
@@ -46,7 +32,7 @@ struct ManifestFuzzTests {
     ]
 
     /// A mutation of `value`: a leaf or subtree replaced, a key dropped or added, a list doubled.
-    static func mutate(_ value: JSONValue, _ random: inout Seeded, depth: Int = 0) -> JSONValue {
+    static func mutate(_ value: JSONValue, _ random: inout SeededRandom, depth: Int = 0) -> JSONValue {
         switch value {
         case .object(var o) where !o.isEmpty && random.int(4) != 0:
             let key = o.keys[random.int(o.count)]
@@ -95,7 +81,7 @@ struct ManifestFuzzTests {
     }
 
     /// A hostile number at a numeric field of the spec, a template, or a step or task.
-    static func inject(_ value: JSONValue, _ random: inout Seeded) -> JSONValue {
+    static func inject(_ value: JSONValue, _ random: inout SeededRandom) -> JSONValue {
         guard case .object(var root) = value, case .object(var spec)? = root["spec"] else { return value }
         let number = random.pick(hostileNumbers)
         var templates = spec["templates"]?.arrayValue ?? []
@@ -126,7 +112,7 @@ struct ManifestFuzzTests {
     }
 
     /// A mutation of the text: bytes cut, a line doubled or moved, a hostile token inserted, a number inflated.
-    static func mutate(text: String, _ random: inout Seeded) -> String {
+    static func mutate(text: String, _ random: inout SeededRandom) -> String {
         var lines = text.components(separatedBy: "\n")
         let i = random.int(lines.count)
         switch random.int(6) {
@@ -258,7 +244,7 @@ struct ManifestFuzzTests {
     func mutatedManifestsNeverCrashHangOrFailWithoutAPlace() throws {
         let examples = Self.examples
         #expect(examples.count > 30)
-        var random = Seeded(state: 20_261_207)
+        var random = SeededRandom(seed: 20_261_207)
         var findings: [Finding] = []
         var cases = 0
         for (name, text) in Self.crafted {

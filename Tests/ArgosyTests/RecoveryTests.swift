@@ -37,7 +37,9 @@ struct RecoveryTests {
         try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
         let file = try CLITests.write(Self.marker("never-started", marks: marks, seconds: 0), "wf.yaml", in: cli)
         // A "supervisor" that takes the request and does nothing with it.
-        let silent = try CLITests.write("#!/bin/sh\nexec sleep 60\n", "silent-exec", in: cli)
+        let silentPID = cli.home.appendingPathComponent("silent.pid")
+        let silent = try CLITests.write(
+            "#!/bin/sh\necho $$ > \(silentPID.path)\nexec sleep 60\n", "silent-exec", in: cli)
         chmod(silent, 0o755)
         var stuck = cli
         stuck.environment["ARGOSY_EXEC"] = silent
@@ -52,7 +54,11 @@ struct RecoveryTests {
         }
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
-        _ = try? ScriptedScenarioTests.run("pkill", ["-KILL", "-f", silent], timeout: 5)
+        if let text = try? String(contentsOf: silentPID, encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            kill(pid, SIGKILL)
+        }
 
         let recovered = try cli.run(["controller", "--idle-exit", "1"], timeout: 30)
         #expect(recovered.status == 0, "\(recovered.stderr)")

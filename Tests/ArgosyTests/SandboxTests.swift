@@ -51,6 +51,7 @@ struct SandboxTests {
                 done
                 echo "processes: $(ls -d /proc/[0-9]* | wc -l)"
                 echo "block-devices: [$(find /dev -type b 2>/dev/null | tr '\\n' ' ')]"
+                grep -E '^Cap(Bnd|Amb):' /proc/self/status | tr -s '\t' ' ' | sed 's/^/caps: /'
                 umount /proc 2>/dev/null && echo "umounted /proc"
                 umount "$H" 2>/dev/null && echo "umounted the home"
                 echo probe-done
@@ -91,6 +92,9 @@ struct SandboxTests {
             #expect(!log.contains(leak), "\(leak) \(log)")
         }
         #expect(log.contains("block-devices: []"), "\(log)")
+        // Docker's default capabilities without CAP_MKNOD bound whatever the step execs; none are ambient.
+        #expect(log.contains("caps: CapBnd: 00000000a00425fb"), "\(log)")
+        #expect(log.contains("caps: CapAmb: 0000000000000000"), "\(log)")
         // Its own shell, the probes it runs and the namespace's init: a handful, never the host's hundreds.
         let count = log.split(separator: "\n").first { $0.contains("processes: ") }
             .flatMap { Int($0.split(separator: " ").last ?? "") }

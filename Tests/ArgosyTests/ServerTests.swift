@@ -5,15 +5,23 @@ import Testing
 /// `argosy server` as clients meet it: a real HTTP server on loopback, curl-like requests, Hera.
 @Suite("argo-server API", .serialized)
 struct ServerTests {
-    /// Starts `argosy server --port 0` for this home and returns its base URL; the caller stops it.
-    static func start(_ cli: CLIRunner, port: Int = 0, arguments: [String] = []) throws -> (Process, String) {
+    /// Starts `argosy server --port 0` for this home and returns its base URL; the caller stops it. Its standard
+    /// error goes to `stderr` when given.
+    static func start(_ cli: CLIRunner, port: Int = 0, arguments: [String] = [], stderr: URL? = nil) throws -> (
+        Process, String
+    ) {
         let p = Process()
         p.executableURL = cli.binary
         p.arguments = ["server", "--port", String(port)] + arguments
         p.environment = cli.environment
         let out = Pipe()
         p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
+        if let stderr {
+            _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
+            p.standardError = try FileHandle(forWritingTo: stderr)
+        } else {
+            p.standardError = FileHandle.nullDevice
+        }
         try p.run()
         var text = ""
         let deadline = Date().addingTimeInterval(20)
@@ -357,26 +365,11 @@ struct ClientAuthTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.hasPrefix("argosy."))
         #expect(!(try cli.run(["auth", "list"]).stdout.contains(token)), "secrets are never listed")
-        let p = Process()
-        p.executableURL = cli.binary
-        p.arguments = ["server", "--port", "0", "--auth-mode", "client"]
-        p.environment = cli.environment
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let (p, base) = try ServerTests.start(cli, arguments: ["--auth-mode", "client"])
         defer {
             p.terminate()
             p.waitUntilExit()
         }
-        var text = ""
-        while !text.contains("listening on") {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            text += String(decoding: data, as: UTF8.self)
-        }
-        let port = text.components(separatedBy: "127.0.0.1:").last?.prefix { $0.isNumber } ?? ""
-        let base = "http://127.0.0.1:\(port)"
         let paths: [(String, String)] = [
             ("GET", "/api/v1/version"), ("GET", "/api/v1/info"), ("GET", "/api/v1/userinfo"),
             ("GET", "/api/v1/workflows/ops"), ("POST", "/api/v1/workflows/ops"), ("GET", "/api/v1/workflows/ops/x"),

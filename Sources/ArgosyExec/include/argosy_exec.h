@@ -53,6 +53,7 @@ struct ax_options {
     size_t ntmpfs;
     const char **hide; /* --hide DIR: covered by an empty read-only directory in the step's view */
     size_t nhide;
+    bool own_proc; /* the caller leads a pid namespace of its own: the view gets that namespace's /proc */
     struct ax_output *outputs;
     size_t noutputs;
     char **argv; /* PROGRAM ARGS..., NULL-terminated (points into main's argv) */
@@ -108,7 +109,10 @@ int ax_write_exit_record(int status_fd, const char *prefix, const struct ax_exit
  * instead of the host's), pivoted into; then a private /tmp and /dev/shm, an empty
  * read-only directory over each --hide, the --tmpfs mounts, then the --bind mounts
  * in order; then the old root is detached. The caller stays in the namespace and in
- * the new root (so it later reads outputs from the step's view). 0 on success; -1
+ * the new root (so it later reads outputs from the step's view), and what it or its
+ * children exec holds at most a container's default capabilities (Docker's set, without
+ * CAP_MKNOD): root in a step cannot mount, trace, load modules or make device nodes,
+ * while the caller keeps its own capabilities. 0 on success; -1
  * with a message starting with "sandbox: " in err (e.g. no overlayfs).
  */
 int ax_sandbox_setup(struct ax_options *opt, char *err, size_t errlen);
@@ -133,10 +137,9 @@ int ax_sandbox_find_program(const struct ax_options *opt, const char *path, char
 int ax_sandbox_keep_host_mounts(void);
 
 /*
- * In the step process, before its exec: keep only the capabilities a container gets by default (Docker's
- * set, without CAP_MKNOD) in every set, the bounding set included, so that the step (root, or root of its
- * user namespace) cannot mount, unmount, trace, load modules or make device nodes. 0 / -1 + errno.
+ * After a view built with own_proc: the pid on the host of the caller's child `pid` (its only child, just
+ * started), read through the host's /proc kept open for it; `pid` itself when that cannot be read.
  */
-int ax_drop_capabilities(void);
+pid_t ax_sandbox_host_pid_of_child(pid_t pid);
 
 #endif /* ARGOSY_EXEC_H */
