@@ -68,6 +68,14 @@ struct CLIContext {
 
     func openStore() throws -> WorkflowStore { try WorkflowStore(home: home) }
 
+    /// What users do to workflows, on this home's store.
+    func operations(_ store: WorkflowStore) -> WorkflowOperations {
+        let home = home
+        return WorkflowOperations(store: store) { uid in
+            try? FileManager.default.removeItem(at: StepDirectory.folder(home: home, workflowUID: uid))
+        }
+    }
+
     /// The `limits` of `config.yaml` (the defaults when there is none; a broken file is reported by the commands
     /// that run workflows).
     var limits: Limits { (try? RuntimeConfig.load(home: home))?.limits ?? Limits() }

@@ -8,13 +8,13 @@ import Foundation
 /// finished steps' files (their logs and outputs), as Argo's controller deletes workflows and pods.
 struct WorkflowCollector {
     let store: WorkflowStore
-    let runtime: LocalRuntime
+    let runtime: any StepRuntime
     /// Step folders already removed, so a sweep does not look at them again.
     private var collectedPods: Set<String> = []
     /// A finished workflow still waits for its ttlStrategy: the background controller stays up for it.
     private(set) var hasPendingWork = false
 
-    init(store: WorkflowStore, runtime: LocalRuntime) {
+    init(store: WorkflowStore, runtime: any StepRuntime) {
         self.store = store
         self.runtime = runtime
     }
@@ -44,7 +44,7 @@ struct WorkflowCollector {
             now.timeIntervalSince(finishedAt) >= Double(ttl)
         {
             try store.archive(uid: wf.uid, now: now)
-            runtime.removeFiles(workflowUID: wf.uid)
+            runtime.removeFiles(workflowUID: wf.uid, podName: nil)
             log("gc: archived and deleted \(wf.namespace)/\(wf.name) (ttlStrategy)")
             return
         }
@@ -58,7 +58,7 @@ struct WorkflowCollector {
             guard finished, strategy == "OnWorkflowCompletion" || wf.phase == .succeeded, let at = wf.finishedAt,
                 now.timeIntervalSince(at) >= delay, collectedPods.insert(wf.uid).inserted
             else { return }
-            runtime.removeFiles(workflowUID: wf.uid)
+            runtime.removeFiles(workflowUID: wf.uid, podName: nil)
         case "OnPodCompletion", "OnPodSuccess":
             guard let stored = try store.get(uid: wf.uid) else { return }
             for node in stored.nodes where node.type == .pod && node.phase.isFinished {

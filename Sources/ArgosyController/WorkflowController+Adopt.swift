@@ -47,7 +47,10 @@ extension WorkflowController {
     /// (resume, set, retry).
     func applyUserChanges(now: Date) throws {
         for uid in Array(runs.keys) {
-            let version = try store.specVersion(uid: uid)
+            guard let version = try store.specVersion(uid: uid) else {
+                dropDeleted(uid)
+                continue
+            }
             if version != runs[uid]!.specVersion, let stored = try store.get(uid: uid) {
                 runs[uid]!.reconciler = Reconciler(workflow: stored.workflow, limits: options.runtimeConfig.limits)
                 runs[uid]!.specVersion = version
@@ -84,6 +87,13 @@ extension WorkflowController {
         }
         run.wakeAt = .distantPast
         runs[uid] = run
+    }
+
+    /// A workflow deleted while this controller ran it (by any process sharing the store): as deleting a
+    /// workflow's pods does in Argo, its running steps are killed; its step files go once the last has ended.
+    func dropDeleted(_ uid: String) {
+        guard let run = runs.removeValue(forKey: uid) else { return }
+        killRunningSteps(uid, run.state)
     }
 
     func podName(uid: String, nodeID: String) -> String? {

@@ -49,7 +49,10 @@ public final class WorkflowController: @unchecked Sendable {
     public let store: WorkflowStore
     public let options: Options
     let scope: Scope
-    var runtime: LocalRuntime!
+    /// Where the steps run.
+    public let runtime: any StepRuntime
+    /// Workflows deleted while their steps ran: the steps still to end before their files are removed.
+    var deletedSteps: [String: Set<String>] = [:]
     var runs: [String: Run] = [:]
     private let inboxLock = NSLock()
     private var inbox: [StepResult] = []
@@ -71,17 +74,19 @@ public final class WorkflowController: @unchecked Sendable {
     /// Called after every committed pass with the workflow and its state (for `--watch`).
     public var observer: (@Sendable (Workflow, RunState) -> Void)?
 
-    public init(store: WorkflowStore, options: Options, scope: Scope) {
+    /// A controller over `store` whose steps run in `runtime` (by default local processes under `argosy-exec`).
+    public init(store: WorkflowStore, options: Options, scope: Scope, runtime: (any StepRuntime)? = nil) {
         self.store = store
         self.options = options
         self.scope = scope
-        runtime = LocalRuntime(
-            home: options.home, config: options.runtimeConfig, supervisor: options.supervisor, argosy: options.argosy,
-            objects: StoreObjects(store: store)
-        ) { [weak self] result in self?.receive(result) }
+        self.runtime =
+            runtime
+            ?? LocalRuntime(
+                home: options.home, config: options.runtimeConfig, supervisor: options.supervisor,
+                argosy: options.argosy, objects: StoreObjects(store: store))
         if case .all = scope {
             scheduler = CronScheduler(store: store)
-            collector = WorkflowCollector(store: store, runtime: runtime)
+            collector = WorkflowCollector(store: store, runtime: self.runtime)
         }
     }
 
@@ -141,9 +146,13 @@ public final class WorkflowController: @unchecked Sendable {
         var dataVersion = -1
         var nextCronTick = Date.distantPast
         var nextSweep = Date.distantPast
+        let results = Task { [runtime] in
+            for await result in runtime.results { self.receive(result) }
+        }
         defer {
             releaseAll()
-            runtime.closeSupervisorServer()
+            runtime.shutDown()
+            results.cancel()
         }
         while !shouldStop {
             let now = Date()
@@ -184,10 +193,11 @@ public final class WorkflowController: @unchecked Sendable {
                 }
             }
 
-            if !runs.isEmpty { idleSince = Date() }
+            // Steps of deleted workflows are being killed: wait for them, so that their files can go.
+            if !runs.isEmpty || !deletedSteps.isEmpty { idleSince = Date() }
             switch scope {
             case .only(let uids):
-                if uids.allSatisfy({ runs[$0] == nil }) { return }
+                if uids.allSatisfy({ runs[$0] == nil }), deletedSteps.isEmpty { return }
             case .all(let idleExit):
                 if scheduler?.hasActiveSchedules == true || collector?.hasPendingWork == true {
                     idleSince = Date()
@@ -210,11 +220,8 @@ public final class WorkflowController: @unchecked Sendable {
     /// Whether an unfinished workflow is leased to a controller that is gone (on this machine: its process has
     /// exited; on another one, which this one cannot ask, it may be): its lease lapses and must be taken up.
     func awaitsAdoption() throws(ArgosyError) -> Bool {
-        let here = ProcessInfo.processInfo.hostName
         for owner in try store.leaseOwnersOfUnfinished() where owner != options.owner {
-            let parts = owner.split(separator: ":")
-            guard parts.count >= 3, String(parts[0]) == here, let pid = pid_t(parts[1]) else { return true }
-            if kill(pid, 0) != 0, errno == ESRCH { return true }
+            if !LeaseOwner(owner).isAliveHere { return true }
         }
         return false
     }
@@ -225,7 +232,10 @@ public final class WorkflowController: @unchecked Sendable {
         inbox = []
         inboxLock.unlock()
         for r in results {
-            guard runs[r.workflowUID] != nil else { continue }
+            guard runs[r.workflowUID] != nil else {
+                stepOfDeletedWorkflowEnded(r)
+                continue
+            }
             runs[r.workflowUID]!.results.append(r)
             runs[r.workflowUID]!.wakeAt = .distantPast
         }
@@ -351,7 +361,7 @@ public final class WorkflowController: @unchecked Sendable {
                 runtime.launch(l)
                 metrics.observeStepStart(Self.seconds(since: launchStart))
             case .kill(let nodeID, let podName, let reason):
-                runtime.kill(workflowUID: uid, nodeID: nodeID, podName: podName, reason: reason)
+                runtime.kill(StepKill(workflowUID: uid, nodeID: nodeID, podName: podName, reason: reason))
             }
         }
         metrics.observeOperation(Self.seconds(since: p.start))
@@ -370,11 +380,28 @@ public final class WorkflowController: @unchecked Sendable {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
+    /// Kills the steps of a workflow that was deleted; its step files are removed once they have all ended.
     func killRunningSteps(_ uid: String, _ state: RunState) {
-        for node in state.nodes.values where node.type == .pod && !node.phase.isFinished {
-            runtime.kill(
-                workflowUID: uid, nodeID: node.id, podName: node.podName ?? node.id, reason: "workflow deleted")
+        let running = state.nodes.values.filter { $0.type == .pod && !$0.phase.isFinished }
+        guard !running.isEmpty else {
+            runtime.removeFiles(workflowUID: uid, podName: nil)
+            return
         }
+        deletedSteps[uid] = Set(running.map(\.id))
+        for node in running {
+            runtime.kill(
+                StepKill(
+                    workflowUID: uid, nodeID: node.id, podName: node.podName ?? node.id, reason: "workflow deleted"))
+        }
+    }
+
+    func stepOfDeletedWorkflowEnded(_ result: StepResult) {
+        guard deletedSteps[result.workflowUID]?.remove(result.nodeID) != nil,
+            deletedSteps[result.workflowUID]!.isEmpty
+        else { return }
+        deletedSteps[result.workflowUID] = nil
+        runtime.workflowEnded(result.workflowUID)
+        runtime.removeFiles(workflowUID: result.workflowUID, podName: nil)
     }
 
     func releaseAll() {

@@ -9,9 +9,9 @@ import Foundation
 /// Runs steps as local processes under `argosy-exec`: a private mount namespace and /tmp, volumes at their
 /// mount paths, the pod's environment, logs and outputs in the workflow's step folder (see ``StepDirectory``).
 ///
-/// Results arrive through `onResult`, from a background thread. Launch is idempotent per attempt: launching a
-/// step that the workflow's ``StatusLog`` has claimed already re-attaches to it instead.
-public final class LocalRuntime: @unchecked Sendable {
+/// Results arrive on ``results``. Launch is idempotent per attempt: launching a step that the workflow's
+/// ``StatusLog`` has claimed already re-attaches to it instead.
+public final class LocalRuntime: StepRuntime, @unchecked Sendable {
     public let home: URL
     public let config: RuntimeConfig
     /// `argosy-exec`.
@@ -22,7 +22,8 @@ public final class LocalRuntime: @unchecked Sendable {
     let watcher = ProcessWatcher()
     /// Starts supervisors by fork from one `argosy-exec --serve`.
     let server: SupervisorServer
-    let onResult: @Sendable (StepResult) -> Void
+    public let results: AsyncStream<StepResult>
+    private let resultsContinuation: AsyncStream<StepResult>.Continuation
     /// What steps' environments take from the controller's, read once.
     let stepHost: StepHost
     /// The parent of the workflows' step folders (see ``StepDirectory/folder(home:workflowUID:)``).
@@ -30,6 +31,7 @@ public final class LocalRuntime: @unchecked Sendable {
     /// The home as the sandbox sees it (symbolic links resolved): hidden from every step.
     let hiddenHome: String
     private let lock = NSLock()
+    /// Why steps were killed, by ``StepKill/stepKey``.
     private var killReasons: [String: String] = [:]
     /// Supervisors started by this runtime, by workflow uid and node id.
     private var supervisors: [String: pid_t] = [:]
@@ -37,8 +39,7 @@ public final class LocalRuntime: @unchecked Sendable {
     private var statusLogs: [String: StatusLog] = [:]
 
     public init(
-        home: URL, config: RuntimeConfig, supervisor: String, argosy: String, objects: any KeyValueSource,
-        onResult: @escaping @Sendable (StepResult) -> Void
+        home: URL, config: RuntimeConfig, supervisor: String, argosy: String, objects: any KeyValueSource
     ) {
         self.home = home
         self.config = config
@@ -49,7 +50,7 @@ public final class LocalRuntime: @unchecked Sendable {
         server = SupervisorServer(path: supervisor, hidden: [hiddenHome])
         self.argosy = argosy
         self.objects = objects
-        self.onResult = onResult
+        (results, resultsContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
     public func directory(for launch: StepLaunch) -> StepDirectory {
@@ -75,8 +76,13 @@ public final class LocalRuntime: @unchecked Sendable {
         return log.entry(pod)?.supervisor
     }
 
-    /// Ends the supervisor server (when the controller stops); running steps are not affected.
-    public func closeSupervisorServer() { server.shutDown() }
+    /// Ends the supervisor server and the results (when the controller stops); running steps are not affected.
+    public func shutDown() {
+        server.shutDown()
+        resultsContinuation.finish()
+    }
+
+    func onResult(_ result: StepResult) { resultsContinuation.yield(result) }
 
     /// Starts the step, or re-attaches when it was started before (a supervisor of it wrote to the status log).
     public func launch(_ launch: StepLaunch) {
@@ -158,7 +164,7 @@ public final class LocalRuntime: @unchecked Sendable {
         if launch.volumes.contains(where: { $0.secret != nil }) { removeSecretFiles(dir) }
         lock.lock()
         supervisors["\(launch.workflowUID)/\(launch.nodeID)"] = nil
-        let reason = killReasons.removeValue(forKey: launch.nodeID)
+        let reason = killReasons.removeValue(forKey: "\(launch.workflowUID)/\(launch.nodeID)")
         lock.unlock()
         let log = statusLog(launch.workflowUID)
         let record = log.entry(dir.name)?.exit
@@ -180,17 +186,17 @@ public final class LocalRuntime: @unchecked Sendable {
     }
 
     /// Stops a step: SIGTERM to its process group, SIGKILL after the grace period.
-    public func kill(workflowUID: String, nodeID: String, podName: String, reason: String) {
-        let log = statusLog(workflowUID)
+    public func kill(_ step: StepKill) {
+        let log = statusLog(step.workflowUID)
         lock.lock()
-        killReasons[nodeID] = reason
+        killReasons[step.stepKey] = step.reason
         lock.unlock()
-        let entry = log.entry(podName)
+        let entry = log.entry(step.podName)
         if entry?.exit != nil { return }  // it exited already: its pid may be someone else's by now
         guard let pid = entry?.step, pid > 1 else {
             // The step has not started yet: its supervisor takes the signal and passes it on once it has.
             lock.lock()
-            let supervisor = supervisors["\(workflowUID)/\(nodeID)"] ?? entry?.supervisor
+            let supervisor = supervisors[step.stepKey] ?? entry?.supervisor
             lock.unlock()
             if let supervisor, supervisor > 1 { _ = Glibc.kill(supervisor, SIGTERM) }
             return
@@ -199,7 +205,7 @@ public final class LocalRuntime: @unchecked Sendable {
         let grace = config.killGraceSeconds
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
             // Still running: its entry is there (a finished step's is dropped) without an exit record.
-            if let entry = log.entry(podName), entry.exit == nil { _ = Glibc.kill(-pid, SIGKILL) }
+            if let entry = log.entry(step.podName), entry.exit == nil { _ = Glibc.kill(-pid, SIGKILL) }
         }
     }
 
@@ -210,16 +216,15 @@ public final class LocalRuntime: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Deletes the step files of a workflow.
-    public func removeFiles(workflowUID: String) {
-        lock.lock()
-        statusLogs[workflowUID] = nil
-        lock.unlock()
-        try? FileManager.default.removeItem(at: StepDirectory.folder(home: home, workflowUID: workflowUID))
-    }
-
-    /// Deletes one step's files (before `retry` runs the node again).
-    public func removeFiles(workflowUID: String, podName: String) {
+    /// Deletes the step files of a workflow, or of one step (before `retry` runs the node again).
+    public func removeFiles(workflowUID: String, podName: String?) {
+        guard let podName else {
+            lock.lock()
+            statusLogs[workflowUID] = nil
+            lock.unlock()
+            try? FileManager.default.removeItem(at: StepDirectory.folder(home: home, workflowUID: workflowUID))
+            return
+        }
         statusLog(workflowUID).reset(podName)
         for u in StepDirectory(home: home, workflowUID: workflowUID, podName: podName).all {
             try? FileManager.default.removeItem(at: u)

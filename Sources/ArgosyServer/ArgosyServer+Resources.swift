@@ -44,13 +44,8 @@ extension ArgosyServer {
         }
         router.put("/api/v1/archived-workflows/:uid/resubmit") { _, context in
             let a = try archivedWorkflow(context)
-            var spec = a.workflow
-            spec.status = nil
-            spec.metadata = ObjectMeta(namespace: a.namespace)
-            spec.metadata.generateName = a.name + "-"
-            spec.spec.shutdown = nil
             let prepared = try api { () throws(ArgosyError) in
-                try WorkflowPreparation.prepare(spec, options: .init(), now: Date())
+                try operations.resubmission(of: a.workflow, options: namespaceOptions(a.namespace), now: Date())
             }
             try api { () throws(ArgosyError) in try store.create(prepared) }
             controller.wake()

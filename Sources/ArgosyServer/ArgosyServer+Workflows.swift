@@ -99,13 +99,8 @@ extension ArgosyServer {
         }
         router.delete("/api/v1/workflows/:namespace/:name") { _, context in
             let wf = try find(context)
-            if wf.phase?.isFinished != true {
-                try api { () throws(ArgosyError) in
-                    try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Terminate" }
-                }
-            }
-            _ = try api { () throws(ArgosyError) in try store.delete(uid: wf.uid) }
-            try? FileManager.default.removeItem(at: StepDirectory.folder(home: home, workflowUID: wf.uid))
+            try api { () throws(ArgosyError) in try operations.delete(wf) }
+            controller.wake()
             return JSON([:])
         }
         for action in ["suspend", "resume", "stop", "terminate", "retry", "resubmit", "set"] {
@@ -233,56 +228,28 @@ extension ArgosyServer {
         return n
     }
 
+    /// What users do to workflows; step files go the way the controller's runtime removes them.
+    var operations: WorkflowOperations {
+        WorkflowOperations(store: store) { [runtime = controller.runtime] uid in
+            runtime.removeFiles(workflowUID: uid, podName: nil)
+        }
+    }
+
     func control(_ action: String, _ wf: StoredWorkflow, _ body: JSONValue) throws -> JSONValue {
-        let finished = wf.phase?.isFinished == true
+        let operations = operations
         switch action {
-        case "suspend", "resume", "stop", "terminate":
-            if finished {
-                throw APIError(
-                    .badRequest,
-                    "cannot \(action) \(wf.workflow.name): the workflow has already \(wf.phase!.rawValue.lowercased())")
-            }
-            try api { () throws(ArgosyError) in
-                switch action {
-                case "suspend": try store.updateManifest(uid: wf.uid) { $0.spec.suspend = true }
-                case "resume":
-                    try store.updateManifest(uid: wf.uid) { $0.spec.suspend = nil }
-                    let selector = body["nodeFieldSelector"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-                    if let selector { try NodeFieldSelector.validate(selector) }
-                    try store.addRequest(uid: wf.uid, kind: "resume", argument: selector)
-                case "stop": try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Stop" }
-                default: try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Terminate" }
-                }
-            }
+        case "suspend": try api { () throws(ArgosyError) in try operations.suspend(wf) }
+        case "resume":
+            let selector = body["nodeFieldSelector"]?.stringValue
+            try api { () throws(ArgosyError) in try operations.resume(wf, nodeFieldSelector: selector) }
+        case "stop": try api { () throws(ArgosyError) in try operations.stop(wf) }
+        case "terminate": try api { () throws(ArgosyError) in try operations.terminate(wf) }
         case "set":
-            if finished {
-                throw APIError(
-                    .badRequest,
-                    "cannot set \(wf.workflow.name): the workflow has already \(wf.phase!.rawValue.lowercased())")
-            }
             let update = try nodeUpdate(body)
-            _ = try api { () throws(ArgosyError) in
-                try Reconciler(workflow: wf.workflow).nodesToSet(update, in: wf.nodes)
-            }
-            let argument = String(decoding: try JSONEncoder().encode(update), as: UTF8.self)
-            try api { () throws(ArgosyError) in try store.addRequest(uid: wf.uid, kind: "set", argument: argument) }
-        case "retry":
-            guard wf.phase == .failed || wf.phase == .error else {
-                throw APIError(
-                    .badRequest, "cannot retry \(wf.workflow.name): only Failed or Error workflows can be retried")
-            }
-            try api { () throws(ArgosyError) in
-                try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = nil }
-                try store.addRequest(uid: wf.uid, kind: "retry")
-            }
+            try api { () throws(ArgosyError) in try operations.setNodes(wf, update) }
+        case "retry": try api { () throws(ArgosyError) in try operations.retry(wf) }
         case "resubmit":
-            var spec = wf.workflow
-            spec.metadata = ObjectMeta(namespace: wf.workflow.namespace)
-            spec.metadata.generateName = wf.workflow.name + "-"
-            spec.metadata.labels = wf.workflow.metadata.labels
-            spec.spec.shutdown = nil
-            spec.spec.suspend = nil
-            var options = WorkflowPreparation.Options()
+            var options = namespaceOptions(wf.workflow.namespace)
             for item in body["parameters"]?.arrayValue ?? [] {
                 guard let pair = item.stringValue, let eq = pair.firstIndex(of: "=") else {
                     throw APIError(.badRequest, "parameters: expected NAME=VALUE, found \(item.compactJSON)")
@@ -290,7 +257,7 @@ extension ArgosyServer {
                 options.parameters.append((String(pair[..<eq]), String(pair[pair.index(after: eq)...])))
             }
             let prepared = try api { () throws(ArgosyError) in
-                try WorkflowPreparation.prepare(spec, options: options, now: Date())
+                try operations.resubmission(of: wf.workflow, options: options, now: Date())
             }
             try api { () throws(ArgosyError) in try store.create(prepared) }
             controller.wake()

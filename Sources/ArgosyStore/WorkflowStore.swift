@@ -547,9 +547,11 @@ public final class WorkflowStore: Sendable {
         return try Self.decode(StepLaunch.self, row.string("body") ?? "{}")
     }
 
-    public func specVersion(uid: String) throws(ArgosyError) -> Int {
-        try database.query("SELECT spec_version FROM workflows WHERE uid = ?", [.text(uid)]).first?.int("spec_version")
-            ?? 0
+    /// How many times the workflow's manifest was changed since it was created; nil when it was deleted.
+    public func specVersion(uid: String) throws(ArgosyError) -> Int? {
+        guard let row = try database.query("SELECT spec_version FROM workflows WHERE uid = ?", [.text(uid)]).first
+        else { return nil }
+        return row.int("spec_version") ?? 0
     }
 
     // MARK: - Leases

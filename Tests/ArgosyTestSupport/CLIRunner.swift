@@ -94,11 +94,11 @@ public struct CLIRunner: Sendable {
     }
 
     /// Polls `argosy get NAME -o json` until the workflow's phase is final; returns the JSON.
-    public func waitFinished(_ name: String, timeout: Double = 60) throws -> [String: Any] {
+    public func waitFinished(_ name: String, namespace: String? = nil, timeout: Double = 60) throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(timeout)
         var last: [String: Any] = [:]
         while Date() < deadline {
-            let r = try run(["get", name, "-o", "json"])
+            let r = try run(["get", name, "-o", "json"] + (namespace.map { ["-n", $0] } ?? []))
             if r.status == 0, let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] {
                 last = obj
                 let phase = (obj["status"] as? [String: Any])?["phase"] as? String

@@ -442,7 +442,8 @@ struct RemoteCLITests {
         let resubmit = try cli.run(["resubmit", "remote-args", "-p", "region=us-west-2", "--wait", "-o", "name"])
         #expect(resubmit.status == 0, "\(resubmit.stderr)")
         let again = resubmit.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(again.hasPrefix("remote-args-"), "\(resubmit.stdout)")
+        // Named after the manifest's generateName, as Argo names a resubmission (`--name` set only the name).
+        #expect(again.hasPrefix("workflow-args-scale-"), "\(resubmit.stdout)")
         #expect(try cli.run(["logs", again]).stdout.contains("replicas in us-west-2"))
         for name in ["remote-args", again] { #expect(try cli.run(["delete", name]).status == 0) }
         #expect(

@@ -1,3 +1,4 @@
+import ArgosyController
 import ArgosyEngine
 import ArgosyModel
 import ArgosyStore
@@ -136,14 +137,12 @@ struct ArchiveCommand: ParsableCommand {
             }
             let wf: Workflow
             do {
-                let a = try ArchiveCommand.find(try context.openStore(), id, global.resolvedNamespace)
-                var spec = a.workflow
-                spec.status = nil
-                spec.metadata = ObjectMeta(namespace: a.namespace)
-                spec.metadata.generateName = a.name + "-"
-                spec.metadata.labels = a.workflow.metadata.labels
-                spec.spec.shutdown = nil
-                wf = try WorkflowPreparation.prepare(spec, options: .init(), now: Date())
+                let store = try context.openStore()
+                let a = try ArchiveCommand.find(store, id, global.resolvedNamespace)
+                var options = WorkflowPreparation.Options()
+                options.limits = context.limits
+                options.namespace = a.namespace
+                wf = try context.operations(store).resubmission(of: a.workflow, options: options, now: Date())
             } catch let error as ArgosyError {
                 throw fail(error.description)
             }

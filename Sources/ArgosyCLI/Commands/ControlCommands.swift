@@ -1,3 +1,4 @@
+import ArgosyController
 import ArgosyEngine
 import ArgosyModel
 import ArgosyStore
@@ -9,25 +10,18 @@ struct WorkflowControl {
     let context = CLIContext()
     let namespace: String
 
-    /// Calls `change` for each workflow; returns the workflows changed.
-    func apply(_ names: [String], _ change: (WorkflowStore, StoredWorkflow) throws -> String) throws {
+    /// Calls `change` for each workflow and prints what it returns.
+    func apply(_ names: [String], _ change: (WorkflowOperations, StoredWorkflow) throws -> String) throws {
         do {
             let store = try context.openStore()
+            let operations = context.operations(store)
             for name in names {
                 let wf = try context.findWorkflow(store, name, namespace: namespace)
-                print(try change(store, wf))
+                print(try change(operations, wf))
             }
             try context.ensureBackgroundController()
         } catch let error as ArgosyError {
             throw fail(error.description)
-        }
-    }
-
-    static func requireRunning(_ wf: StoredWorkflow, _ verb: String) throws {
-        if wf.phase?.isFinished == true {
-            throw ArgosyError(
-                .failedPrecondition,
-                "cannot \(verb) \(wf.workflow.name): the workflow has already \(wf.phase!.rawValue.lowercased())")
         }
     }
 }
@@ -45,9 +39,8 @@ struct SuspendCommand: ParsableCommand {
             }
             return
         }
-        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
-            try WorkflowControl.requireRunning(wf, "suspend")
-            try store.updateManifest(uid: wf.uid) { $0.spec.suspend = true }
+        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { operations, wf in
+            try operations.suspend(wf)
             return "workflow \(wf.workflow.name) suspended"
         }
     }
@@ -78,10 +71,8 @@ struct ResumeCommand: ParsableCommand {
             }
             return
         }
-        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
-            try WorkflowControl.requireRunning(wf, "resume")
-            if wf.workflow.spec.suspend == true { try store.updateManifest(uid: wf.uid) { $0.spec.suspend = nil } }
-            try store.addRequest(uid: wf.uid, kind: "resume", argument: nodeFieldSelector)
+        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { operations, wf in
+            try operations.resume(wf, nodeFieldSelector: nodeFieldSelector)
             return "workflow \(wf.workflow.name) resumed"
         }
     }
@@ -100,9 +91,8 @@ struct StopCommand: ParsableCommand {
             }
             return
         }
-        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
-            try WorkflowControl.requireRunning(wf, "stop")
-            try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Stop" }
+        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { operations, wf in
+            try operations.stop(wf)
             return "workflow \(wf.workflow.name) stopped"
         }
     }
@@ -121,9 +111,8 @@ struct TerminateCommand: ParsableCommand {
             }
             return
         }
-        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { store, wf in
-            try WorkflowControl.requireRunning(wf, "terminate")
-            try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Terminate" }
+        try WorkflowControl(namespace: global.resolvedNamespace).apply(names) { operations, wf in
+            try operations.terminate(wf)
             return "workflow \(wf.workflow.name) terminated"
         }
     }
@@ -154,16 +143,10 @@ struct RetryCommand: AsyncParsableCommand {
         var retried: [String] = []
         do {
             let store = try context.openStore()
+            let operations = context.operations(store)
             for name in names {
                 let wf = try context.findWorkflow(store, name, namespace: global.resolvedNamespace)
-                guard wf.phase == .failed || wf.phase == .error else {
-                    throw ArgosyError(
-                        .failedPrecondition,
-                        "cannot retry \(wf.workflow.name): only Failed or Error workflows can be retried (it is \(wf.phase?.rawValue ?? "Pending"))"
-                    )
-                }
-                try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = nil }
-                try store.addRequest(uid: wf.uid, kind: "retry")
+                try operations.retry(wf)
                 uids.append(wf.uid)
                 retried.append(wf.workflow.name)
             }
@@ -203,18 +186,14 @@ struct ResubmitCommand: AsyncParsableCommand {
         var workflows: [Workflow] = []
         do {
             let store = try context.openStore()
+            let operations = context.operations(store)
+            var options = WorkflowPreparation.Options()
+            options.limits = context.limits
+            options.namespace = global.resolvedNamespace
+            options.parameters = try SubmitCommand.parseParameters(parameters, file: nil)
             for name in names {
                 let old = try context.findWorkflow(store, name, namespace: global.resolvedNamespace)
-                var wf = old.workflow
-                wf.metadata = ObjectMeta(namespace: wf.namespace)
-                wf.metadata.generateName = old.workflow.name + "-"
-                wf.metadata.labels = old.workflow.metadata.labels
-                wf.metadata.annotations = old.workflow.metadata.annotations
-                wf.spec.shutdown = nil
-                wf.spec.suspend = nil
-                var options = WorkflowPreparation.Options()
-                options.parameters = try SubmitCommand.parseParameters(parameters, file: nil)
-                workflows.append(try WorkflowPreparation.prepare(wf, options: options, now: Date()))
+                workflows.append(try operations.resubmission(of: old.workflow, options: options, now: Date()))
             }
         } catch let error as ArgosyError {
             throw fail(error.description)

@@ -1,5 +1,5 @@
+import ArgosyController
 import ArgosyModel
-import ArgosyRuntime
 import ArgosyStore
 import ArgumentParser
 import Foundation
@@ -33,27 +33,22 @@ struct DeleteCommand: ParsableCommand {
         }
         do {
             let store = try context.openStore()
-            var targets: [(uid: String, name: String, running: Bool)] = []
+            let operations = context.operations(store)
+            var targets: [StoredWorkflow] = []
             if all || completed {
                 for r in try store.list(namespace: allNamespaces ? nil : global.resolvedNamespace)
                 where all || r.phase?.isFinished == true {
-                    targets.append((r.uid, r.name, r.phase?.isFinished != true))
+                    if let wf = try store.get(uid: r.uid) { targets.append(wf) }
                 }
             } else {
                 if names.isEmpty { throw ArgosyError(.invalid, "name a workflow, or use --all or --completed") }
                 for name in names {
-                    let wf = try context.findWorkflow(store, name, namespace: global.resolvedNamespace)
-                    targets.append((wf.uid, wf.workflow.name, wf.phase?.isFinished != true))
+                    targets.append(try context.findWorkflow(store, name, namespace: global.resolvedNamespace))
                 }
             }
-            for t in targets {
-                if t.running {
-                    // Stop its steps first: the controller that runs it sees the workflow vanish.
-                    try store.updateManifest(uid: t.uid) { $0.spec.shutdown = "Terminate" }
-                }
-                try store.delete(uid: t.uid)
-                try? FileManager.default.removeItem(at: StepDirectory.folder(home: context.home, workflowUID: t.uid))
-                print("Workflow '\(t.name)' deleted")
+            for wf in targets {
+                try operations.delete(wf)
+                print("Workflow '\(wf.workflow.name)' deleted")
             }
         } catch let error as ArgosyError {
             throw fail(error.description)

@@ -54,11 +54,8 @@ struct NodeCommand: ParsableCommand {
                 print("workflow \(name) values set")
                 return
             }
-            try WorkflowControl(namespace: global.resolvedNamespace).apply([name]) { store, wf in
-                try WorkflowControl.requireRunning(wf, "set")
-                _ = try Reconciler(workflow: wf.workflow).nodesToSet(update, in: wf.nodes)
-                let argument = String(decoding: try JSONEncoder().encode(update), as: UTF8.self)
-                try store.addRequest(uid: wf.uid, kind: "set", argument: argument)
+            try WorkflowControl(namespace: global.resolvedNamespace).apply([name]) { operations, wf in
+                try operations.setNodes(wf, update)
                 return "workflow \(wf.workflow.name) values set"
             }
         }
