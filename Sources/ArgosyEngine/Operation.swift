@@ -206,6 +206,8 @@ final class Operation {
                 reconciler.cache.setStaticGlobals(fixed)
                 return fixed
             }()
+        // `now()` and every date function in expressions read the pass's clock, never the system's.
+        g.currentTime = now
         if let started = state.startedAt {
             g["workflow.duration"] = .string(Self.fixedSix(now.timeIntervalSince(started)))
         }

@@ -213,3 +213,30 @@ struct EngineStepsTests {
         #expect(run.node("ff[0]")?.message == "template has failed or errored children and failFast enabled")
     }
 }
+
+@Suite("Engine: the pass's clock")
+struct EngineClockTests {
+    /// `now()` in an expression is the pass's time (the harness's manual clock), not the system's.
+    @Test func nowInExpressionsIsThePassesTime() throws {
+        let yaml = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata: {name: clock}
+            spec:
+              entrypoint: main
+              templates:
+              - name: main
+                steps:
+                - - {name: first, template: stamp}
+                - - {name: second, template: stamp}
+              - name: stamp
+                container: {image: alpine, command: [echo, "{{=now().Unix()}}", "{{=now().Year()}}"]}
+            """
+        var run = try EngineHarness(yaml: yaml, start: Date(timeIntervalSince1970: 1_800_000_000))
+        run.script = { _ in .exit(0, after: 3600) }
+        try run.runToCompletion()
+        #expect(run.phase == .succeeded)
+        let commands = run.launches.map { $0.container.command ?? [] }
+        #expect(commands == [["echo", "1800000000", "2027"], ["echo", "1800003600", "2027"]])
+    }
+}
