@@ -6,6 +6,8 @@ import Hummingbird
 struct APIError: Error, HTTPResponseError {
     var status: HTTPResponse.Status
     var message: String
+    /// An internal failure behind a 500 (a database or file error): logged, never shown to the client.
+    var cause: ArgosyError?
 
     init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
@@ -20,7 +22,9 @@ struct APIError: Error, HTTPResponseError {
         case .alreadyExists: self.init(.conflict, error.description)
         case .conflict: self.init(.conflict, error.description)
         case .failedPrecondition: self.init(.badRequest, error.description)
-        default: self.init(.internalServerError, error.description)
+        default:  // .io, .internal
+            self.init(.internalServerError, "internal error (the server's log has the details)")
+            cause = error
         }
     }
 

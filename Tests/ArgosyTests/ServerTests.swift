@@ -755,3 +755,47 @@ struct TLSTests {
         #expect(noSecure.stderr.contains("need --secure"), "\(noSecure.stderr)")
     }
 }
+
+/// A failure inside the server (here: the store locked by another process for longer than the server waits)
+/// answers 500 in Argo's shape without SQLite's text or SQL, which goes to the server's log.
+@Suite("argo-server internal errors")
+struct InternalErrorTests {
+    @Test func aStoreFailureIsA500WithoutInternalText() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let log = cli.home.appendingPathComponent("server.err")
+        let (server, base) = try ServerTests.start(cli, stderr: log)
+        defer { server.terminate() }
+        let db = cli.home.appendingPathComponent("argosy.db").path
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        locker.arguments = [
+            "-c",
+            "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(14)",
+            db,
+        ]
+        let out = Pipe()
+        locker.standardOutput = out
+        try locker.run()
+        defer { locker.terminate() }
+        _ = out.fileHandleForReading.availableData  // "locked"
+
+        let (status, body) = try ServerTests.request(
+            "POST", "\(base)/api/v1/workflows/default", ServerTests.workflow, timeout: 20)
+        #expect(status == 500, "\(body)")
+        let json = try CLITests.json(body)
+        #expect(json["code"] as? Int == 13)
+        #expect(json["message"] as? String == "internal error (the server's log has the details)")
+        for leak in ["database", "locked", "INSERT", "sqlite"] {
+            #expect(!body.contains(leak), "\(body)")
+        }
+        locker.terminate()
+        locker.waitUntilExit()
+        try ControlTests.waitFor("the cause in the server's log") {
+            (try? String(contentsOf: log, encoding: .utf8))?.contains("database is locked") == true
+        }
+        // The store works again once the other process lets go.
+        let (again, _) = try ServerTests.request("POST", "\(base)/api/v1/workflows/default", ServerTests.workflow)
+        #expect(again == 200)
+    }
+}
