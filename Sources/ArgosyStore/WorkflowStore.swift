@@ -77,7 +77,8 @@ public final class WorkflowStore: Sendable {
     private let manifestSummaries = ManifestSummaries()
     private let launchParts = StepLaunch.Parts()
 
-    /// Opens `<home>/argosy.db`, creating the folder and the schema when needed.
+    /// Opens `<home>/argosy.db`, creating the folder and the schema when needed and migrating a store written by an
+    /// earlier release (see ``StoreSchema``).
     public init(home: URL) throws(ArgosyError) {
         do {
             try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
@@ -85,116 +86,8 @@ public final class WorkflowStore: Sendable {
             throw ArgosyError(.io, "cannot create \(home.path): \(error.localizedDescription)")
         }
         database = try SQLiteDatabase(path: home.appendingPathComponent("argosy.db").path)
-        try database.execute(Self.schema)
+        try StoreSchema.migrate(database)
     }
-
-    static let schema = """
-        CREATE TABLE IF NOT EXISTS workflows (
-            uid TEXT PRIMARY KEY,
-            namespace TEXT NOT NULL,
-            name TEXT NOT NULL,
-            phase TEXT NOT NULL DEFAULT '',
-            created_at REAL NOT NULL,
-            started_at REAL,
-            finished_at REAL,
-            message TEXT,
-            progress TEXT,
-            manifest TEXT NOT NULL,
-            outputs TEXT,
-            lease_owner TEXT,
-            lease_expires REAL,
-            spec_version INTEGER NOT NULL DEFAULT 0,
-            UNIQUE (namespace, name)
-        );
-        CREATE INDEX IF NOT EXISTS workflows_phase ON workflows (phase);
-        CREATE TABLE IF NOT EXISTS nodes (
-            workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
-            id TEXT NOT NULL,
-            body TEXT NOT NULL,
-            PRIMARY KEY (workflow_uid, id)
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS node_children (
-            workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
-            node_id TEXT NOT NULL,
-            position INTEGER NOT NULL,
-            child_id TEXT NOT NULL,
-            PRIMARY KEY (workflow_uid, node_id, position)
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS launches (
-            workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
-            node_id TEXT NOT NULL,
-            body TEXT NOT NULL,
-            PRIMARY KEY (workflow_uid, node_id)
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS requests (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            workflow_uid TEXT NOT NULL REFERENCES workflows (uid) ON DELETE CASCADE,
-            kind TEXT NOT NULL,
-            argument TEXT
-        );
-        CREATE TABLE IF NOT EXISTS resources (
-            kind TEXT NOT NULL,
-            namespace TEXT NOT NULL,
-            name TEXT NOT NULL,
-            manifest TEXT NOT NULL,
-            created_at REAL NOT NULL,
-            PRIMARY KEY (kind, namespace, name)
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS locks (
-            key TEXT NOT NULL,
-            holder TEXT NOT NULL,
-            acquired_at REAL NOT NULL,
-            PRIMARY KEY (key, holder)
-        );
-        CREATE TABLE IF NOT EXISTS lock_waiters (
-            key TEXT NOT NULL,
-            holder TEXT NOT NULL,
-            priority INTEGER NOT NULL,
-            since REAL NOT NULL,
-            PRIMARY KEY (key, holder)
-        );
-        CREATE TABLE IF NOT EXISTS memo_entries (
-            namespace TEXT NOT NULL,
-            cache TEXT NOT NULL,
-            key TEXT NOT NULL,
-            node_id TEXT NOT NULL,
-            outputs TEXT,
-            saved_at REAL NOT NULL,
-            PRIMARY KEY (namespace, cache, key)
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS archived_workflows (
-            uid TEXT PRIMARY KEY,
-            namespace TEXT NOT NULL,
-            name TEXT NOT NULL,
-            phase TEXT NOT NULL,
-            created_at REAL NOT NULL,
-            started_at REAL,
-            finished_at REAL,
-            document TEXT NOT NULL,
-            archived_at REAL NOT NULL
-        );
-        CREATE TABLE IF NOT EXISTS tokens (
-            hash TEXT PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE,
-            namespaces TEXT NOT NULL,
-            created_at REAL NOT NULL,
-            revoked INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE TABLE IF NOT EXISTS cron_states (
-            namespace TEXT NOT NULL,
-            name TEXT NOT NULL,
-            state TEXT NOT NULL,
-            PRIMARY KEY (namespace, name)
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS objects (
-            kind TEXT NOT NULL,
-            namespace TEXT NOT NULL,
-            name TEXT NOT NULL,
-            data TEXT NOT NULL,
-            created_at REAL NOT NULL,
-            PRIMARY KEY (kind, namespace, name)
-        ) WITHOUT ROWID;
-        """
 
     static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
@@ -304,6 +197,15 @@ public final class WorkflowStore: Sendable {
                 .first
         else { return nil }
         return (row.string("name") ?? "", WorkflowPhase(rawValue: row.string("phase") ?? ""), row.date("finished_at"))
+    }
+
+    /// How many workflows are in each phase (nil: not started), counted by the database.
+    public func countsByPhase() throws(ArgosyError) -> [WorkflowPhase?: Int] {
+        var counts: [WorkflowPhase?: Int] = [:]
+        for row in try database.query("SELECT phase, COUNT(*) AS n FROM workflows GROUP BY phase") {
+            counts[WorkflowPhase(rawValue: row.string("phase") ?? ""), default: 0] += row.int("n") ?? 0
+        }
+        return counts
     }
 
     /// The most recently created workflow in `namespace` (`@latest`).

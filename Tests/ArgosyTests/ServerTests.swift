@@ -131,6 +131,8 @@ struct ServerTests {
                 guard parts.count == 2, parts[0].hasSuffix("_count"), let n = Int(parts[1]) else { return nil }
                 return (String(parts[0]), n)
             }, uniquingKeysWith: { a, _ in a })
+        #expect(metrics.contains("argo_workflows_count{status=\"Succeeded\"} 1\n"), "\(metrics)")
+        #expect(metrics.contains("argo_workflows_count{status=\"Running\"} 0\n"), "\(metrics)")
         #expect((counts["argo_workflows_operation_duration_seconds_count"] ?? 0) >= 3, "\(metrics)")
         #expect((counts["argosy_store_commit_seconds_count"] ?? 0) >= 3, "\(metrics)")
         #expect(counts["argosy_step_start_seconds_count"] == 2, "\(metrics)")
