@@ -768,19 +768,45 @@ static int mount_host_submounts(struct host_mounts *h, char *err, size_t errlen)
 
 static void mount_devpts(const char *pts);
 
+/* A pod's /dev: these character devices (as the host has them), these links, and shm and pts directories. */
+static const char *const pod_devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+static const char *const pod_dev_links[][2] = {
+    {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+    {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},
+};
+
+/* The links of a pod's /dev and its shm and pts directories, in the directory DEV. */
+static int make_dev_links_and_dirs(const char *dev, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    for (size_t i = 0; i < sizeof pod_dev_links / sizeof *pod_dev_links; i++) {
+        (void)snprintf(path, sizeof path, "%s/%s", dev, pod_dev_links[i][0]);
+        if (symlink(pod_dev_links[i][1], path) < 0) {
+            ax_errf(err, errlen, "sandbox: link /dev/%s: %s", pod_dev_links[i][0], strerror(errno));
+            return -1;
+        }
+    }
+    (void)snprintf(path, sizeof path, "%s/shm", dev);
+    if (mkdir(path, 01777) < 0 || chmod(path, 01777) < 0) { /* chmod: past the umask */
+        ax_errf(err, errlen, "sandbox: create /dev/shm: %s", strerror(errno));
+        return -1;
+    }
+    (void)snprintf(path, sizeof path, "%s/pts", dev);
+    if (mkdir(path, 0755) < 0) {
+        ax_errf(err, errlen, "sandbox: create /dev/pts: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /*
- * A pod's /dev in the new root instead of the host's (when prepare_root_upper could not make it): a small tmpfs with the harmless character devices
- * bound from the host, the usual links, a private devpts instance for terminals, and shm (a fresh tmpfs
- * goes there later). No disks, no /dev/mem, no other terminals: a step cannot read the host's storage
+ * A pod's /dev in the new root instead of the host's, when prepare_root_upper could not make it: a small
+ * tmpfs with the harmless character devices bound from the host, the usual links, a private devpts instance
+ * for terminals, and shm (a fresh tmpfs goes there later). No disks, no /dev/mem, no other terminals: a step cannot read the host's storage
  * through them.
  */
 static int build_dev(char *err, size_t errlen)
 {
-    static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
-    static const char *const links[][2] = {
-        {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
-        {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},
-    };
     const char *dev = AX_NEWROOT "/dev";
     struct stat st;
     if (stat(dev, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -790,9 +816,9 @@ static int build_dev(char *err, size_t errlen)
         return -1;
     }
     char path[PATH_MAX], src[64];
-    for (size_t i = 0; i < sizeof devices / sizeof *devices; i++) {
-        (void)snprintf(src, sizeof src, "/dev/%s", devices[i]);
-        (void)snprintf(path, sizeof path, "%s/%s", dev, devices[i]);
+    for (size_t i = 0; i < sizeof pod_devices / sizeof *pod_devices; i++) {
+        (void)snprintf(src, sizeof src, "/dev/%s", pod_devices[i]);
+        (void)snprintf(path, sizeof path, "%s/%s", dev, pod_devices[i]);
         if (stat(src, &st) < 0 || !S_ISCHR(st.st_mode))
             continue; /* the host has none */
         int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
@@ -801,23 +827,9 @@ static int build_dev(char *err, size_t errlen)
             return -1;
         }
     }
-    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
-        (void)snprintf(path, sizeof path, "%s/%s", dev, links[i][0]);
-        if (symlink(links[i][1], path) < 0) {
-            ax_errf(err, errlen, "sandbox: link /dev/%s: %s", links[i][0], strerror(errno));
-            return -1;
-        }
-    }
-    (void)snprintf(path, sizeof path, "%s/shm", dev);
-    if (mkdir(path, 01777) < 0) {
-        ax_errf(err, errlen, "sandbox: create /dev/shm: %s", strerror(errno));
+    if (make_dev_links_and_dirs(dev, err, errlen) < 0)
         return -1;
-    }
     (void)snprintf(path, sizeof path, "%s/pts", dev);
-    if (mkdir(path, 0755) < 0) {
-        ax_errf(err, errlen, "sandbox: create /dev/pts: %s", strerror(errno));
-        return -1;
-    }
     /* Terminals of the step's own: a new devpts instance (none of the host's sessions). Best effort: a step
      * that opens no terminal does not need it, and some kernels refuse it in a user namespace. */
     mount_devpts(path);
@@ -861,11 +873,6 @@ static const struct host_mount *mount_of(const struct host_mounts *h, const char
  */
 static int prepare_root_upper(const struct host_mounts *h, const struct ax_options *opt, char *err, size_t errlen)
 {
-    static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
-    static const char *const links[][2] = {
-        {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
-        {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},
-    };
     const char *upper = AX_SCRATCH "/u0";
     if (mkdir(upper, 0755) < 0) {
         ax_errf(err, errlen, "sandbox: create %s: %s", upper, strerror(errno));
@@ -898,37 +905,18 @@ static int prepare_root_upper(const struct host_mounts *h, const struct ax_optio
     const char *dev = AX_SCRATCH "/u0/dev";
     if (mkdir(dev, 0755) < 0 || setxattr(dev, "trusted.overlay.opaque", "y", 1, 0) < 0)
         return 0; /* no opaque directories here: build_dev mounts a tmpfs */
-    for (size_t i = 0; i < sizeof devices / sizeof *devices; i++) {
+    for (size_t i = 0; i < sizeof pod_devices / sizeof *pod_devices; i++) {
         char src[64], node[128];
-        (void)snprintf(src, sizeof src, "/dev/%s", devices[i]);
-        (void)snprintf(node, sizeof node, "%s/%s", dev, devices[i]);
+        (void)snprintf(src, sizeof src, "/dev/%s", pod_devices[i]);
+        (void)snprintf(node, sizeof node, "%s/%s", dev, pod_devices[i]);
         if (stat(src, &st) < 0 || !S_ISCHR(st.st_mode))
             continue;
         if (mknod(node, S_IFCHR | 0666, st.st_rdev) < 0 || chmod(node, 0666) < 0) {
-            ax_errf(err, errlen, "sandbox: make /dev/%s: %s", devices[i], strerror(errno));
+            ax_errf(err, errlen, "sandbox: make /dev/%s: %s", pod_devices[i], strerror(errno));
             return -1;
         }
     }
-    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
-        char link[128];
-        (void)snprintf(link, sizeof link, "%s/%s", dev, links[i][0]);
-        if (symlink(links[i][1], link) < 0) {
-            ax_errf(err, errlen, "sandbox: link /dev/%s: %s", links[i][0], strerror(errno));
-            return -1;
-        }
-    }
-    char sub[128];
-    (void)snprintf(sub, sizeof sub, "%s/shm", dev);
-    if (mkdir(sub, 01777) < 0 || chmod(sub, 01777) < 0) {
-        ax_errf(err, errlen, "sandbox: create /dev/shm: %s", strerror(errno));
-        return -1;
-    }
-    (void)snprintf(sub, sizeof sub, "%s/pts", dev);
-    if (mkdir(sub, 0755) < 0) {
-        ax_errf(err, errlen, "sandbox: create /dev/pts: %s", strerror(errno));
-        return -1;
-    }
-    return 1;
+    return make_dev_links_and_dirs(dev, err, errlen) < 0 ? -1 : 1;
 }
 
 /* A devpts instance of the step's own on /dev/pts (see build_dev). */
