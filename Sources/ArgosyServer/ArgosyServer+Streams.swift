@@ -65,7 +65,8 @@ extension ArgosyServer {
     }
 
     /// Sends ADDED, MODIFIED and DELETED events for the namespace's workflows (one, with a name field selector;
-    /// every namespace `access` allows when `ns` is nil) as they change; polls the store every 100 ms.
+    /// every namespace `access` allows when `ns` is nil) as they change: it looks again on each of the store's
+    /// change notices, and costs nothing while nothing changes.
     func watch(
         _ ns: String?, _ query: [String: String], access: Access,
         _ send: @escaping @Sendable (JSONValue) async throws -> Void
@@ -80,7 +81,7 @@ extension ArgosyServer {
         }
         var seen: [String: String] = [:]
         var lastNamespace: [String: String] = [:]
-        while !Task.isCancelled {
+        for await _ in changes.subscribe() {
             let rows = try api { () throws(ArgosyError) in try store.list(namespace: ns) }
             var present = Set<String>()
             var namespaces: [String: String] = [:]
@@ -115,33 +116,40 @@ extension ArgosyServer {
                 lastNamespace[uid] = nil
             }
             lastNamespace.merge(namespaces) { $1 }
-            try await Task.sleep(nanoseconds: 100_000_000)
         }
     }
 
     /// Sends each log line of the workflow's steps as `{"content": …, "podName": …}`; with
-    /// `logOptions.follow=true`, goes on until the workflow finishes.
+    /// `logOptions.follow=true`, goes on until the workflow finishes. A followed log is read on from where it was
+    /// (each file's offset is kept); the workflow is read again only when the store has changed.
     func logs(_ uid: String, _ query: [String: String], _ send: @escaping @Sendable (JSONValue) async throws -> Void)
         async throws
     {
         let follow = query["logOptions.follow"] == "true"
         let only = query["podName"].flatMap { $0.isEmpty ? nil : $0 }
-        var offsets: [String: Int] = [:]
+        var offsets: [String: UInt64] = [:]
         var partial: [String: String] = [:]
+        let subscription = changes.subscribe()  // keeps the store watched while this stream lasts
+        defer { _ = subscription }
+        var seen = changes.generation
+        var pods: [NodeStatus] = []
+        var done = false
+        var storeChanged = true
         while !Task.isCancelled {
-            guard let wf = try api({ () throws(ArgosyError) in try store.get(uid: uid) }) else { return }
-            let done = wf.phase?.isFinished == true
-            let pods = wf.nodes.filter { $0.type == .pod && $0.podName != nil }
-                .sorted { ($0.startedAt ?? .distantPast, $0.name) < ($1.startedAt ?? .distantPast, $1.name) }
+            if storeChanged {
+                guard let wf = try api({ () throws(ArgosyError) in try store.get(uid: uid) }) else { return }
+                done = wf.phase?.isFinished == true
+                pods = wf.nodes.filter { $0.type == .pod && $0.podName != nil }
+                    .sorted { ($0.startedAt ?? .distantPast, $0.name) < ($1.startedAt ?? .distantPast, $1.name) }
+            }
             for node in pods {
                 let pod = node.podName!
                 if let only, only != pod, only != node.id, only != node.displayName { continue }
                 let url = StepDirectory(home: home, workflowUID: uid, podName: pod).logURL
-                guard let data = try? Data(contentsOf: url) else { continue }
                 let start = offsets[pod] ?? 0
-                guard data.count > start else { continue }
-                offsets[pod] = data.count
-                var text = (partial[pod] ?? "") + String(decoding: data[start...], as: UTF8.self)
+                guard let data = Self.read(url, from: start), !data.isEmpty else { continue }
+                offsets[pod] = start + UInt64(data.count)
+                var text = (partial[pod] ?? "") + String(decoding: data, as: UTF8.self)
                 var lines = text.components(separatedBy: "\n")
                 text = lines.removeLast()
                 if node.phase.isFinished || !follow, !text.isEmpty {
@@ -152,7 +160,24 @@ extension ArgosyServer {
                 for line in lines { try await send(["content": .string(line), "podName": .string(pod)]) }
             }
             if !follow || done { return }
-            try await Task.sleep(nanoseconds: 200_000_000)
+            // A step appends to its log without the store changing: look at the files again in 200 ms, and at
+            // the workflow too when a change notice came meanwhile.
+            try await Task.sleep(for: .milliseconds(200))
+            let now = changes.generation
+            storeChanged = now != seen
+            seen = now
+        }
+    }
+
+    /// The bytes of the file from `offset` on (nil when it cannot be read).
+    static func read(_ url: URL, from offset: UInt64) -> Data? {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? handle.close() }
+        do {
+            try handle.seek(toOffset: offset)
+            return try handle.readToEnd() ?? Data()
+        } catch {
+            return nil
         }
     }
 }

@@ -26,12 +26,15 @@ public struct ArgosyServer: Sendable {
     let controller: WorkflowController
     let options: Options
     let home: URL
+    /// What every stream waits on: one watch of the store for all of them.
+    let changes: StoreChanges
 
     public init(store: WorkflowStore, controller: WorkflowController, home: URL, options: Options) {
         self.store = store
         self.controller = controller
         self.home = home
         self.options = options
+        changes = StoreChanges(store: store)
     }
 
     /// Serves until cancelled; `onListening` gets the bound port (0 in the options picks a free one).

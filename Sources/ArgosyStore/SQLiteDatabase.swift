@@ -132,6 +132,13 @@ public final class SQLiteDatabase: @unchecked Sendable {
         (try? query("PRAGMA data_version").first?.int("data_version")) ?? 0
     }
 
+    /// Changes whenever anyone writes: another connection commits (`data_version`) or this one changes rows.
+    public func changeVersion() -> DatabaseVersion {
+        lock.lock()
+        defer { lock.unlock() }
+        return DatabaseVersion(others: dataVersion(), own: Int64(sqlite3_total_changes64(handle)))
+    }
+
     private func prepared(_ sql: String) throws(ArgosyError) -> OpaquePointer {
         if let s = statements[sql] { return s }
         var statement: OpaquePointer?
@@ -141,6 +148,12 @@ public final class SQLiteDatabase: @unchecked Sendable {
         statements[sql] = statement
         return statement
     }
+}
+
+/// See ``SQLiteDatabase/changeVersion()``.
+public struct DatabaseVersion: Hashable, Sendable {
+    var others: Int
+    var own: Int64
 }
 
 /// sqlite3's SQLITE_TRANSIENT: copy bound text before returning.

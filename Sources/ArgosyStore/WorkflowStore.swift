@@ -427,6 +427,9 @@ public final class WorkflowStore: Sendable {
         }
     }
 
+    /// Changes with every write to the store, by this process or another (see ``StoreChanges``).
+    public func changeVersion() -> DatabaseVersion { database.changeVersion() }
+
     /// Runs `body` in one transaction (a read-modify-write no other process can interleave with; several commits
     /// made durable by one fsync). The store's own writes inside it are savepoints.
     public func inTransaction<T>(_ body: () throws(ArgosyError) -> T) throws(ArgosyError) -> T {

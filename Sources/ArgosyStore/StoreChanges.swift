@@ -1,0 +1,62 @@
+import Foundation
+
+/// The store's change notices for one process: one watch of the store, however many watchers.
+///
+/// Every watcher (an API event stream, a followed log) subscribes and re-reads what it shows when a notice
+/// arrives, instead of polling the store on its own: with nobody subscribed nothing is read, and with any number
+/// of subscribers the store's version is read once per interval. Writes by other processes sharing the home
+/// arrive as well as this process's own.
+public final class StoreChanges: @unchecked Sendable {
+    let store: WorkflowStore
+    let interval: Duration
+    private let lock = NSLock()
+    private var subscribers: [UUID: AsyncStream<Void>.Continuation] = [:]
+    private var poller: Task<Void, Never>?
+    private var changeCount = 0
+
+    public init(store: WorkflowStore, interval: Duration = .milliseconds(50)) {
+        self.store = store
+        self.interval = interval
+    }
+
+    deinit { poller?.cancel() }
+
+    /// Notices from now on, one per change (changes while one is pending are folded into it); the first
+    /// arrives at once, so a subscriber reads the store's state before waiting.
+    public func subscribe() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let id = UUID()
+        continuation.yield()
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        lock.withLock {
+            subscribers[id] = continuation
+            if poller == nil { poller = Task { [weak self] in await self?.poll() } }
+        }
+        return stream
+    }
+
+    /// How many changes were noticed so far: a subscriber that cannot wait on its notices (it also watches
+    /// files) compares this instead.
+    public var generation: Int { lock.withLock { changeCount } }
+
+    /// How many watchers are subscribed.
+    public var subscriberCount: Int { lock.withLock { subscribers.count } }
+
+    private func unsubscribe(_ id: UUID) {
+        lock.withLock { _ = subscribers.removeValue(forKey: id) }
+    }
+
+    private func poll() async {
+        var last = store.changeVersion()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            let waiting = lock.withLock { Array(subscribers.values) }
+            if waiting.isEmpty { continue }
+            let now = store.changeVersion()
+            if now == last { continue }
+            last = now
+            lock.withLock { changeCount += 1 }
+            for subscriber in waiting { subscriber.yield() }
+        }
+    }
+}
