@@ -11,7 +11,8 @@ public final class StoreChanges: @unchecked Sendable {
     let interval: Duration
     private let lock = NSLock()
     private var subscribers: [UUID: AsyncStream<Void>.Continuation] = [:]
-    private var poller: Task<Void, Never>?
+    private var poller: Thread?
+    private var stopped = false
     private var changeCount = 0
 
     public init(store: WorkflowStore, interval: Duration = .milliseconds(50)) {
@@ -19,7 +20,10 @@ public final class StoreChanges: @unchecked Sendable {
         self.interval = interval
     }
 
-    deinit { poller?.cancel() }
+    deinit { stop() }
+
+    /// Ends the watch (subscribers get no more notices).
+    public func stop() { lock.withLock { stopped = true } }
 
     /// Notices from now on, one per change (changes while one is pending are folded into it); the first
     /// arrives at once, so a subscriber reads the store's state before waiting.
@@ -30,7 +34,17 @@ public final class StoreChanges: @unchecked Sendable {
         continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
         lock.withLock {
             subscribers[id] = continuation
-            if poller == nil { poller = Task { [weak self] in await self?.poll() } }
+            if poller == nil {
+                // A thread of its own: notices keep coming when every task thread is busy.
+                let thread = Thread { [weak self] in
+                    var last = self?.store.changeVersion()
+                    while let changes = self, changes.tick(&last) {}  // self is held for one tick at a time
+                }
+                thread.name = "argosy-store-changes"
+                thread.stackSize = 256 * 1024
+                poller = thread
+                thread.start()
+            }
         }
         return stream
     }
@@ -46,17 +60,18 @@ public final class StoreChanges: @unchecked Sendable {
         lock.withLock { _ = subscribers.removeValue(forKey: id) }
     }
 
-    private func poll() async {
-        var last = store.changeVersion()
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            let waiting = lock.withLock { Array(subscribers.values) }
-            if waiting.isEmpty { continue }
-            let now = store.changeVersion()
-            if now == last { continue }
-            last = now
-            lock.withLock { changeCount += 1 }
-            for subscriber in waiting { subscriber.yield() }
-        }
+    /// Waits one interval, then notifies the subscribers if the store changed; false once stopped.
+    private func tick(_ last: inout DatabaseVersion?) -> Bool {
+        let c = interval.components
+        usleep(useconds_t(c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000))
+        let (waiting, stop) = lock.withLock { (Array(subscribers.values), stopped) }
+        if stop { return false }
+        if waiting.isEmpty { return true }
+        let now = store.changeVersion()
+        if now == last { return true }
+        last = now
+        lock.withLock { changeCount += 1 }
+        for subscriber in waiting { subscriber.yield() }
+        return true
     }
 }
