@@ -1,4 +1,5 @@
 import ArgosyController
+import ArgosyEngine
 import ArgosyModel
 import ArgosyRuntime
 import ArgosyStore
@@ -67,6 +68,14 @@ struct CLIContext {
     }
 
     func openStore() throws -> WorkflowStore { try WorkflowStore(home: home) }
+
+    /// How workflows submitted to `namespace` are prepared: this home's limits.
+    func preparationOptions(namespace: String) -> WorkflowPreparation.Options {
+        var options = WorkflowPreparation.Options()
+        options.limits = limits
+        options.namespace = namespace
+        return options
+    }
 
     /// What users do to workflows, on this home's store.
     func operations(_ store: WorkflowStore) -> WorkflowOperations {

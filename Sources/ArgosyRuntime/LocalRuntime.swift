@@ -33,7 +33,7 @@ public final class LocalRuntime: StepRuntime, @unchecked Sendable {
     private let lock = NSLock()
     /// Why steps were killed, by ``StepKill/stepKey``.
     private var killReasons: [String: String] = [:]
-    /// Supervisors started by this runtime, by workflow uid and node id.
+    /// Supervisors started by this runtime, by ``StepLaunch/stepKey``.
     private var supervisors: [String: pid_t] = [:]
     /// The status logs of the workflows whose steps this runtime started or looked at, by workflow uid.
     private var statusLogs: [String: StatusLog] = [:]
@@ -97,7 +97,7 @@ public final class LocalRuntime: StepRuntime, @unchecked Sendable {
                 // the step never started, and starts now under that claim, once.
                 let entry = log.entry(dir.name)
                 lock.lock()
-                let startedHere = supervisors["\(launch.workflowUID)/\(launch.nodeID)"] != nil
+                let startedHere = supervisors[launch.stepKey] != nil
                 lock.unlock()
                 if entry?.supervisor != nil || entry?.exit != nil || startedHere {
                     attach(launch, dir)
@@ -126,7 +126,7 @@ public final class LocalRuntime: StepRuntime, @unchecked Sendable {
                 throw ArgosyError(.io, "cannot start \(supervisor): \(String(cString: strerror(-pid)))")
             }
             lock.lock()
-            supervisors["\(launch.workflowUID)/\(launch.nodeID)"] = pid
+            supervisors[launch.stepKey] = pid
             lock.unlock()
             // A pid read back from the status log comes without a pidfd: the watcher opens one.
             watcher.watch(pid, pidfd: started.pidfd, doneFD: started.doneFD) { [self] _ in
@@ -163,8 +163,8 @@ public final class LocalRuntime: StepRuntime, @unchecked Sendable {
     func finished(_ launch: StepLaunch, _ dir: StepDirectory, _ outputNames: [String]) {
         if launch.volumes.contains(where: { $0.secret != nil }) { removeSecretFiles(dir) }
         lock.lock()
-        supervisors["\(launch.workflowUID)/\(launch.nodeID)"] = nil
-        let reason = killReasons.removeValue(forKey: "\(launch.workflowUID)/\(launch.nodeID)")
+        supervisors[launch.stepKey] = nil
+        let reason = killReasons.removeValue(forKey: launch.stepKey)
         lock.unlock()
         let log = statusLog(launch.workflowUID)
         let record = log.entry(dir.name)?.exit

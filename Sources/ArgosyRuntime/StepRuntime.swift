@@ -41,12 +41,17 @@ public struct StepKill: Sendable, Hashable {
         self.reason = reason
     }
 
-    /// A node id is unique within its workflow only (it derives from the workflow's name, which another
-    /// namespace may reuse): steps are told apart by workflow uid and node id.
-    public var stepKey: String { "\(workflowUID)/\(nodeID)" }
+    /// See ``StepLaunch/stepKey``.
+    public var stepKey: String { StepLaunch.stepKey(workflowUID: workflowUID, nodeID: nodeID) }
 }
 
 extension StepLaunch {
+    /// A node id is unique within its workflow only (it derives from the workflow's name, which another
+    /// namespace may reuse): steps are told apart by workflow uid and node id.
+    public var stepKey: String { Self.stepKey(workflowUID: workflowUID, nodeID: nodeID) }
+
+    static func stepKey(workflowUID: String, nodeID: String) -> String { "\(workflowUID)/\(nodeID)" }
+
     /// The attempt this launch starts: a retry is another node with its own pod name, so the workflow's uid and the
     /// pod name identify one attempt of one step across restarts.
     public var idempotencyKey: String { "\(workflowUID)/\(podName)" }

@@ -139,9 +139,7 @@ struct ArchiveCommand: ParsableCommand {
             do {
                 let store = try context.openStore()
                 let a = try ArchiveCommand.find(store, id, global.resolvedNamespace)
-                var options = WorkflowPreparation.Options()
-                options.limits = context.limits
-                options.namespace = a.namespace
+                let options = context.preparationOptions(namespace: a.namespace)
                 wf = try context.operations(store).resubmission(of: a.workflow, options: options, now: Date())
             } catch let error as ArgosyError {
                 throw fail(error.description)

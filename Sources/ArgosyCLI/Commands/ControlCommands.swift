@@ -187,9 +187,7 @@ struct ResubmitCommand: AsyncParsableCommand {
         do {
             let store = try context.openStore()
             let operations = context.operations(store)
-            var options = WorkflowPreparation.Options()
-            options.limits = context.limits
-            options.namespace = global.resolvedNamespace
+            var options = context.preparationOptions(namespace: global.resolvedNamespace)
             options.parameters = try SubmitCommand.parseParameters(parameters, file: nil)
             for name in names {
                 let old = try context.findWorkflow(store, name, namespace: global.resolvedNamespace)
