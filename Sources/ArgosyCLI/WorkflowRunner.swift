@@ -91,6 +91,14 @@ struct WorkflowRunner {
         try await controller.run()
         display.cancel()
         _ = await display.result
+        // Deleted meanwhile (by another command): nothing is left to report but that.
+        let deleted = uids.filter { uid in (try? store.specVersion(uid: uid)).flatMap { $0 } == nil }
+        if !deleted.isEmpty {
+            let what =
+                deleted.count == 1
+                ? "a workflow this command ran was" : "\(deleted.count) workflows this command ran were"
+            FileHandle.standardError.write(Data("argosy: \(what) deleted; its running steps were killed\n".utf8))
+        }
 
         // The plain report needs each workflow's phase only: its nodes (10,000 for a large loop) are not loaded.
         if follower == nil, options.output == nil, !watch, !interrupt.fired {

@@ -45,6 +45,27 @@ struct OperationsTests {
         }
     }
 
+    @Test func aWaitingSubmitSaysWhenItsWorkflowIsDeleted() throws {
+        let cli = try CLIRunner()
+        defer { cli.cleanUp() }
+        let file = try CLITests.write(Self.sleeper("watched", seconds: 6175), "watched.yaml", in: cli)
+        let waiting = Process()
+        waiting.executableURL = cli.binary
+        waiting.arguments = ["submit", "--wait", file]
+        waiting.environment = cli.environment
+        let stderr = Pipe()
+        waiting.standardOutput = FileHandle.nullDevice
+        waiting.standardError = stderr
+        try waiting.run()
+        try ControlTests.waitFor("the step to run") { !Self.processes(["sleep", "6175"]).isEmpty }
+        #expect(try cli.run(["delete", "watched"]).status == 0)
+        waiting.waitUntilExit()
+        #expect(waiting.terminationStatus == 1)
+        let said = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(said.contains("a workflow this command ran was deleted; its running steps were killed"), "\(said)")
+        #expect(Self.processes(["sleep", "6175"]).isEmpty)
+    }
+
     /// Node ids derive from the workflow's name: two namespaces' workflows of one name have the same ids, and
     /// terminating one must not give its kill reason to the other.
     @Test func terminatingAWorkflowLeavesItsTwinInAnotherNamespaceAlone() throws {
