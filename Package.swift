@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -63,7 +64,11 @@ let package = Package(
         ),
         .target(
             name: "ArgosyController",
-            dependencies: ["ArgosyEngine", "ArgosyStore", "ArgosyRuntime"],
+            dependencies: [
+                "ArgosyEngine", "ArgosyStore", "ArgosyRuntime",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["README.md"],
             swiftSettings: strict
         ),
@@ -77,6 +82,7 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["README.md"],
             swiftSettings: strict
@@ -90,6 +96,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],
             swiftSettings: strict
@@ -104,7 +112,10 @@ let package = Package(
         ),
         .target(
             name: "ArgosyTestSupport",
-            dependencies: ["ArgosyEngine", "ArgosyStore", "ArgosyRuntime", "ArgosyController"],
+            dependencies: [
+                "ArgosyEngine", "ArgosyStore", "ArgosyRuntime", "ArgosyController",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/ArgosyTestSupport",
             swiftSettings: strict
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 /// `argosy`: run Argo Workflows on this machine.
 public struct ArgosyCommand: AsyncParsableCommand {
@@ -51,5 +52,18 @@ struct VersionCommand: ParsableCommand {
         #else
             "unknown"
         #endif
+    }
+}
+
+extension ArgosyCommand {
+    /// Diagnostics go to standard error (standard output carries what a command prints), at `ARGOSY_LOG_LEVEL`
+    /// (trace, debug, info, notice, warning, error, critical; info by default).
+    public static func bootstrapLogging() {
+        let level = ProcessInfo.processInfo.environment["ARGOSY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level ?? .info
+            return handler
+        }
     }
 }

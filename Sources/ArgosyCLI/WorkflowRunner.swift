@@ -4,6 +4,8 @@ import ArgosyModel
 import ArgosyStore
 import ArgumentParser
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// Starts workflows and, when asked, runs them in this process until they finish, showing progress.
 struct WorkflowRunner {
@@ -86,9 +88,8 @@ struct WorkflowRunner {
                 }
             }
         }
-        let interrupt = InterruptHandler { controller.stop() }
-        defer { interrupt.cancel() }
-        try await controller.run()
+        try await ServiceGroup.runUntilSignalled(controller)
+        let interrupted = controller.wasStopped
         display.cancel()
         _ = await display.result
         // Deleted meanwhile (by another command): nothing is left to report but that.
@@ -101,7 +102,7 @@ struct WorkflowRunner {
         }
 
         // The plain report needs each workflow's phase only: its nodes (10,000 for a large loop) are not loaded.
-        if follower == nil, options.output == nil, !watch, !interrupt.fired {
+        if follower == nil, options.output == nil, !watch, !interrupted {
             let outcomes = try uids.compactMap { uid throws(ArgosyError) in try store.outcome(uid: uid) }
             for o in outcomes {
                 print("\(o.name) \(o.phase?.rawValue ?? "Unknown") at \(o.finishedAt.map(Timestamp.format) ?? "")")
@@ -115,7 +116,7 @@ struct WorkflowRunner {
                 follower.printNew(uid: v.workflow.metadata.uid ?? "", nodes: Array(v.nodes.values), flushPartial: true)
             }
         }
-        if interrupt.fired {
+        if interrupted {
             try context.ensureBackgroundController()
             FileHandle.standardError.write(
                 Data("argosy: stopped following; the workflow goes on in the background controller\n".utf8))
@@ -144,37 +145,17 @@ struct WorkflowRunner {
     }
 }
 
-/// Runs `action` on the first SIGINT or SIGTERM (and remembers it fired).
-final class InterruptHandler: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private let lock = NSLock()
-    private var didFire = false
-
-    init(_ action: @escaping @Sendable () -> Void) {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [weak self] in
-                self?.lock.lock()
-                self?.didFire = true
-                self?.lock.unlock()
-                action()
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    var fired: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return didFire
-    }
-
-    func cancel() {
-        for s in sources { s.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+extension ServiceGroup {
+    /// Runs the controller in a service group of its own until its work is done, or until SIGTERM or SIGINT shut
+    /// it down gracefully (its pass and commit finish, its leases are released).
+    static func runUntilSignalled(_ controller: WorkflowController) async throws {
+        var logger = Logger(label: "argosy")
+        logger.logLevel = .warning
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: controller, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }
 

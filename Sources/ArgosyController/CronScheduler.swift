@@ -2,6 +2,7 @@ import ArgosyEngine
 import ArgosyModel
 import ArgosyStore
 import Foundation
+import Logging
 
 /// Runs CronWorkflows: at each tick, asks the planner what is due for every stored CronWorkflow, creates the
 /// runs (named `<cron>-<unix seconds>`, so two schedulers can never create the same run twice), stops runs
@@ -10,33 +11,35 @@ struct CronScheduler {
     let store: WorkflowStore
     /// Runs created by this scheduler, for the log and tests.
     var created: [String] = []
+    /// How many workflows it created or stopped: the controller looks at the store after a tick that did either.
+    private(set) var workflowWrites = 0
     /// Whether any CronWorkflow is active (not suspended): the background controller stays up for them.
     private(set) var hasActiveSchedules = false
 
     init(store: WorkflowStore) { self.store = store }
 
     /// Does what is due at `now`; returns when to look again.
-    mutating func tick(now: Date, log: (String) -> Void) -> Date? {
+    mutating func tick(now: Date, logger: Logger) -> Date? {
         var wake: Date?
         hasActiveSchedules = false
         let crons: [StoredResource]
         do {
             crons = try store.resources(.cronWorkflow, namespace: nil)
         } catch {
-            log("cron: cannot list CronWorkflows: \(error)")
+            logger.error("cron: cannot list CronWorkflows", metadata: ["error": "\(error)"])
             return nil
         }
         for resource in crons {
             do {
-                if let next = try tick(resource, now: now, log: log) { wake = min(wake ?? next, next) }
+                if let next = try tick(resource, now: now, logger: logger) { wake = min(wake ?? next, next) }
             } catch {
-                log("cron \(resource.namespace)/\(resource.name): \(error)")
+                logger.error("cron failed", metadata: resource.logMetadata.merging(["error": "\(error)"]) { $1 })
             }
         }
         return wake
     }
 
-    private mutating func tick(_ resource: StoredResource, now: Date, log: (String) -> Void) throws -> Date? {
+    private mutating func tick(_ resource: StoredResource, now: Date, logger: Logger) throws -> Date? {
         let cron = try WorkflowStore.decodeManifest(CronWorkflow.self, resource.manifest)
         let planner = try CronPlanner(cron)
         if cron.spec.suspend != true { hasActiveSchedules = true }
@@ -55,7 +58,10 @@ struct CronScheduler {
         for name in decision.replace {
             if let wf = try store.get(namespace: ns, name: name) {
                 try store.updateManifest(uid: wf.uid) { $0.spec.shutdown = "Terminate" }
-                log("cron \(resource.name): replacing \(name)")
+                workflowWrites += 1
+                logger.info(
+                    "cron: replacing a run", metadata: resource.logMetadata.merging(["workflow.name": "\(name)"]) { $1 }
+                )
             }
         }
         if let run = decision.run {
@@ -66,13 +72,19 @@ struct CronScheduler {
             do {
                 try store.create(wf)
                 created.append(wf.name)
-                log("cron \(resource.name): created \(wf.name) for \(Timestamp.format(run))")
+                workflowWrites += 1
+                logger.info(
+                    "cron: created a run",
+                    metadata: resource.logMetadata.merging([
+                        "workflow.name": "\(wf.name)", "workflow.uid": "\(wf.metadata.uid ?? "")",
+                        "scheduled": "\(Timestamp.format(run))",
+                    ]) { $1 })
             } catch {
                 // `alreadyExists`: another scheduler ran this activation already.
                 if error.code != .alreadyExists { throw error }
             }
         } else if let why = decision.skipped {
-            log("cron \(resource.name): skipped: \(why)")
+            logger.info("cron: skipped a run", metadata: resource.logMetadata.merging(["reason": "\(why)"]) { $1 })
         }
         state.lastScheduledTime = decision.lastScheduledTime
         if decision.stop { state.stopped = true }
@@ -89,4 +101,9 @@ struct CronScheduler {
         for r in succeeded.dropFirst(max(0, cron.spec.successfulJobsHistoryLimit ?? 3)) { try store.delete(uid: r.uid) }
         for r in failed.dropFirst(max(0, cron.spec.failedJobsHistoryLimit ?? 1)) { try store.delete(uid: r.uid) }
     }
+}
+
+extension StoredResource {
+    /// The CronWorkflow's fields in a log entry.
+    var logMetadata: Logger.Metadata { ["cron.name": "\(name)", "cron.namespace": "\(namespace)"] }
 }

@@ -5,14 +5,16 @@ import Foundation
 /// At most one timer is pending: the loop waits once per pass, mostly with the same poll timeout, and is mostly
 /// woken by a signal long before it. A timer per wait left hundreds pending on a busy controller, each waking a
 /// thread for nothing when it fired.
-final class Wakeup: @unchecked Sendable {
+public final class Wakeup: @unchecked Sendable {
     private let lock = NSLock()
     private var pending = false
     private var waiter: (deadline: DispatchTime, continuation: CheckedContinuation<Void, Never>)?
     /// When the pending timer fires (nil: none pending).
     private var timerDeadline: DispatchTime?
 
-    func signal() {
+    public init() {}
+
+    public func signal() {
         lock.lock()
         if let w = waiter {
             waiter = nil
@@ -24,8 +26,24 @@ final class Wakeup: @unchecked Sendable {
         }
     }
 
+    /// Returns at the next signal, or at once if one is pending (a clock that is not the wall clock signals when
+    /// its time comes).
+    public func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if pending {
+                pending = false
+                lock.unlock()
+                c.resume()
+                return
+            }
+            waiter = (.distantFuture, c)
+            lock.unlock()
+        }
+    }
+
     /// Returns at the next signal (or at once if one is pending), or after `timeout` seconds.
-    func wait(timeout: Double) async {
+    public func wait(timeout: Double) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             lock.lock()
             if pending {
@@ -64,6 +82,10 @@ final class Wakeup: @unchecked Sendable {
             waiter = nil
             lock.unlock()
             w.continuation.resume()
+            return
+        }
+        if w.deadline == .distantFuture {  // waiting for a signal only
+            lock.unlock()
             return
         }
         timerDeadline = w.deadline

@@ -3,6 +3,7 @@ import ArgosyModel
 import ArgosyRuntime
 import ArgosyStore
 import Foundation
+import Logging
 
 /// Cleans up after finished work: `ttlStrategy` archives and deletes finished workflows, `podGC` removes
 /// finished steps' files (their logs and outputs), as Argo's controller deletes workflows and pods.
@@ -19,25 +20,25 @@ struct WorkflowCollector {
         self.runtime = runtime
     }
 
-    mutating func sweep(now: Date, log: (String) -> Void) {
+    mutating func sweep(now: Date, logger: Logger) {
         let workflows: [WorkflowSummary]
         do {
             workflows = try store.list(namespace: nil)
         } catch {
-            log("gc: cannot list workflows: \(error)")
+            logger.error("gc: cannot list workflows", metadata: ["error": "\(error)"])
             return
         }
         hasPendingWork = false
         for wf in workflows {
             do {
-                try sweep(wf, now: now, log: log)
+                try sweep(wf, now: now, logger: logger)
             } catch {
-                log("gc \(wf.namespace)/\(wf.name): \(error)")
+                logger.error("gc failed", metadata: wf.logMetadata.merging(["error": "\(error)"]) { $1 })
             }
         }
     }
 
-    private mutating func sweep(_ wf: WorkflowSummary, now: Date, log: (String) -> Void) throws {
+    private mutating func sweep(_ wf: WorkflowSummary, now: Date, logger: Logger) throws {
         let finished = wf.phase?.isFinished == true
         if finished, let finishedAt = wf.finishedAt,
             let ttl = wf.ttlStrategy?.seconds(succeeded: wf.phase == .succeeded),
@@ -45,7 +46,7 @@ struct WorkflowCollector {
         {
             try store.archive(uid: wf.uid, now: now)
             runtime.removeFiles(workflowUID: wf.uid, podName: nil)
-            log("gc: archived and deleted \(wf.namespace)/\(wf.name) (ttlStrategy)")
+            logger.info("gc: archived and deleted (ttlStrategy)", metadata: wf.logMetadata)
             return
         }
         if wf.ttlStrategy != nil, !finished || wf.ttlStrategy?.seconds(succeeded: wf.phase == .succeeded) != nil {
@@ -71,5 +72,12 @@ struct WorkflowCollector {
         default:
             return
         }
+    }
+}
+
+extension WorkflowSummary {
+    /// The workflow's fields in a log entry.
+    var logMetadata: Logger.Metadata {
+        ["workflow.name": "\(name)", "workflow.namespace": "\(namespace)", "workflow.uid": "\(uid)"]
     }
 }

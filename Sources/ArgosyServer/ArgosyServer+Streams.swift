@@ -135,7 +135,7 @@ extension ArgosyServer {
         var pods: [NodeStatus] = []
         var done = false
         var storeChanged = true
-        while !Task.isCancelled {
+        while !Task.isCancelled, !changes.isStopped {
             if storeChanged {
                 guard let wf = try api({ () throws(ArgosyError) in try store.get(uid: uid) }) else { return }
                 done = wf.phase?.isFinished == true

@@ -5,6 +5,8 @@ import ArgosyStore
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import Logging
+import ServiceLifecycle
 
 /// `argosy server`: the argo-server REST API and the controller in one process.
 public struct ArgosyServer: Sendable {
@@ -34,10 +36,15 @@ public struct ArgosyServer: Sendable {
         self.controller = controller
         self.home = home
         self.options = options
-        changes = StoreChanges(store: store)
+        changes = controller.changes
     }
 
-    /// Serves until cancelled; `onListening` gets the bound port (0 in the options picks a free one).
+    /// Serves until cancelled or until SIGTERM or SIGINT; `onListening` gets the bound port (0 in the options
+    /// picks a free one).
+    ///
+    /// One service group: on a signal it shuts down in reverse order, so the watchers' streams end first, then the
+    /// HTTP server stops accepting and drains the requests under way, then the controller finishes its pass and
+    /// commit and releases its leases.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = makeRouter()
         let app = Application(
@@ -45,13 +52,18 @@ public struct ArgosyServer: Sendable {
             server: try options.tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "argosy"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await controller.run() }
-            group.addTask { try await app.runService() }
-            try await group.next()
-            controller.stop()
-            group.cancelAll()
-        }
+        var logger = Logger(label: "argosy-server")
+        logger.logLevel = .warning
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: controller, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: StreamsEnd(changes: changes)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { changes.stop() }
+        try await group.run()
     }
 
     /// The whole API: routes, Argo's error shape for every failure (unknown paths included), and tokens when the
@@ -152,5 +164,15 @@ extension Request {
         } catch {
             throw APIError(.badRequest, "malformed JSON: \(error.description)")
         }
+    }
+}
+
+/// Ends the watchers' streams when the server shuts down (they would hold its drain open forever).
+struct StreamsEnd: Service {
+    let changes: StoreChanges
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        changes.stop()
     }
 }

@@ -22,8 +22,15 @@ public final class StoreChanges: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Ends the watch (subscribers get no more notices).
-    public func stop() { lock.withLock { stopped = true } }
+    /// Ends the watch: every subscription finishes (a watcher's loop over it ends).
+    public func stop() {
+        let ending = lock.withLock {
+            stopped = true
+            defer { subscribers = [:] }
+            return Array(subscribers.values)
+        }
+        for subscriber in ending { subscriber.finish() }
+    }
 
     /// Notices from now on, one per change (changes while one is pending are folded into it); the first
     /// arrives at once, so a subscriber reads the store's state before waiting.
@@ -33,6 +40,10 @@ public final class StoreChanges: @unchecked Sendable {
         continuation.yield()
         continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
         lock.withLock {
+            if stopped {
+                continuation.finish()
+                return
+            }
             subscribers[id] = continuation
             if poller == nil {
                 // A thread of its own: notices keep coming when every task thread is busy.
@@ -52,6 +63,9 @@ public final class StoreChanges: @unchecked Sendable {
     /// How many changes were noticed so far: a subscriber that cannot wait on its notices (it also watches
     /// files) compares this instead.
     public var generation: Int { lock.withLock { changeCount } }
+
+    /// Whether the watch has ended (the process is shutting down).
+    public var isStopped: Bool { lock.withLock { stopped } }
 
     /// How many watchers are subscribed.
     public var subscriberCount: Int { lock.withLock { subscribers.count } }

@@ -493,6 +493,18 @@ public final class WorkflowStore: Sendable {
             ).compactMap { $0.string("lease_owner") })
     }
 
+    /// When the next lease another owner holds on an unfinished workflow (or one with requests) lapses, if it is
+    /// not renewed: a controller waits for it instead of polling, in case that owner died.
+    public func nextLeaseExpiry(after now: Date, excludingOwner owner: String) throws(ArgosyError) -> Date? {
+        try database.query(
+            """
+            SELECT MIN(lease_expires) AS next FROM workflows
+            WHERE (phase NOT IN ('Succeeded', 'Failed', 'Error') OR uid IN (SELECT workflow_uid FROM requests))
+                AND lease_owner IS NOT NULL AND lease_owner != ? AND lease_expires >= ?
+            """, [.text(owner), SQLValue(now)]
+        ).first?.date("next")
+    }
+
     /// Unfinished workflows nobody holds a live lease on, oldest first.
     public func orphanedWorkflows(now: Date) throws(ArgosyError) -> [String] {
         try database.query(

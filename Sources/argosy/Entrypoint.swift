@@ -4,6 +4,7 @@ import ArgosyCLI
 @main
 enum Main {
     static func main() async {
+        ArgosyCommand.bootstrapLogging()
         await ArgosyCommand.main()
     }
 }

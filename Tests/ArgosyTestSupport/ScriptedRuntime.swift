@@ -1,3 +1,4 @@
+import ArgosyController
 import ArgosyModel
 import ArgosyRuntime
 import Foundation
@@ -20,6 +21,7 @@ public final class ScriptedRuntime: StepRuntime, @unchecked Sendable {
     public let results: AsyncStream<StepResult>
     private let continuation: AsyncStream<StepResult>.Continuation
     private let script: @Sendable (StepLaunch) -> Outcome?
+    private let now: @Sendable () -> Date
     private let lock = NSLock()
     private var started: [String: StepLaunch] = [:]
     private var ended: [String: StepResult] = [:]
@@ -27,9 +29,13 @@ public final class ScriptedRuntime: StepRuntime, @unchecked Sendable {
     private var _kills: [StepKill] = []
     private var _removed: [String] = []
 
-    /// `script` decides each new step's outcome; nil keeps it running.
-    public init(script: @escaping @Sendable (StepLaunch) -> Outcome? = { _ in .exit(0) }) {
+    /// `script` decides each new step's outcome; nil keeps it running. Steps end at `clock`'s time (the wall
+    /// clock's without one).
+    public init(
+        clock: (any ControllerClock)? = nil, script: @escaping @Sendable (StepLaunch) -> Outcome? = { _ in .exit(0) }
+    ) {
         self.script = script
+        now = { clock?.now ?? Date() }
         (results, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
@@ -88,7 +94,7 @@ public final class ScriptedRuntime: StepRuntime, @unchecked Sendable {
         }
         var result = StepResult(
             workflowUID: launch.workflowUID, nodeID: launch.nodeID, exitCode: nil, killReason: killReason,
-            finishedAt: Date())
+            finishedAt: now())
         switch outcome {
         case .exit(let code, let stdout):
             result.exitCode = code

@@ -51,12 +51,17 @@ struct ControllerTests {
             store = try WorkflowStore(home: url)
         }
 
-        func controller(_ runtime: ScriptedRuntime, only uids: Set<String>) -> WorkflowController {
-            var options = WorkflowController.Options(
+        var options: WorkflowController.Options {
+            WorkflowController.Options(
                 home: url, supervisor: "/nonexistent/argosy-exec", argosy: "/nonexistent/argosy",
                 runtimeConfig: RuntimeConfig())
-            options.pollSeconds = 0.02
-            return WorkflowController(store: store, options: options, scope: .only(uids), runtime: runtime)
+        }
+
+        func controller(_ runtime: ScriptedRuntime, only uids: Set<String>, clock: ManualClock? = nil)
+            -> WorkflowController
+        {
+            WorkflowController(
+                store: store, options: options, scope: .only(uids), runtime: runtime, clock: clock ?? SystemClock())
         }
 
         func prepare(_ yaml: String) throws -> Workflow {

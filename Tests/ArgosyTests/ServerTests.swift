@@ -232,10 +232,26 @@ struct ServerTests {
         let body =
             #"{"workflow": {"metadata": {"name": "drain"}, "spec": {"entrypoint": "t", "templates": [{"name": "t", "container": {"image": "alpine", "command": ["sleep", "1"]}}]}}}"#
         #expect(try Self.request("POST", "\(base)/api/v1/workflows/default", body).0 == 200)
+        // Open streams (an event stream, a followed log) end when the server shuts down: they do not hold it up.
+        let streams = ["/api/v1/workflow-events/default", "/api/v1/workflows/default/drain/log?logOptions.follow=true"]
+            .map { path in
+                let curl = Process()
+                curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                curl.arguments = ["-sSN", "--max-time", "20", base + path]
+                curl.standardOutput = FileHandle.nullDevice
+                curl.standardError = FileHandle.nullDevice
+                return curl
+            }
+        for curl in streams { try curl.run() }
         Thread.sleep(forTimeInterval: 0.5)
         server.terminate()
         server.waitUntilExit()
         #expect(server.terminationReason == .exit, "a clean exit, not a crash")
+        #expect(server.terminationStatus == 0)
+        for curl in streams {
+            curl.waitUntilExit()
+            #expect(curl.terminationStatus == 0, "the stream ended cleanly, before curl's 20 s limit")
+        }
         let done = try cli.run(["controller", "--idle-exit", "1"], timeout: 30)
         #expect(done.status == 0)
         #expect(CLITests.phase(try cli.waitFinished("drain", timeout: 5)) == "Succeeded")

@@ -3,6 +3,7 @@ import ArgosyEngine
 import ArgosyModel
 import ArgumentParser
 import Foundation
+import ServiceLifecycle
 
 struct ControllerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,9 +33,7 @@ struct ControllerCommand: AsyncParsableCommand {
         let store = try context.openStore()
         let controller = WorkflowController(
             store: store, options: try context.controllerOptions(), scope: .all(idleExit: idleExit))
-        let interrupt = InterruptHandler { controller.stop() }
-        defer { interrupt.cancel() }
-        try await controller.run()
+        try await ServiceGroup.runUntilSignalled(controller)
     }
 
     static func create(_ path: String) -> FileHandle? {

@@ -71,8 +71,6 @@ struct ServerCommand: AsyncParsableCommand {
             }
             let note = certificateNote
             let server = ArgosyServer(store: store, controller: controller, home: context.home, options: options)
-            let interrupt = InterruptHandler { controller.stop() }
-            defer { interrupt.cancel() }
             try await server.run { bound in
                 let scheme = secure ? "https" : "http"
                 var line = "argosy server listening on \(scheme)://\(address):\(bound)\n"
