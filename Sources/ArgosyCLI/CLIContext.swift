@@ -67,7 +67,7 @@ struct CLIContext {
         }
     }
 
-    func openStore() throws -> WorkflowStore { try WorkflowStore(home: home) }
+    func openStore() throws -> WorkflowStore { try SQLiteStore(home: home) }
 
     /// How workflows submitted to `namespace` are prepared: this home's limits.
     func preparationOptions(namespace: String) -> WorkflowPreparation.Options {

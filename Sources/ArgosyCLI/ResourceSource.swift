@@ -49,7 +49,7 @@ enum ResourceSource {
     {
         switch self {
         case .local(_, let store):
-            let text = try WorkflowStore.encodeManifest(manifest)
+            let text = try StoredManifest.encode(manifest)
             let ns = kind.isClusterScoped ? "" : namespace
             if update {
                 try store.updateResource(kind, namespace: ns, name: name, manifest: text)

@@ -40,7 +40,7 @@ struct CronScheduler {
     }
 
     private mutating func tick(_ resource: StoredResource, now: Date, logger: Logger) throws -> Date? {
-        let cron = try WorkflowStore.decodeManifest(CronWorkflow.self, resource.manifest)
+        let cron = try StoredManifest.decode(CronWorkflow.self, resource.manifest)
         let planner = try CronPlanner(cron)
         if cron.spec.suspend != true { hasActiveSchedules = true }
         let ns = resource.namespace

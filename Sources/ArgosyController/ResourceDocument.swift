@@ -10,7 +10,7 @@ public enum ResourceDocument {
     public static func json(_ resource: StoredResource, store: WorkflowStore) throws(ArgosyError) -> JSONValue {
         switch resource.kind {
         case .cronWorkflow:
-            let cron = try WorkflowStore.decodeManifest(CronWorkflow.self, resource.manifest)
+            let cron = try StoredManifest.decode(CronWorkflow.self, resource.manifest)
             guard case .object(var document) = try encode(cron) else { return .null }
             let state =
                 try store.cronState(CronState.self, namespace: resource.namespace, name: resource.name) ?? CronState()
@@ -30,7 +30,7 @@ public enum ResourceDocument {
             document["status"] = JSONValue(members: status)
             return .object(document)
         default:
-            var wf = try WorkflowStore.decodeManifest(Workflow.self, resource.manifest)
+            var wf = try StoredManifest.decode(Workflow.self, resource.manifest)
             wf.kind = resource.kind.rawValue
             return try encode(wf)
         }
@@ -51,9 +51,9 @@ extension WorkflowStore {
         guard let r = try resource(.cronWorkflow, namespace: namespace, name: name) else {
             throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
         }
-        var cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
+        var cron = try StoredManifest.decode(CronWorkflow.self, r.manifest)
         cron.spec.suspend = suspended ? true : nil
         try updateResource(
-            .cronWorkflow, namespace: namespace, name: name, manifest: try WorkflowStore.encodeManifest(cron))
+            .cronWorkflow, namespace: namespace, name: name, manifest: try StoredManifest.encode(cron))
     }
 }

@@ -23,7 +23,7 @@ public enum SubmitSource {
             guard let r = try store.resource(.cronWorkflow, namespace: namespace, name: name) else {
                 throw ArgosyError(.notFound, "cronworkflows.argoproj.io \"\(name)\" not found")
             }
-            let cron = try WorkflowStore.decodeManifest(CronWorkflow.self, r.manifest)
+            let cron = try StoredManifest.decode(CronWorkflow.self, r.manifest)
             meta.labels = ["workflows.argoproj.io/cron-workflow": name]
             return Workflow(metadata: meta, spec: cron.spec.workflowSpec)
         default:

@@ -197,7 +197,7 @@ public final class WorkflowController: Service, @unchecked Sendable {
         var timers = Timers(
             look: start, renew: start.addingTimeInterval(options.leaseSeconds / 3),
             cron: scheduler == nil ? nil : start, sweep: collector == nil ? nil : start, idleSince: start)
-        var dataVersion = store.database.dataVersion()
+        var dataVersion = store.changeVersion().others
         let results = Task { [runtime] in
             for await result in runtime.results { self.post(.stepEnded(result)) }
         }
@@ -219,7 +219,7 @@ public final class WorkflowController: Service, @unchecked Sendable {
                 case .requested: timers.look = .distantPast
                 case .storeChanged:
                     // Another process wrote (this one's own writes come as `.requested`, or are the controller's).
-                    let version = store.database.dataVersion()
+                    let version = store.changeVersion().others
                     if version != dataVersion {
                         dataVersion = version
                         timers.look = .distantPast

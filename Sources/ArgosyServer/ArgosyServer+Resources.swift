@@ -172,14 +172,14 @@ extension ArgosyServer {
                 try WorkflowPreparation.validateName(name)
                 wf.metadata.namespace = kind.isClusterScoped ? nil : namespace
                 if wf.metadata.creationTimestamp == nil { wf.metadata.creationTimestamp = Date() }
-                return (name, try WorkflowStore.encodeManifest(wf))
+                return (name, try StoredManifest.encode(wf))
             case (.cronWorkflow(var cron), .cronWorkflow):
                 let name = cron.metadata.name ?? ""
                 try WorkflowPreparation.validateName(name)
                 _ = try CronPlanner(cron)
                 cron.metadata.namespace = namespace
                 if cron.metadata.creationTimestamp == nil { cron.metadata.creationTimestamp = Date() }
-                return (name, try WorkflowStore.encodeManifest(cron))
+                return (name, try StoredManifest.encode(cron))
             default:
                 throw ArgosyError(.invalid, "expected kind \(kind.rawValue), found \(resource.kind)")
             }
@@ -200,10 +200,10 @@ extension ArgosyServer {
         try api { () throws(ArgosyError) -> JSONValue in
             switch kind {
             case .cronWorkflow:
-                return (try? JSONValue(encoding: try WorkflowStore.decodeManifest(CronWorkflow.self, manifest)))
+                return (try? JSONValue(encoding: try StoredManifest.decode(CronWorkflow.self, manifest)))
                     ?? .null
             default:
-                var wf = try WorkflowStore.decodeManifest(Workflow.self, manifest)
+                var wf = try StoredManifest.decode(Workflow.self, manifest)
                 wf.kind = kind.rawValue
                 return (try? JSONValue(encoding: wf)) ?? .null
             }

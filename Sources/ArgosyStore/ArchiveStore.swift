@@ -14,7 +14,7 @@ public struct ArchivedWorkflow: Sendable {
     public var workflow: Workflow
 }
 
-extension WorkflowStore {
+extension SQLiteStore {
     /// Copies a finished workflow, status and nodes included, into the archive and deletes the live one.
     public func archive(uid: String, now: Date) throws(ArgosyError) {
         guard let stored = try get(uid: uid) else { throw ArgosyError(.notFound, "workflow \(uid) not found") }

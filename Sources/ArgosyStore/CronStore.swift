@@ -1,7 +1,7 @@
 import ArgosyModel
 import Foundation
 
-extension WorkflowStore {
+extension SQLiteStore {
     /// The scheduler's record of a CronWorkflow (last run, counts), kept apart from its manifest.
     public func cronState<T: Decodable>(_ type: T.Type, namespace: String, name: String) throws(ArgosyError) -> T? {
         guard

@@ -1,7 +1,7 @@
 import ArgosyModel
 import Foundation
 
-extension WorkflowStore {
+extension SQLiteStore {
     /// Takes every key for `holder` in one transaction, or none. `limits` gives each key's capacity.
     /// Waiters are served by priority, then first come first served. Returns the first key that is full.
     public func acquireLocks(keys: [String], limits: [String: Int], holder: String, priority: Int, now: Date)

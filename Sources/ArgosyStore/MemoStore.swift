@@ -1,7 +1,7 @@
 import ArgosyModel
 import Foundation
 
-extension WorkflowStore {
+extension SQLiteStore {
     /// A memoized entry: the outputs a node saved under `key` in cache `cache`.
     public func memoEntry(namespace: String, cache: String, key: String) throws(ArgosyError) -> (
         outputs: Outputs?, savedAt: Date

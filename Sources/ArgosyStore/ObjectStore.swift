@@ -25,7 +25,7 @@ public struct KeyValueObject: Sendable, Hashable {
     }
 }
 
-extension WorkflowStore {
+extension SQLiteStore {
     public func createObject(_ object: KeyValueObject) throws(ArgosyError) {
         try KubernetesName.checkLabel(object.namespace, field: "namespace")
         try KubernetesName.checkSubdomain(object.name, field: "name")

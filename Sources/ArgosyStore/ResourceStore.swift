@@ -29,7 +29,7 @@ public struct StoredResource: Sendable {
     public var createdAt: Date
 }
 
-extension WorkflowStore {
+extension SQLiteStore {
     /// Stores a new resource; a clash of names is `alreadyExists`.
     public func createResource(_ kind: ResourceKind, namespace: String, name: String, manifest: String, now: Date)
         throws(ArgosyError)

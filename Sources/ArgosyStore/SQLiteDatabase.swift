@@ -133,10 +133,10 @@ public final class SQLiteDatabase: @unchecked Sendable {
     }
 
     /// Changes whenever anyone writes: another connection commits (`data_version`) or this one changes rows.
-    public func changeVersion() -> DatabaseVersion {
+    public func changeVersion() -> StoreVersion {
         lock.lock()
         defer { lock.unlock() }
-        return DatabaseVersion(others: dataVersion(), own: Int64(sqlite3_total_changes64(handle)))
+        return StoreVersion(others: dataVersion(), own: Int64(sqlite3_total_changes64(handle)))
     }
 
     private func prepared(_ sql: String) throws(ArgosyError) -> OpaquePointer {
@@ -148,12 +148,6 @@ public final class SQLiteDatabase: @unchecked Sendable {
         statements[sql] = statement
         return statement
     }
-}
-
-/// See ``SQLiteDatabase/changeVersion()``.
-public struct DatabaseVersion: Hashable, Sendable {
-    var others: Int
-    var own: Int64
 }
 
 /// sqlite3's SQLITE_TRANSIENT: copy bound text before returning.

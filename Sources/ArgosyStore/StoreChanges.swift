@@ -75,7 +75,7 @@ public final class StoreChanges: @unchecked Sendable {
     }
 
     /// Waits one interval, then notifies the subscribers if the store changed; false once stopped.
-    private func tick(_ last: inout DatabaseVersion?) -> Bool {
+    private func tick(_ last: inout StoreVersion?) -> Bool {
         let c = interval.components
         usleep(useconds_t(c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000))
         let (waiting, stop) = lock.withLock { (Array(subscribers.values), stopped) }

@@ -10,7 +10,7 @@ public struct APIToken: Sendable {
     public var revoked: Bool
 }
 
-extension WorkflowStore {
+extension SQLiteStore {
     /// Issues a token: stores its hash and scope, returns the secret (shown once, never stored).
     public func issueToken(name: String, namespaces: [String], now: Date) throws(ArgosyError) -> String {
         var bytes = [UInt8](repeating: 0, count: 32)

@@ -68,587 +68,221 @@ public struct ControlRequest: Sendable, Hashable {
     public var argument: String?
 }
 
-/// Workflows, their nodes, secrets and config maps in one SQLite file.
-public final class WorkflowStore: Sendable {
-    public let database: SQLiteDatabase
-    /// How many children rows each node has stored, as this process wrote or read them.
-    private let storedChildren = ChildCounts()
-    private let createdManifests = CreatedManifests()
-    private let manifestSummaries = ManifestSummaries()
-    private let launchParts = StepLaunch.Parts()
+/// Everything the controller and the server persist: workflows and their nodes, launch records, leases, user
+/// requests, locks, memo entries, secrets and config maps, templates and CronWorkflows, tokens and the archive.
+///
+/// ``SQLiteStore`` is the first implementation; `StoreConformanceTests` is the suite any other must pass
+/// unchanged. Every implementation keeps these promises:
+/// - A commit (``commit(_:)``) is all or nothing, and only the lease holder's commit is taken (another is a
+///   ``ArgosyError/Code/conflict``).
+/// - ``inTransaction(_:)`` makes its body one transaction; the store's own writes inside it are savepoints (a
+///   failed one is undone alone).
+/// - Several connections (processes) may share the store: each sees the others' commits, and
+///   ``changeVersion()`` changes with every write, its own and theirs.
+/// - Errors carry their cause for the log; none of its text is meant for API clients.
+public protocol WorkflowStore: AnyObject, Sendable {
+    // MARK: Workflows
 
-    /// Opens `<home>/argosy.db`, creating the folder and the schema when needed and migrating a store written by an
-    /// earlier release (see ``StoreSchema``).
-    public init(home: URL) throws(ArgosyError) {
-        do {
-            try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        } catch {
-            throw ArgosyError(.io, "cannot create \(home.path): \(error.localizedDescription)")
-        }
-        database = try SQLiteDatabase(path: home.appendingPathComponent("argosy.db").path)
-        try StoreSchema.migrate(database)
-    }
-
-    static func encoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .secondsSince1970
-        return e
-    }
-
-    static func decoder() -> JSONDecoder {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .secondsSince1970
-        return d
-    }
-
-    static func encode(node: NodeStatus) throws(ArgosyError) -> String {
-        do {
-            return try node.json(nested: encoder())
-        } catch {
-            throw ArgosyError(.internal, "cannot encode node \(node.id): \(error)")
-        }
-    }
-
-    func encode(launch: StepLaunch) throws(ArgosyError) -> String {
-        do {
-            return try launchParts.json(launch, encoder: Self.encoder())
-        } catch {
-            throw ArgosyError(.internal, "cannot encode the launch of node \(launch.nodeID): \(error)")
-        }
-    }
-
-    static func encode<T: Encodable>(_ value: T) throws(ArgosyError) -> String {
-        do {
-            return String(decoding: try encoder().encode(value), as: UTF8.self)
-        } catch {
-            throw ArgosyError(.internal, "cannot encode \(T.self): \(error)")
-        }
-    }
-
-    /// Reads a manifest the store kept.
-    public static func decodeManifest<T: Decodable>(_ type: T.Type, _ text: String) throws(ArgosyError) -> T {
-        try decode(type, text)
-    }
-
-    /// A manifest as the store keeps it.
-    public static func encodeManifest<T: Encodable>(_ value: T) throws(ArgosyError) -> String { try encode(value) }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws(ArgosyError) -> T {
-        do {
-            return try decoder().decode(type, from: Data(text.utf8))
-        } catch {
-            throw ArgosyError(.io, "stored \(T.self) is unreadable: \(error)")
-        }
-    }
-
-    // MARK: - Workflows
-
-    /// Stores a new workflow. Its name (or generateName), uid and creation time must be set.
-    /// With `leaseOwner`, the new workflow is leased to that controller from the start.
-    public func create(_ workflow: Workflow, leaseOwner: String? = nil, leaseUntil: Date? = nil) throws(ArgosyError) {
-        try KubernetesName.checkLabel(workflow.namespace, field: "metadata.namespace")
-        try KubernetesName.checkSubdomain(workflow.name, field: "metadata.name")
-        let manifest = try Self.encode(workflow)
-        storedChildren.forget(workflow.metadata.uid ?? "")  // an archived workflow put back keeps its uid
-        do {
-            try database.query(
-                """
-                INSERT INTO workflows (uid, namespace, name, created_at, manifest, progress, lease_owner, lease_expires)
-                VALUES (?, ?, ?, ?, ?, '0/0', ?, ?)
-                """,
-                [
-                    .text(workflow.metadata.uid ?? ""), .text(workflow.namespace), .text(workflow.name),
-                    SQLValue(workflow.metadata.creationTimestamp ?? Date()), .text(manifest), SQLValue(leaseOwner),
-                    SQLValue(leaseUntil),
-                ])
-        } catch {
-            if error.message.contains("UNIQUE") {
-                throw ArgosyError(
-                    .alreadyExists, "workflows \"\(workflow.name)\" already exists in namespace \(workflow.namespace)")
-            }
-            throw error
-        }
-        createdManifests.keep(workflow.metadata.uid ?? "", manifest, workflow)
-    }
-
-    public func get(namespace: String, name: String) throws(ArgosyError) -> StoredWorkflow? {
-        guard
-            let row = try database.query(
-                "SELECT * FROM workflows WHERE namespace = ? AND name = ?",
-                [
-                    .text(namespace), .text(name),
-                ]
-            ).first
-        else { return nil }
-        return try load(row)
-    }
-
-    public func get(uid: String) throws(ArgosyError) -> StoredWorkflow? {
-        guard let row = try database.query("SELECT * FROM workflows WHERE uid = ?", [.text(uid)]).first else {
-            return nil
-        }
-        return try load(row)
-    }
-
-    /// A workflow's name, phase and finish time, without decoding its manifest or its nodes.
-    public func outcome(uid: String) throws(ArgosyError) -> (name: String, phase: WorkflowPhase?, finishedAt: Date?)? {
-        guard
-            let row = try database.query("SELECT name, phase, finished_at FROM workflows WHERE uid = ?", [.text(uid)])
-                .first
-        else { return nil }
-        return (row.string("name") ?? "", WorkflowPhase(rawValue: row.string("phase") ?? ""), row.date("finished_at"))
-    }
-
-    /// How many workflows are in each phase (nil: not started), counted by the database.
-    public func countsByPhase() throws(ArgosyError) -> [WorkflowPhase?: Int] {
-        var counts: [WorkflowPhase?: Int] = [:]
-        for row in try database.query("SELECT phase, COUNT(*) AS n FROM workflows GROUP BY phase") {
-            counts[WorkflowPhase(rawValue: row.string("phase") ?? ""), default: 0] += row.int("n") ?? 0
-        }
-        return counts
-    }
-
-    /// The most recently created workflow in `namespace` (`@latest`).
-    public func latest(namespace: String?) throws(ArgosyError) -> WorkflowSummary? {
-        try list(namespace: namespace).first
-    }
-
-    private func load(_ row: SQLRow) throws(ArgosyError) -> StoredWorkflow {
-        let uid = row.string("uid") ?? ""
-        let manifest = row.string("manifest") ?? "{}"
-        let workflow: Workflow
-        if let created = createdManifests.take(uid, manifest) {
-            workflow = created
-        } else {
-            workflow = try Self.decode(Workflow.self, manifest)
-        }
-        var children: [String: [String]] = [:]
-        for c in try database.query(
-            "SELECT node_id, child_id FROM node_children WHERE workflow_uid = ? ORDER BY node_id, position",
-            [.text(uid)])
-        {
-            children[c.string("node_id") ?? "", default: []].append(c.string("child_id") ?? "")
-        }
-        var nodes: [NodeStatus] = []
-        var counts: [String: Int] = [:]
-        for n in try database.query("SELECT body FROM nodes WHERE workflow_uid = ?", [.text(uid)]) {
-            var node = try Self.decode(NodeStatus.self, n.string("body") ?? "{}")
-            // A body written before the child table keeps its children inside; they move at its next save.
-            counts[node.id] = children[node.id]?.count ?? 0
-            if let c = children[node.id] { node.children = c }
-            nodes.append(node)
-        }
-        if row.date("finished_at") == nil { storedChildren.seed(uid, counts) }
-        let outputs =
-            try row.string("outputs").map { (t) throws(ArgosyError) in try Self.decode([String: String].self, t) }
-            ?? [:]
-        return StoredWorkflow(
-            workflow: workflow, phase: WorkflowPhase(rawValue: row.string("phase") ?? ""),
-            startedAt: row.date("started_at"), finishedAt: row.date("finished_at"), message: row.string("message"),
-            progress: row.string("progress"), outputs: outputs, nodes: nodes, leaseOwner: row.string("lease_owner"),
-            leaseExpires: row.date("lease_expires"), specVersion: row.int("spec_version") ?? 0)
-    }
-
-    /// Workflow ids and names, newest first, read without decoding any manifest.
-    public func workflowIDs(namespace: String?) throws(ArgosyError) -> [(uid: String, name: String)] {
-        let rows =
-            namespace == nil
-            ? try database.query("SELECT uid, name FROM workflows ORDER BY created_at DESC, name")
-            : try database.query(
-                "SELECT uid, name FROM workflows WHERE namespace = ? ORDER BY created_at DESC, name",
-                [.text(namespace!)])
-        return rows.map { ($0.string("uid") ?? "", $0.string("name") ?? "") }
-    }
-
-    /// Workflows, newest first, without their nodes.
-    /// Every workflow (of `namespace`), newest first. What a summary takes from the manifest is decoded once per
-    /// version of it (the controller's clean-up lists all workflows every second).
-    public func list(namespace: String?) throws(ArgosyError) -> [WorkflowSummary] {
-        let columns = """
-            uid, namespace, name, phase, created_at, started_at, finished_at, message, progress, lease_owner,
-            lease_expires, spec_version, length(manifest) AS manifest_length
-            """
-        let rows =
-            namespace == nil
-            ? try database.query("SELECT \(columns) FROM workflows ORDER BY created_at DESC, name")
-            : try database.query(
-                "SELECT \(columns) FROM workflows WHERE namespace = ? ORDER BY created_at DESC, name",
-                [.text(namespace!)])
-        var out: [WorkflowSummary] = []
-        for row in rows {
-            let uid = row.string("uid") ?? ""
-            let version = ManifestSummaries.Version(
-                spec: row.int("spec_version") ?? 0, createdAt: row.date("created_at") ?? .distantPast,
-                length: row.int("manifest_length") ?? 0)
-            var fields = manifestSummaries.get(uid, version)
-            if fields == nil {
-                let text =
-                    try database.query("SELECT manifest FROM workflows WHERE uid = ?", [.text(uid)]).first?.string(
-                        "manifest") ?? "{}"
-                let wf = try Self.decode(Workflow.self, text)
-                fields = ManifestSummaries.Fields(
-                    priority: wf.spec.priority ?? 0, suspended: wf.spec.suspend == true,
-                    shutdown: !(wf.spec.shutdown ?? "").isEmpty,
-                    cronWorkflow: wf.metadata.labels?["workflows.argoproj.io/cron-workflow"],
-                    ttlStrategy: wf.spec.ttlStrategy, podGC: wf.spec.podGC)
-                manifestSummaries.set(uid, version, fields!)
-            }
-            let f = fields!
-            out.append(
-                WorkflowSummary(
-                    uid: uid, namespace: row.string("namespace") ?? "",
-                    name: row.string("name") ?? "", phase: WorkflowPhase(rawValue: row.string("phase") ?? ""),
-                    createdAt: row.date("created_at") ?? Date(), startedAt: row.date("started_at"),
-                    finishedAt: row.date("finished_at"), message: row.string("message"),
-                    progress: row.string("progress"), priority: f.priority, suspended: f.suspended,
-                    shutdown: f.shutdown, cronWorkflow: f.cronWorkflow, ttlStrategy: f.ttlStrategy, podGC: f.podGC,
-                    leaseOwner: row.string("lease_owner"), leaseExpires: row.date("lease_expires")))
-        }
-        if namespace == nil { manifestSummaries.keep(only: Set(out.map(\.uid))) }
-        return out
-    }
-
-    /// Deletes a workflow and its nodes. Returns false when it did not exist.
+    /// Stores a new workflow (its name or generateName, uid and creation time set); `alreadyExists` when its name
+    /// is taken in its namespace. With `leaseOwner`, it is leased to that controller from the start.
+    func create(_ workflow: Workflow, leaseOwner: String?, leaseUntil: Date?) throws(ArgosyError)
+    func get(namespace: String, name: String) throws(ArgosyError) -> StoredWorkflow?
+    func get(uid: String) throws(ArgosyError) -> StoredWorkflow?
+    /// A workflow's name, phase and finish time, without its nodes.
+    func outcome(uid: String) throws(ArgosyError) -> (name: String, phase: WorkflowPhase?, finishedAt: Date?)?
+    /// How many workflows are in each phase (nil: not started).
+    func countsByPhase() throws(ArgosyError) -> [WorkflowPhase?: Int]
+    /// The newest workflow (of a namespace, or of all when nil).
+    func latest(namespace: String?) throws(ArgosyError) -> WorkflowSummary?
+    func workflowIDs(namespace: String?) throws(ArgosyError) -> [(uid: String, name: String)]
+    func list(namespace: String?) throws(ArgosyError) -> [WorkflowSummary]
+    /// Deletes the workflow with its nodes, launches, requests and locks; false when there was none.
     @discardableResult
-    public func delete(uid: String) throws(ArgosyError) -> Bool {
-        storedChildren.forget(uid)
-        try releaseLocks(holder: uid)
-        return try database.update("DELETE FROM workflows WHERE uid = ?", [.text(uid)]) > 0
+    func delete(uid: String) throws(ArgosyError) -> Bool
+    /// Changes the stored manifest (a user's suspend, stop, terminate, retry) and counts it in ``specVersion(uid:)``.
+    func updateManifest(uid: String, _ change: (inout Workflow) -> Void) throws(ArgosyError)
+    /// How many times the manifest was changed since the workflow was created; nil when it was deleted.
+    func specVersion(uid: String) throws(ArgosyError) -> Int?
+
+    // MARK: Pass commits
+
+    /// Commits a reconcile pass: the workflow's header, every changed node and the launches it records, in one
+    /// transaction. Only the lease holder may write: a lost lease is a ``ArgosyError/Code/conflict``. With
+    /// `releasingLease` (the pass that finishes the workflow) the lease is given up in the same commit.
+    func commit(_ pass: WorkflowCommit) throws(ArgosyError)
+    /// The launch recorded for a step node, to start or re-attach it after a restart.
+    func launch(uid: String, nodeID: String) throws(ArgosyError) -> StepLaunch?
+    /// Runs `body` in one transaction (a read-modify-write no other connection interleaves with; several commits
+    /// made durable at once).
+    func inTransaction<T>(_ body: () throws(ArgosyError) -> T) throws(ArgosyError) -> T
+    /// Changes whenever anyone writes (another connection's commits and this one's own writes).
+    func changeVersion() -> StoreVersion
+
+    // MARK: Leases
+
+    /// Takes or renews the lease on a workflow; false when another owner holds a live one.
+    func acquireLease(uid: String, owner: String, until: Date, now: Date) throws(ArgosyError) -> Bool
+    /// Extends every lease `owner` holds.
+    func renewLeases(owner: String, until: Date) throws(ArgosyError)
+    func releaseLease(uid: String, owner: String) throws(ArgosyError)
+    /// The owners of leases (live or lapsed) on unfinished workflows.
+    func leaseOwnersOfUnfinished() throws(ArgosyError) -> Set<String>
+    /// When the next lease another owner holds on unfinished work lapses, unless it is renewed.
+    func nextLeaseExpiry(after now: Date, excludingOwner owner: String) throws(ArgosyError) -> Date?
+    /// Unfinished workflows (or finished ones with requests) nobody holds a live lease on, oldest first.
+    func orphanedWorkflows(now: Date) throws(ArgosyError) -> [String]
+
+    // MARK: Requests
+
+    /// Queues a request (`resume`, `set`, `retry`) for whichever controller runs the workflow.
+    func addRequest(uid: String, kind: String, argument: String?) throws(ArgosyError)
+    /// Removes and returns the workflow's pending requests, oldest first (each is taken once).
+    func takeRequests(uid: String) throws(ArgosyError) -> [ControlRequest]
+    func hasRequests(uid: String) throws(ArgosyError) -> Bool
+
+    // MARK: Locks and memoization
+
+    /// Takes every key for `holder` at once, or none; `limits` gives each key's capacity (1 for a mutex). Waiters
+    /// are served by priority, then in order of arrival. Returns the first key that is full.
+    func acquireLocks(keys: [String], limits: [String: Int], holder: String, priority: Int, now: Date)
+        throws(ArgosyError) -> (key: String, held: Int, limit: Int)?
+    func releaseLocks(holder: String) throws(ArgosyError)
+    func lockHolders(key: String) throws(ArgosyError) -> [String]
+    func memoEntry(namespace: String, cache: String, key: String) throws(ArgosyError) -> (
+        outputs: Outputs?, savedAt: Date
+    )?
+    func saveMemoEntry(namespace: String, cache: String, key: String, nodeID: String, outputs: Outputs?, now: Date)
+        throws(ArgosyError)
+
+    // MARK: Secrets and config maps
+
+    func createObject(_ object: KeyValueObject) throws(ArgosyError)
+    func object(_ kind: ObjectKind, namespace: String, name: String) throws(ArgosyError) -> KeyValueObject?
+    func objects(_ kind: ObjectKind, namespace: String?) throws(ArgosyError) -> [KeyValueObject]
+    @discardableResult
+    func deleteObject(_ kind: ObjectKind, namespace: String, name: String) throws(ArgosyError) -> Bool
+
+    // MARK: Templates and CronWorkflows
+
+    /// Stores a manifest (encoded with ``StoredManifest``); `alreadyExists` when the name is taken.
+    func createResource(_ kind: ResourceKind, namespace: String, name: String, manifest: String, now: Date)
+        throws(ArgosyError)
+    func updateResource(_ kind: ResourceKind, namespace: String, name: String, manifest: String) throws(ArgosyError)
+    func resource(_ kind: ResourceKind, namespace: String, name: String) throws(ArgosyError) -> StoredResource?
+    func resources(_ kind: ResourceKind, namespace: String?) throws(ArgosyError) -> [StoredResource]
+    @discardableResult
+    func deleteResource(_ kind: ResourceKind, namespace: String, name: String) throws(ArgosyError) -> Bool
+    func workflowTemplate(_ name: String, namespace: String, cluster: Bool) throws(ArgosyError) -> Workflow?
+    func cronState<T: Decodable>(_ type: T.Type, namespace: String, name: String) throws(ArgosyError) -> T?
+    func setCronState<T: Encodable>(_ state: T, namespace: String, name: String) throws(ArgosyError)
+    func deleteCronState(namespace: String, name: String) throws(ArgosyError)
+    /// The workflows a CronWorkflow created, newest first.
+    func cronRuns(namespace: String, cron: String) throws(ArgosyError) -> [WorkflowSummary]
+
+    // MARK: Tokens
+
+    /// Issues a bearer token scoped to `namespaces` (every one when empty); returns its secret, kept only hashed.
+    func issueToken(name: String, namespaces: [String], now: Date) throws(ArgosyError) -> String
+    func token(secret: String) throws(ArgosyError) -> APIToken?
+    func tokens() throws(ArgosyError) -> [APIToken]
+    @discardableResult
+    func revokeToken(name: String) throws(ArgosyError) -> Bool
+
+    // MARK: Archive
+
+    /// Moves a finished workflow, nodes included, to the archive.
+    func archive(uid: String, now: Date) throws(ArgosyError)
+    func archived(namespace: String?) throws(ArgosyError) -> [ArchivedWorkflow]
+    /// An archived workflow by uid or name.
+    func archived(id: String, namespace: String) throws(ArgosyError) -> ArchivedWorkflow?
+    @discardableResult
+    func deleteArchived(uid: String) throws(ArgosyError) -> Bool
+    /// Puts an archived workflow back among the live ones (for `archive retry`), nodes included.
+    func restore(_ archived: ArchivedWorkflow) throws(ArgosyError)
+}
+
+extension WorkflowStore {
+    /// Stores a new workflow nobody holds yet.
+    public func create(_ workflow: Workflow) throws(ArgosyError) {
+        try create(workflow, leaseOwner: nil, leaseUntil: nil)
     }
 
-    /// Commits a reconcile pass: the workflow's header and every changed node, in one transaction.
-    /// Only the lease holder may write; a lost lease is a ``ArgosyError/Code/conflict``. With `releasingLease`
-    /// (the pass that finishes the workflow), the lease is given up in the same commit.
+    public func addRequest(uid: String, kind: String) throws(ArgosyError) {
+        try addRequest(uid: uid, kind: kind, argument: nil)
+    }
+
+    /// Commits a reconcile pass (see ``commit(_:)``).
     public func save(
         uid: String, phase: WorkflowPhase?, startedAt: Date?, finishedAt: Date?, message: String?, progress: String,
         outputs: [String: String], changedNodes: [NodeStatus], childrenRewritten: Set<String> = [],
         removedNodeIDs: [String] = [], launches: [StepLaunch] = [], leaseOwner: String?, releasingLease: Bool = false
     ) throws(ArgosyError) {
-        let outputsText = outputs.isEmpty ? nil : try Self.encode(outputs)
-        // A node's children live in their own table, one row each: a loop's group with 10,000 children gets one
-        // row per new child instead of all of them re-encoded with its body on every pass.
-        var bodies: [(String, String)] = []
-        for n in changedNodes {
-            var bare = n
-            bare.children = nil
-            bodies.append((n.id, try Self.encode(node: bare)))
-        }
-        var launchBodies: [(String, String)] = []
-        for l in launches { launchBodies.append((l.nodeID, try encode(launch: l))) }
-        var counts: [String: Int] = [:]
-        do {
-            try database.transaction {
-                let changed = try database.update(
-                    """
-                    UPDATE workflows SET started_at = ?, finished_at = ?, message = ?, progress = ?, outputs = ?
-                    WHERE uid = ? AND (lease_owner IS ? OR ? IS NULL)
-                    """,
-                    [
-                        SQLValue(startedAt), SQLValue(finishedAt), SQLValue(message), .text(progress),
-                        SQLValue(outputsText), .text(uid), SQLValue(leaseOwner), SQLValue(leaseOwner),
-                    ])
-                guard changed == 1 else {
-                    throw ArgosyError(.conflict, "workflow \(uid) is no longer owned by this controller")
-                }
-                // Apart, and only when it changes: setting the indexed phase rewrites its index entry even when
-                // the value stays, a page more in every commit.
-                let phaseText = phase?.rawValue ?? ""
-                try database.update(
-                    "UPDATE workflows SET phase = ? WHERE uid = ? AND phase IS NOT ?",
-                    [.text(phaseText), .text(uid), .text(phaseText)])
-                for (id, body) in bodies {
-                    try database.query(
-                        "INSERT OR REPLACE INTO nodes (workflow_uid, id, body) VALUES (?, ?, ?)",
-                        [.text(uid), .text(id), .text(body)])
-                }
-                for n in changedNodes {
-                    counts[n.id] = try saveChildren(uid: uid, n, rewritten: childrenRewritten.contains(n.id))
-                }
-                for id in removedNodeIDs {
-                    try database.query("DELETE FROM nodes WHERE workflow_uid = ? AND id = ?", [.text(uid), .text(id)])
-                    try database.query(
-                        "DELETE FROM node_children WHERE workflow_uid = ? AND node_id = ?", [.text(uid), .text(id)])
-                    try database.query(
-                        "DELETE FROM launches WHERE workflow_uid = ? AND node_id = ?", [.text(uid), .text(id)])
-                }
-                for (id, body) in launchBodies {
-                    try database.query(
-                        "INSERT OR REPLACE INTO launches (workflow_uid, node_id, body) VALUES (?, ?, ?)",
-                        [.text(uid), .text(id), .text(body)])
-                }
-                if releasingLease, let leaseOwner { try releaseLease(uid: uid, owner: leaseOwner) }
-            }
-        } catch let error as ArgosyError {
-            throw error
-        } catch {
-            throw ArgosyError(.io, "\(error)")
-        }
-        // Only what committed is known stored; a finished workflow's nodes change no more.
-        if finishedAt != nil { storedChildren.forget(uid) } else { storedChildren.merge(uid, counts) }
-    }
-
-    /// Writes the child rows of `node` that are not stored yet: the new ones at the end, or all of them when its
-    /// children were rewritten (not only appended to). Returns how many it has stored now.
-    private func saveChildren(uid: String, _ node: NodeStatus, rewritten: Bool) throws(ArgosyError) -> Int {
-        let children = node.children ?? []
-        var stored: Int
-        if rewritten {
-            try database.query(
-                "DELETE FROM node_children WHERE workflow_uid = ? AND node_id = ?", [.text(uid), .text(node.id)])
-            stored = 0
-        } else if let known = storedChildren.count(uid, node.id) {
-            stored = known
-        } else {
-            stored =
-                try database.query(
-                    "SELECT COUNT(*) AS n FROM node_children WHERE workflow_uid = ? AND node_id = ?",
-                    [.text(uid), .text(node.id)]
-                ).first?.int("n") ?? 0
-        }
-        stored = min(stored, children.count)
-        for position in stored..<children.count {
-            try database.query(
-                "INSERT OR REPLACE INTO node_children (workflow_uid, node_id, position, child_id) VALUES (?, ?, ?, ?)",
-                [.text(uid), .text(node.id), .integer(position), .text(children[position])])
-        }
-        return children.count
-    }
-
-    /// Changes a stored manifest (suspend, stop, terminate) and bumps its spec version.
-    public func updateManifest(uid: String, _ change: (inout Workflow) -> Void) throws(ArgosyError) {
-        try inTransaction { () throws(ArgosyError) in
-            guard let row = try database.query("SELECT manifest FROM workflows WHERE uid = ?", [.text(uid)]).first
-            else { throw ArgosyError(.notFound, "workflow \(uid) not found") }
-            var wf = try Self.decode(Workflow.self, row.string("manifest") ?? "{}")
-            change(&wf)
-            try database.query(
-                "UPDATE workflows SET manifest = ?, spec_version = spec_version + 1 WHERE uid = ?",
-                [.text(try Self.encode(wf)), .text(uid)])
-        }
-    }
-
-    /// Changes with every write to the store, by this process or another (see ``StoreChanges``).
-    public func changeVersion() -> DatabaseVersion { database.changeVersion() }
-
-    /// Runs `body` in one transaction (a read-modify-write no other process can interleave with; several commits
-    /// made durable by one fsync). The store's own writes inside it are savepoints.
-    public func inTransaction<T>(_ body: () throws(ArgosyError) -> T) throws(ArgosyError) -> T {
-        do {
-            return try database.transaction { () throws -> T in try body() }
-        } catch {
-            // Saves inside it counted child rows that were rolled back with it: count again from the database.
-            storedChildren.forgetAll()
-            throw error as? ArgosyError ?? ArgosyError(.io, "\(error)")
-        }
-    }
-
-    /// The launch recorded for a step node, to start or re-attach it after a restart.
-    public func launch(uid: String, nodeID: String) throws(ArgosyError) -> StepLaunch? {
-        guard
-            let row = try database.query(
-                "SELECT body FROM launches WHERE workflow_uid = ? AND node_id = ?", [.text(uid), .text(nodeID)]
-            ).first
-        else { return nil }
-        return try Self.decode(StepLaunch.self, row.string("body") ?? "{}")
-    }
-
-    /// How many times the workflow's manifest was changed since it was created; nil when it was deleted.
-    public func specVersion(uid: String) throws(ArgosyError) -> Int? {
-        guard let row = try database.query("SELECT spec_version FROM workflows WHERE uid = ?", [.text(uid)]).first
-        else { return nil }
-        return row.int("spec_version") ?? 0
-    }
-
-    // MARK: - Leases
-
-    /// Takes or renews the lease on a workflow. Returns false when another live owner holds it.
-    public func acquireLease(uid: String, owner: String, until: Date, now: Date) throws(ArgosyError) -> Bool {
-        try database.update(
-            """
-            UPDATE workflows SET lease_owner = ?, lease_expires = ?
-            WHERE uid = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?)
-            """, [.text(owner), SQLValue(until), .text(uid), .text(owner), SQLValue(now)]) == 1
-    }
-
-    /// Extends every lease `owner` holds.
-    public func renewLeases(owner: String, until: Date) throws(ArgosyError) {
-        try database.query(
-            "UPDATE workflows SET lease_expires = ? WHERE lease_owner = ?", [SQLValue(until), .text(owner)])
-    }
-
-    public func releaseLease(uid: String, owner: String) throws(ArgosyError) {
-        try database.query(
-            "UPDATE workflows SET lease_owner = NULL, lease_expires = NULL WHERE uid = ? AND lease_owner = ?",
-            [.text(uid), .text(owner)])
-    }
-
-    /// The controllers that hold leases on unfinished workflows (live leases or lapsed ones).
-    public func leaseOwnersOfUnfinished() throws(ArgosyError) -> Set<String> {
-        Set(
-            try database.query(
-                """
-                SELECT DISTINCT lease_owner FROM workflows
-                WHERE phase NOT IN ('Succeeded', 'Failed', 'Error') AND lease_owner IS NOT NULL
-                """
-            ).compactMap { $0.string("lease_owner") })
-    }
-
-    /// When the next lease another owner holds on an unfinished workflow (or one with requests) lapses, if it is
-    /// not renewed: a controller waits for it instead of polling, in case that owner died.
-    public func nextLeaseExpiry(after now: Date, excludingOwner owner: String) throws(ArgosyError) -> Date? {
-        try database.query(
-            """
-            SELECT MIN(lease_expires) AS next FROM workflows
-            WHERE (phase NOT IN ('Succeeded', 'Failed', 'Error') OR uid IN (SELECT workflow_uid FROM requests))
-                AND lease_owner IS NOT NULL AND lease_owner != ? AND lease_expires >= ?
-            """, [.text(owner), SQLValue(now)]
-        ).first?.date("next")
-    }
-
-    /// Unfinished workflows nobody holds a live lease on, oldest first.
-    public func orphanedWorkflows(now: Date) throws(ArgosyError) -> [String] {
-        try database.query(
-            """
-            SELECT uid FROM workflows
-            WHERE (phase NOT IN ('Succeeded', 'Failed', 'Error') OR uid IN (SELECT workflow_uid FROM requests))
-                AND (lease_owner IS NULL OR lease_expires < ?)
-            ORDER BY created_at
-            """, [SQLValue(now)]
-        ).compactMap { $0.string("uid") }
-    }
-
-    // MARK: - Requests
-
-    public func addRequest(uid: String, kind: String, argument: String? = nil) throws(ArgosyError) {
-        try database.query(
-            "INSERT INTO requests (workflow_uid, kind, argument) VALUES (?, ?, ?)",
-            [.text(uid), .text(kind), SQLValue(argument)])
-    }
-
-    /// Removes and returns the pending requests for a workflow, oldest first.
-    public func takeRequests(uid: String) throws(ArgosyError) -> [ControlRequest] {
-        try inTransaction { () throws(ArgosyError) in try takeRequestsUnlocked(uid: uid) }
-    }
-
-    private func takeRequestsUnlocked(uid: String) throws(ArgosyError) -> [ControlRequest] {
-        let rows = try database.query(
-            "SELECT id, kind, argument FROM requests WHERE workflow_uid = ? ORDER BY id", [.text(uid)])
-        if rows.isEmpty { return [] }
-        try database.query(
-            "DELETE FROM requests WHERE workflow_uid = ? AND id <= ?",
-            [
-                .text(uid), .integer(rows.last?.int("id") ?? 0),
-            ])
-        return rows.map {
-            ControlRequest(
-                id: $0.int("id") ?? 0, workflowUID: uid, kind: $0.string("kind") ?? "", argument: $0.string("argument"))
-        }
-    }
-
-    public func hasRequests(uid: String) throws(ArgosyError) -> Bool {
-        !(try database.query("SELECT 1 AS x FROM requests WHERE workflow_uid = ? LIMIT 1", [.text(uid)])).isEmpty
+        try commit(
+            WorkflowCommit(
+                uid: uid, phase: phase, startedAt: startedAt, finishedAt: finishedAt, message: message,
+                progress: progress, outputs: outputs, changedNodes: changedNodes, childrenRewritten: childrenRewritten,
+                removedNodeIDs: removedNodeIDs, launches: launches, leaseOwner: leaseOwner,
+                releasingLease: releasingLease))
     }
 }
 
-/// How many child rows each node of the running workflows has in `node_children` (by workflow uid, then node id).
-/// What summaries take from each workflow's manifest, by uid, with the version of the manifest it was read from:
-/// its spec version (every change of a stored manifest raises it), creation time and length (a workflow put back
-/// from the archive starts again at version 0).
-final class ManifestSummaries: @unchecked Sendable {
-    struct Version: Equatable {
-        var spec: Int
-        var createdAt: Date
-        var length: Int
-    }
+/// What one reconcile pass changed in one workflow (see ``WorkflowStore/commit(_:)``).
+public struct WorkflowCommit: Sendable {
+    public var uid: String
+    public var phase: WorkflowPhase?
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var message: String?
+    public var progress: String
+    public var outputs: [String: String]
+    public var changedNodes: [NodeStatus]
+    /// Nodes whose children lists were rewritten (not only appended to).
+    public var childrenRewritten: Set<String>
+    public var removedNodeIDs: [String]
+    /// Steps the pass starts, recorded before they start.
+    public var launches: [StepLaunch]
+    /// Who commits: only the lease holder's commit is taken (nil: whoever holds it, for tools).
+    public var leaseOwner: String?
+    public var releasingLease: Bool
 
-    struct Fields {
-        var priority: Int
-        var suspended: Bool
-        var shutdown: Bool
-        var cronWorkflow: String?
-        var ttlStrategy: TTLStrategy?
-        var podGC: PodGC?
-    }
-
-    private let lock = NSLock()
-    private var entries: [String: (version: Version, fields: Fields)] = [:]
-
-    func get(_ uid: String, _ version: Version) -> Fields? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let entry = entries[uid], entry.version == version else { return nil }
-        return entry.fields
-    }
-
-    func set(_ uid: String, _ version: Version, _ fields: Fields) {
-        lock.lock()
-        entries[uid] = (version, fields)
-        lock.unlock()
-    }
-
-    /// Forgets workflows that are gone.
-    func keep(only uids: Set<String>) {
-        lock.lock()
-        entries = entries.filter { uids.contains($0.key) }
-        lock.unlock()
+    public init(
+        uid: String, phase: WorkflowPhase?, startedAt: Date?, finishedAt: Date?, message: String?, progress: String,
+        outputs: [String: String], changedNodes: [NodeStatus], childrenRewritten: Set<String>,
+        removedNodeIDs: [String], launches: [StepLaunch], leaseOwner: String?, releasingLease: Bool
+    ) {
+        self.uid = uid
+        self.phase = phase
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.message = message
+        self.progress = progress
+        self.outputs = outputs
+        self.changedNodes = changedNodes
+        self.childrenRewritten = childrenRewritten
+        self.removedNodeIDs = removedNodeIDs
+        self.launches = launches
+        self.leaseOwner = leaseOwner
+        self.releasingLease = releasingLease
     }
 }
 
-/// The workflows this process stored last, by uid, with their manifest's text: the controller that adopts a
-/// workflow it was handed (`submit --wait`, the server's submit) loads it right after, and decoding the manifest
-/// again was a good share of a small workflow's start. The first load of the same text takes it.
-final class CreatedManifests: @unchecked Sendable {
-    private let lock = NSLock()
-    private var kept: [String: (manifest: String, workflow: Workflow)] = [:]
+/// A store's change version (see ``WorkflowStore/changeVersion()``): `others` counts other connections' commits,
+/// `own` this connection's writes.
+public struct StoreVersion: Hashable, Sendable {
+    public var others: Int
+    public var own: Int64
 
-    func keep(_ uid: String, _ manifest: String, _ workflow: Workflow) {
-        lock.lock()
-        defer { lock.unlock() }
-        if kept.count >= 1_000 { kept = [:] }  // created here, loaded elsewhere: not kept for ever
-        kept[uid] = (manifest, workflow)
-    }
-
-    func take(_ uid: String, _ manifest: String) -> Workflow? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let entry = kept.removeValue(forKey: uid), entry.manifest == manifest else { return nil }
-        return entry.workflow
+    public init(others: Int, own: Int64) {
+        self.others = others
+        self.own = own
     }
 }
 
-final class ChildCounts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counts: [String: [String: Int]] = [:]
-
-    func count(_ uid: String, _ node: String) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        return counts[uid]?[node]
+/// How manifests (templates, CronWorkflows, cron state) are encoded in every store: JSON with dates as seconds.
+public enum StoredManifest {
+    public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws(ArgosyError) -> T {
+        try SQLiteStore.decode(type, text)
     }
 
-    /// Takes counts read from the database, unless this process knows the workflow already (its own writes are
-    /// at least as new as what it read).
-    func seed(_ uid: String, _ value: [String: Int]) {
-        lock.lock()
-        if counts[uid] == nil { counts[uid] = value }
-        lock.unlock()
-    }
-
-    func merge(_ uid: String, _ value: [String: Int]) {
-        lock.lock()
-        counts[uid, default: [:]].merge(value) { _, new in new }
-        lock.unlock()
-    }
-
-    func forget(_ uid: String) {
-        lock.lock()
-        counts[uid] = nil
-        lock.unlock()
-    }
-
-    func forgetAll() {
-        lock.lock()
-        counts = [:]
-        lock.unlock()
-    }
+    public static func encode<T: Encodable>(_ value: T) throws(ArgosyError) -> String { try SQLiteStore.encode(value) }
 }

@@ -291,7 +291,7 @@ struct ControlTests {
         let cli = try CLIRunner()
         defer { cli.cleanUp() }
         #expect(try cli.run(["list"]).status == 0)  // makes the store
-        let db = try WorkflowStore(home: cli.home).database
+        let db = try SQLiteStore(home: cli.home).database
         try db.execute(
             """
             CREATE TABLE test_hold (x);

@@ -129,7 +129,7 @@ struct ControllerClockTests {
             logger: logged.logger())
         _ = try controller.submit(wf)
         // The store refuses every commit of a pass (a real SQLite failure, from another connection).
-        let other = try WorkflowStore(home: home.url)
+        let other = try SQLiteStore(home: home.url)
         try other.database.query(
             "CREATE TRIGGER refuse BEFORE UPDATE OF progress ON workflows BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
         )

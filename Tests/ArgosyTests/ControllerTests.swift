@@ -48,7 +48,7 @@ struct ControllerTests {
         init() throws {
             url = FileManager.default.temporaryDirectory.appendingPathComponent("argosy-ctl-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            store = try WorkflowStore(home: url)
+            store = try SQLiteStore(home: url)
         }
 
         var options: WorkflowController.Options {
@@ -103,7 +103,7 @@ struct ControllerTests {
         try await Self.waitFor { runtime.running.count == 1 }
 
         // Another process sharing the home deletes it (its own connection, as `argosy delete` has).
-        let other = try WorkflowStore(home: home.url)
+        let other = try SQLiteStore(home: home.url)
         let stored = try #require(try other.get(uid: uid(wf)))
         let operations = WorkflowOperations(store: other) { uid in Issue.record("files of \(uid) removed early") }
         try operations.delete(stored)

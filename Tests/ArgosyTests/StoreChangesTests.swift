@@ -9,8 +9,8 @@ struct StoreChangesTests {
     @Test func subscribersHearOfOwnAndOtherWritesAndNothingElse() async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("argosy-changes-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: home) }
-        let store = try WorkflowStore(home: home)
-        let other = try WorkflowStore(home: home)  // another connection, as another `argosy` process has
+        let store = try SQLiteStore(home: home)
+        let other = try SQLiteStore(home: home)  // another connection, as another `argosy` process has
         let changes = StoreChanges(store: store, interval: .milliseconds(10))
         var notices = changes.subscribe().makeAsyncIterator()
         #expect(await notices.next() != nil, "the first notice is immediate")
